@@ -1,0 +1,162 @@
+import type pg from 'pg';
+import { AppError, notFound, query, withTransaction } from '@paytrace/services';
+
+export interface Hold {
+  hold_id: string;
+  hold_key: string;
+  account_id: string;
+  currency: string;
+  amount: number;
+  status: 'held' | 'captured' | 'released';
+  balance_after: number;
+}
+
+interface HoldRow {
+  id: string;
+  hold_key: string;
+  account_id: string;
+  currency: string;
+  amount: string;
+  status: Hold['status'];
+}
+
+const insufficientFunds = () => new AppError(402, 'insufficient_funds', 'The account balance does not cover this amount.');
+
+/**
+ * The only way money leaves a balance: a conditional UPDATE. Row locking makes concurrent debits
+ * of one account take turns, and `balance >= $1` is re-checked after each wait, so no interleaving
+ * can overdraw (the CHECK constraint is the second guard).
+ */
+async function debit(client: pg.PoolClient, accountId: string, currency: string, amount: number): Promise<number | undefined> {
+  const { rows } = await query<{ balance: string }>(
+    client,
+    `UPDATE balance.balances SET balance = balance - $1, updated_at = now()
+      WHERE account_id = $2 AND currency = $3 AND balance >= $1
+      RETURNING balance`,
+    [amount, accountId, currency],
+  );
+  return rows[0] ? Number(rows[0].balance) : undefined;
+}
+
+async function currentBalance(client: pg.PoolClient, accountId: string, currency: string): Promise<number> {
+  const { rows } = await query<{ balance: string }>(client, 'SELECT balance FROM balance.balances WHERE account_id = $1 AND currency = $2', [
+    accountId,
+    currency,
+  ]);
+  return rows[0] ? Number(rows[0].balance) : 0;
+}
+
+function toHold(row: HoldRow, balanceAfter: number): Hold {
+  return {
+    hold_id: row.id,
+    hold_key: row.hold_key,
+    account_id: row.account_id,
+    currency: row.currency,
+    amount: Number(row.amount),
+    status: row.status,
+    balance_after: balanceAfter,
+  };
+}
+
+/**
+ * Places a hold of `amount` on the account, idempotently per `holdKey` (the payment id): asking
+ * again returns the existing hold without a second debit; a released hold is placed again.
+ */
+export async function placeHold(
+  db: pg.Pool,
+  input: { holdKey: string; accountId: string; currency: string; amount: number },
+): Promise<{ hold: Hold; created: boolean }> {
+  return withTransaction(db, async (client) => {
+    // The unique hold_key makes a concurrent twin wait here until this transaction ends.
+    const inserted = await query<HoldRow>(
+      client,
+      `INSERT INTO balance.holds (hold_key, account_id, currency, amount, status)
+       SELECT $1, $2, $3, $4, 'held'
+        WHERE EXISTS (SELECT 1 FROM balance.balances WHERE account_id = $2 AND currency = $3)
+       ON CONFLICT (hold_key) DO NOTHING
+       RETURNING id, hold_key, account_id, currency, amount, status`,
+      [input.holdKey, input.accountId, input.currency, input.amount],
+    );
+    const fresh = inserted.rows[0];
+    if (fresh) {
+      const balanceAfter = await debit(client, input.accountId, input.currency, input.amount);
+      if (balanceAfter === undefined) throw insufficientFunds(); // rolls the hold back too
+      return { hold: toHold(fresh, balanceAfter), created: true };
+    }
+
+    const existing = (
+      await query<HoldRow>(
+        client,
+        'SELECT id, hold_key, account_id, currency, amount, status FROM balance.holds WHERE hold_key = $1 FOR UPDATE',
+        [input.holdKey],
+      )
+    ).rows[0];
+    // No hold and nothing inserted: the account has no balance in this currency at all.
+    if (!existing) throw insufficientFunds();
+    if (existing.account_id !== input.accountId || existing.currency !== input.currency || Number(existing.amount) !== input.amount) {
+      throw new AppError(409, 'hold_key_conflict', 'This hold key was used for a different hold.');
+    }
+    if (existing.status !== 'released') {
+      return { hold: toHold(existing, await currentBalance(client, input.accountId, input.currency)), created: false };
+    }
+    const balanceAfter = await debit(client, input.accountId, input.currency, input.amount);
+    if (balanceAfter === undefined) throw insufficientFunds();
+    const { rows } = await query<HoldRow>(
+      client,
+      `UPDATE balance.holds SET status = 'held', updated_at = now() WHERE id = $1
+       RETURNING id, hold_key, account_id, currency, amount, status`,
+      [existing.id],
+    );
+    return { hold: toHold(rows[0]!, balanceAfter), created: true };
+  });
+}
+
+async function lockHold(client: pg.PoolClient, holdKey: string): Promise<HoldRow> {
+  const { rows } = await query<HoldRow>(
+    client,
+    'SELECT id, hold_key, account_id, currency, amount, status FROM balance.holds WHERE hold_key = $1 FOR UPDATE',
+    [holdKey],
+  );
+  if (!rows[0]) throw notFound('No such hold.');
+  return rows[0];
+}
+
+/** Marks the held money as spent. Capturing twice is harmless; capturing a released hold is a conflict. */
+export async function captureHold(db: pg.Pool, holdKey: string): Promise<Hold> {
+  return withTransaction(db, async (client) => {
+    const hold = await lockHold(client, holdKey);
+    if (hold.status === 'released') throw new AppError(409, 'hold_released', 'This hold was released and cannot be captured.');
+    if (hold.status === 'held') {
+      await query(client, `UPDATE balance.holds SET status = 'captured', updated_at = now() WHERE id = $1`, [hold.id]);
+      hold.status = 'captured';
+    }
+    return toHold(hold, await currentBalance(client, hold.account_id, hold.currency));
+  });
+}
+
+/** Gives the held money back. Releasing twice is harmless; releasing a captured hold is a conflict. */
+export async function releaseHold(db: pg.Pool, holdKey: string): Promise<Hold> {
+  return withTransaction(db, async (client) => {
+    const hold = await lockHold(client, holdKey);
+    if (hold.status === 'captured') throw new AppError(409, 'hold_captured', 'This hold was captured and cannot be released.');
+    if (hold.status === 'held') {
+      await query(client, `UPDATE balance.holds SET status = 'released', updated_at = now() WHERE id = $1`, [hold.id]);
+      await query(
+        client,
+        'UPDATE balance.balances SET balance = balance + $1, updated_at = now() WHERE account_id = $2 AND currency = $3',
+        [hold.amount, hold.account_id, hold.currency],
+      );
+      hold.status = 'released';
+    }
+    return toHold(hold, await currentBalance(client, hold.account_id, hold.currency));
+  });
+}
+
+export async function listBalances(db: pg.Pool, accountId: string): Promise<Array<{ currency: string; balance: number }>> {
+  const { rows } = await query<{ currency: string; balance: string }>(
+    db,
+    'SELECT currency, balance FROM balance.balances WHERE account_id = $1 ORDER BY currency',
+    [accountId],
+  );
+  return rows.map((r) => ({ currency: r.currency, balance: Number(r.balance) }));
+}

@@ -1,0 +1,27 @@
+import type { FastifyServerOptions } from 'fastify';
+import { createServiceApp, openServiceDatabase } from '@paytrace/services';
+import type { GatewayConfig } from './config.js';
+import { SCHEMA, migrations, seed } from './data.js';
+import { accountRoutes } from './routes/accounts.js';
+import { paymentRoutes } from './routes/payments.js';
+import { closeUpstreams, createUpstreams } from './upstreams.js';
+
+export interface BuildGatewayAppOptions {
+  config: GatewayConfig;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The public edge: authenticates, keeps payments idempotent, and runs auth → balance → payments. */
+export async function buildApp({ config, logger }: BuildGatewayAppOptions) {
+  const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL } });
+  const db = await openServiceDatabase(app, { config, schema: SCHEMA, migrations, seed });
+  const upstreams = createUpstreams(config);
+  app.addHook('onClose', async () => closeUpstreams(upstreams));
+  // Ready when the services behind us are alive (their /healthz, not /readyz, to avoid cascades).
+  for (const [name, client] of Object.entries(upstreams)) {
+    app.readinessChecks.set(name, async () => (await client.request('GET', '/healthz')).status === 200);
+  }
+  paymentRoutes(app, db, upstreams, config);
+  accountRoutes(app, upstreams);
+  return app;
+}

@@ -1,0 +1,163 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { trace } from '@opentelemetry/api';
+import { AppError, throwIfError, toErrorResponse, unauthorized, type JsonResponse } from '@paytrace/services';
+import type { StoredResponse } from './idempotency.js';
+import type { Upstreams } from './upstreams.js';
+
+export interface Account {
+  account_id: string;
+  account_name: string;
+}
+
+/** Asks auth whose API key this is. Missing, malformed or unknown keys are a 401. */
+export async function authenticate(upstreams: Upstreams, authorization: string | undefined): Promise<Account> {
+  const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(authorization ?? '');
+  if (!match) throw unauthorized('Send the API key as "Authorization: Bearer <key>".');
+  const res = await upstreams.auth.request<Account>('POST', '/v1/keys/verify', { body: { api_key: match[1] } });
+  if (res.status === 401) throw unauthorized();
+  throwIfError('auth', res);
+  return res.body;
+}
+
+export interface PaymentRequest {
+  paymentId: string;
+  accountId: string;
+  amount: number;
+  currency: string;
+  description?: string | undefined;
+}
+
+export interface PaymentSucceeded {
+  payment_id: string;
+  status: 'succeeded';
+  amount: number;
+  currency: string;
+  balance_after: number;
+}
+
+interface Hold {
+  balance_after: number;
+  status: string;
+}
+
+/** A final refusal: answered to the client and, under an Idempotency-Key, replayed later. */
+const finalRefusal = (err: AppError): StoredResponse => ({ status: err.statusCode, body: toErrorResponse(err).body });
+
+/**
+ * One payment, in the order of the lesson's chart: hold the money (balance) → charge the card
+ * (payments → Stripe, then the transaction log) → capture the hold. If the charge fails the hold
+ * is released, so the account ends exactly where it started.
+ *
+ * Returns the final answer (201, or a final refusal: 402 insufficient funds, 502 declined).
+ * Throws an AppError (503/504) when a dependency failed and the same request may be retried.
+ */
+export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest): Promise<StoredResponse> {
+  const span = trace.getActiveSpan();
+  span?.setAttributes({
+    'paytrace.payment.id': payment.paymentId,
+    'paytrace.payment.amount': payment.amount,
+    'paytrace.payment.currency': payment.currency,
+  });
+
+  let hold: Hold;
+  try {
+    const res = await upstreams.balance.request<Hold>('POST', '/v1/holds', {
+      body: { hold_key: payment.paymentId, account_id: payment.accountId, amount: payment.amount, currency: payment.currency },
+    });
+    throwIfError('balance', res);
+    hold = res.body;
+  } catch (err) {
+    if (err instanceof AppError && err.statusCode === 402) return outcome(finalRefusal(err), 'insufficient_funds');
+    // The hold may or may not have been placed (e.g. a lost answer): undo it if it exists.
+    await releaseHold(upstreams, log, payment.paymentId);
+    throw err;
+  }
+
+  let chargeResponse: JsonResponse;
+  try {
+    chargeResponse = await upstreams.payments.request('POST', '/v1/charges', {
+      body: {
+        payment_id: payment.paymentId,
+        account_id: payment.accountId,
+        amount: payment.amount,
+        currency: payment.currency,
+        ...(payment.description === undefined ? {} : { description: payment.description }),
+      },
+    });
+  } catch (transportError) {
+    // No answer from payments: it may have charged. Ask it before touching the hold.
+    return settleUnknownCharge(upstreams, log, payment, hold, transportError);
+  }
+
+  if (chargeResponse.status !== 201) {
+    // payments answered and knows the card was not charged (declined, Stripe down or too slow).
+    await releaseHold(upstreams, log, payment.paymentId);
+    try {
+      throwIfError('payments', chargeResponse);
+    } catch (err) {
+      if (err instanceof AppError && err.statusCode === 502) return outcome(finalRefusal(err), err.code);
+      throw err;
+    }
+  }
+  return succeed(upstreams, log, payment, hold);
+}
+
+async function succeed(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest, hold: Hold): Promise<StoredResponse> {
+  try {
+    throwIfError('balance', await upstreams.balance.request('POST', `/v1/holds/${encodeURIComponent(payment.paymentId)}/capture`));
+  } catch (err) {
+    // The money was debited when the hold was placed; an uncaptured hold is bookkeeping, not a loss.
+    log.error({ err, paymentId: payment.paymentId }, 'charged, but the hold could not be captured; it stays held');
+  }
+  const body: PaymentSucceeded = {
+    payment_id: payment.paymentId,
+    status: 'succeeded',
+    amount: payment.amount,
+    currency: payment.currency,
+    balance_after: hold.balance_after,
+  };
+  return outcome({ status: 201, body }, 'succeeded');
+}
+
+async function settleUnknownCharge(
+  upstreams: Upstreams,
+  log: FastifyBaseLogger,
+  payment: PaymentRequest,
+  hold: Hold,
+  transportError: unknown,
+): Promise<StoredResponse> {
+  let status: string | undefined;
+  try {
+    const res = await upstreams.payments.request<{ status: string }>('GET', `/v1/charges/${encodeURIComponent(payment.paymentId)}`);
+    if (res.status === 200) status = res.body.status;
+  } catch {
+    // still unknown
+  }
+  if (status === 'succeeded') return succeed(upstreams, log, payment, hold);
+  if (status === 'failed' || status === 'unknown') await releaseHold(upstreams, log, payment.paymentId);
+  // `pending` or unreachable: keep the money held. A retry with the same Idempotency-Key reuses
+  // the payment id, and payments answers it from its log without charging twice.
+  throw transportError;
+}
+
+/** Gives held money back; retried a few times because a stuck hold keeps the customer's money. */
+async function releaseHold(upstreams: Upstreams, log: FastifyBaseLogger, paymentId: string): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      const res = await upstreams.balance.request('POST', `/v1/holds/${encodeURIComponent(paymentId)}/release`);
+      if (res.status === 200 || res.status === 404) return; // released, or never placed
+      throwIfError('balance', res);
+    } catch (err) {
+      if (attempt === 3) {
+        log.error({ err, paymentId }, 'could not release a hold; it stays held until a retry of this payment');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+function outcome(response: StoredResponse, result: string): StoredResponse {
+  trace.getActiveSpan()?.setAttribute('paytrace.payment.outcome', result);
+  return response;
+}

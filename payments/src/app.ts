@@ -1,0 +1,28 @@
+import type { FastifyServerOptions } from 'fastify';
+import { createServiceApp, openServiceDatabase } from '@paytrace/services';
+import type { PaymentsConfig } from './config.js';
+import { SCHEMA, migrations, seed } from './data.js';
+import { chargeRoutes } from './routes/charges.js';
+import { StripeClient } from './stripe.js';
+
+export interface BuildPaymentsAppOptions {
+  config: PaymentsConfig;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The payments service: charges cards through the Stripe API and keeps the transaction log. */
+export async function buildApp({ config, logger }: BuildPaymentsAppOptions) {
+  const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL } });
+  const db = await openServiceDatabase(app, { config, schema: SCHEMA, migrations, seed });
+  const stripe = new StripeClient({
+    baseUrl: config.STRIPE_API_BASE,
+    secretKey: config.STRIPE_SECRET_KEY,
+    source: config.STRIPE_PAYMENT_SOURCE,
+    timeoutMs: config.STRIPE_TIMEOUT_MS,
+    maxConnections: config.STRIPE_MAX_CONNECTIONS,
+  });
+  app.addHook('onClose', async () => stripe.close());
+  app.readinessChecks.set('stripe', () => stripe.ping());
+  chargeRoutes(app, db, stripe);
+  return app;
+}

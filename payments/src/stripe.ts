@@ -1,0 +1,84 @@
+import { AppError, JsonClient } from '@paytrace/services';
+
+export interface StripeCharge {
+  id: string;
+  status: string;
+  paid: boolean;
+}
+
+interface StripeErrorBody {
+  error?: { type?: string; code?: string; decline_code?: string; message?: string };
+}
+
+export interface StripeOptions {
+  baseUrl: string;
+  secretKey: string;
+  source: string;
+  timeoutMs: number;
+  maxConnections: number;
+}
+
+/**
+ * Charges a card through the Stripe API (`POST /v1/charges`), with the payment id as Stripe's
+ * Idempotency-Key so a retried payment can never be charged twice.
+ *
+ * Why Charges and not PaymentIntents: stripe-mock answers from fixed fixtures, and its confirmed
+ * PaymentIntent fixture says `requires_payment_method`; reading that honestly would decline every
+ * payment. Its Charge fixture says `succeeded`/`paid`, and we still check both fields.
+ */
+export class StripeClient {
+  private readonly http: JsonClient;
+  private readonly source: string;
+
+  constructor(options: StripeOptions) {
+    this.source = options.source;
+    this.http = new JsonClient({
+      name: 'stripe',
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
+      connections: options.maxConnections,
+      headers: { authorization: `Bearer ${options.secretKey}` },
+    });
+  }
+
+  async charge(input: { paymentId: string; amount: number; currency: string; description?: string | undefined }): Promise<StripeCharge> {
+    const form = new URLSearchParams({
+      amount: String(input.amount),
+      currency: input.currency,
+      source: this.source,
+      'metadata[payment_id]': input.paymentId,
+    });
+    if (input.description) form.set('description', input.description);
+
+    const res = await this.http.request<StripeCharge & StripeErrorBody>('POST', '/v1/charges', {
+      form,
+      headers: { 'idempotency-key': input.paymentId },
+    });
+    if (res.status === 200) {
+      if (res.body.status === 'succeeded' && res.body.paid) return res.body;
+      throw new AppError(502, 'card_declined', `The card was not charged (charge status "${res.body.status}").`);
+    }
+    const stripeError = res.body?.error;
+    if (res.status === 402 || stripeError?.type === 'card_error') {
+      throw new AppError(502, 'card_declined', `The card was declined (${stripeError?.decline_code ?? stripeError?.code ?? 'declined'}).`);
+    }
+    if (res.status === 429 || res.status >= 500) {
+      throw new AppError(503, 'payment_provider_unavailable', `Stripe answered HTTP ${res.status}; try again later.`);
+    }
+    throw new AppError(502, 'payment_provider_error', `Stripe rejected the charge (HTTP ${res.status}, ${stripeError?.type ?? 'unknown error'}).`);
+  }
+
+  /** Readiness: does the Stripe API answer at all (any HTTP status counts as reachable)? */
+  async ping(): Promise<boolean> {
+    try {
+      await this.http.request('GET', '/v1/balance');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

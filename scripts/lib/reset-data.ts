@@ -1,0 +1,37 @@
+import pg from 'pg';
+import { migrations as authMigrations, seed as seedAuth, SCHEMA as AUTH } from '../../auth/src/data.js';
+import { migrations as balanceMigrations, seed as seedBalance, SCHEMA as BALANCE } from '../../balance/src/data.js';
+import { migrations as gatewayMigrations, seed as seedGateway, SCHEMA as GATEWAY } from '../../gateway/src/data.js';
+import { migrations as paymentsMigrations, seed as seedPayments, SCHEMA as PAYMENTS } from '../../payments/src/data.js';
+import { migrate } from '../../services/src/db.js';
+
+/**
+ * Puts every service's tables back to the seed (alice 100000 usd, bob 5000 usd, the load
+ * accounts; no payments, holds or idempotency keys), in one transaction. Migrations are applied
+ * first, so it also works on a database no service has started against yet.
+ */
+export async function resetData(databaseUrl: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  try {
+    await migrate(pool, AUTH, authMigrations);
+    await migrate(pool, BALANCE, balanceMigrations);
+    await migrate(pool, PAYMENTS, paymentsMigrations);
+    await migrate(pool, GATEWAY, gatewayMigrations);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await seedGateway(client, { reset: true });
+      await seedPayments(client, { reset: true });
+      await seedBalance(client, { reset: true });
+      await seedAuth(client, { reset: true });
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
+}

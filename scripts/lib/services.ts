@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { ROOT } from './stack-settings.js';
+import { startProcess, waitForHttp, type ManagedProcess } from './processes.js';
+
+export const SERVICES = ['auth', 'balance', 'payments', 'gateway'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface ServicesOptions {
+  ports: Record<ServiceName, number>;
+  databaseUrl: string;
+  stripeApiBase: string;
+  /** Extra environment for every service, or per service. */
+  env?: NodeJS.ProcessEnv;
+  envFor?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  onLine?: (service: ServiceName, line: string) => void;
+}
+
+export interface RunningServices {
+  urls: Record<ServiceName, string>;
+  processes: Map<ServiceName, ManagedProcess>;
+  /** Stops one service (SIGTERM, graceful) so a test can see the others cope. */
+  stopService(name: ServiceName): Promise<void>;
+  startService(name: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The environment one service runs with: where it listens and where its dependencies are. */
+export function serviceEnv(name: ServiceName, options: ServicesOptions): NodeJS.ProcessEnv {
+  const url = (service: ServiceName) => `http://127.0.0.1:${options.ports[service]}`;
+  return {
+    ...process.env,
+    PORT: String(options.ports[name]),
+    HOST: '127.0.0.1',
+    DATABASE_URL: options.databaseUrl,
+    AUTH_URL: url('auth'),
+    BALANCE_URL: url('balance'),
+    PAYMENTS_URL: url('payments'),
+    STRIPE_API_BASE: options.stripeApiBase,
+    OTEL_SERVICE_NAME: name,
+    ...options.env,
+    ...options.envFor?.[name],
+  };
+}
+
+/**
+ * Starts the four services from their compiled `dist/` in dependency order: auth, balance and
+ * payments together, then the gateway once they answer.
+ */
+export async function startServices(options: ServicesOptions): Promise<RunningServices> {
+  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${options.ports[s]}`])) as Record<ServiceName, string>;
+  const processes = new Map<ServiceName, ManagedProcess>();
+
+  const start = async (name: ServiceName) => {
+    const proc = startProcess({
+      name,
+      command: process.execPath,
+      args: [join(ROOT, name, 'dist', 'server.js')],
+      env: serviceEnv(name, options),
+      cwd: ROOT,
+      ...(options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {}),
+    });
+    processes.set(name, proc);
+    await waitForHttp(`${urls[name]}/healthz`, { process: proc, timeoutMs: 60_000 });
+  };
+
+  const running: RunningServices = {
+    urls,
+    processes,
+    stopService: async (name) => {
+      await processes.get(name)?.stop();
+      processes.delete(name);
+    },
+    startService: start,
+    stop: async () => {
+      // The edge first, so no new work reaches the services behind it.
+      await processes.get('gateway')?.stop();
+      await Promise.all([...processes.values()].map((p) => p.stop()));
+      processes.clear();
+    },
+  };
+  try {
+    await Promise.all(['auth', 'balance', 'payments'].map((s) => start(s as ServiceName)));
+    await start('gateway');
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+  return running;
+}

@@ -1,0 +1,97 @@
+/**
+ * `npm run stack`: the whole paytrace stack on this machine, natively, in dependency order:
+ * Postgres → stripe-mock → auth, balance, payments → gateway. Streams every log line prefixed
+ * with its source, prints where everything is, and stops it all on Ctrl-C.
+ *
+ *   npm run stack                 # data kept in .data/postgres between runs
+ *   npm run stack -- --reset      # start from the seed data
+ *   DATABASE_URL=postgres://… npm run stack   # use your own Postgres instead
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPostgres, type PostgresHandle } from './lib/postgres.js';
+import { prefixer, waitForHttp, type ManagedProcess } from './lib/processes.js';
+import { resetData } from './lib/reset-data.js';
+import { startServices, type RunningServices } from './lib/services.js';
+import { ROOT, stackSettings } from './lib/stack-settings.js';
+import { startStripeMock } from './lib/tools.js';
+
+const { values: args } = parseArgs({ options: { reset: { type: 'boolean', default: false } } });
+const settings = stackSettings();
+const startedAt = performance.now();
+const say = prefixer('stack');
+
+let postgres: PostgresHandle | undefined;
+let stripeMock: ManagedProcess | undefined;
+let services: RunningServices | undefined;
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping: services, stripe-mock, postgres…');
+    await services?.stop();
+    await stripeMock?.stop();
+    await postgres?.stop();
+    say('stopped');
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+
+  if (settings.externalDatabase) {
+    say(`using DATABASE_URL (your Postgres)`);
+  } else {
+    say(`starting postgres on 127.0.0.1:${settings.ports.postgres} (data in .data/postgres)`);
+    postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'postgres'), port: settings.ports.postgres, log: prefixer('postgres') });
+  }
+  if (args.reset) {
+    await resetData(settings.databaseUrl);
+    say('data reset to the seed');
+  }
+
+  say(`starting stripe-mock on 127.0.0.1:${settings.ports.stripeMock}`);
+  stripeMock = await startStripeMock({ port: settings.ports.stripeMock });
+
+  services = await startServices({
+    ports: settings.ports,
+    databaseUrl: settings.databaseUrl,
+    stripeApiBase: `http://127.0.0.1:${settings.ports.stripeMock}`,
+  });
+  await waitForHttp(`${services.urls.gateway}/readyz`, { timeoutMs: 30_000 });
+
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+  const gateway = services.urls.gateway;
+  console.log(`
+paytrace is up (${seconds} s). Ctrl-C stops everything.
+
+  gateway     ${gateway}            (the public API)
+  auth        ${services.urls.auth}
+  balance     ${services.urls.balance}
+  payments    ${services.urls.payments}
+  stripe-mock http://127.0.0.1:${settings.ports.stripeMock}
+  postgres    ${settings.databaseUrl.replace(/\/\/[^@]*@/, '//')}
+
+Try:
+  curl -i -X POST ${gateway}/process-payment \\
+    -H 'Authorization: Bearer test_key_alice' -H 'Content-Type: application/json' \\
+    -H "Idempotency-Key: $(date +%s%N)" \\
+    -d '{"amount": 2500, "currency": "usd", "description": "first payment"}'
+  curl -s ${gateway}/accounts/me -H 'Authorization: Bearer test_key_alice'
+`);
+  // A service that dies takes the stack down with it, loudly, rather than leaving half a stack.
+  for (const proc of [stripeMock, ...services.processes.values()]) {
+    void proc.exited.then((code) => {
+      if (!stopping) {
+        say(`${proc.name} exited (code ${code}); stopping the stack`);
+        void stopAll(1);
+      }
+    });
+  }
+} catch (err) {
+  say(`failed to start: ${(err as Error).message}`);
+  await stopAll(1);
+}

@@ -1,0 +1,132 @@
+import pg from 'pg';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { fromDatabaseError } from './errors.js';
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  logger: FastifyBaseLogger;
+}
+
+/**
+ * A node-postgres pool that survives its server going away: idle clients that lose their
+ * connection are dropped (an unhandled 'error' event would crash the process), new connections
+ * fail fast, and every query error that means "unreachable" surfaces as a 503 AppError.
+ */
+export function createPool(options: DatabaseOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: 2_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: 'paytrace',
+  });
+  pool.on('error', (err) => {
+    options.logger.warn({ err: { message: err.message } }, 'postgres connection lost; the pool will reconnect');
+  });
+  return pool;
+}
+
+/** Runs a query and maps "database unreachable" to a 503. */
+export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  db: pg.Pool | pg.PoolClient,
+  text: string,
+  values?: unknown[],
+): Promise<pg.QueryResult<R>> {
+  try {
+    return await db.query<R>(text, values);
+  } catch (err) {
+    throw fromDatabaseError(err) ?? err;
+  }
+}
+
+/** Runs `fn` in a transaction; rolls back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw fromDatabaseError(err) ?? err;
+  }
+  try {
+    await query(client, 'BEGIN');
+    const result = await fn(client);
+    await query(client, 'COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export interface Migration {
+  /** Unique within the service, applied in array order. */
+  id: string;
+  sql: string;
+}
+
+/**
+ * Applies a service's migrations in its own schema, idempotently: each runs once, in a
+ * transaction, recorded in `<schema>.schema_migrations`. An advisory lock keeps two instances
+ * starting together from racing.
+ */
+export async function migrate(pool: pg.Pool, schema: string, migrations: Migration[]): Promise<string[]> {
+  return withTransaction(pool, async (client) => {
+    await query(client, 'SELECT pg_advisory_xact_lock(hashtext($1))', [`paytrace.migrate.${schema}`]);
+    await query(client, `CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await query(
+      client,
+      `CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const done = new Set((await query<{ id: string }>(client, `SELECT id FROM ${schema}.schema_migrations`)).rows.map((r) => r.id));
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.id)) continue;
+      await query(client, migration.sql);
+      await query(client, `INSERT INTO ${schema}.schema_migrations (id) VALUES ($1)`, [migration.id]);
+      applied.push(migration.id);
+    }
+    return applied;
+  });
+}
+
+/** Readiness probe: can we run a trivial query right now? */
+export async function ping(pool: pg.Pool): Promise<boolean> {
+  try {
+    await pool.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ServiceDatabaseOptions {
+  config: { DATABASE_URL: string; DATABASE_POOL_SIZE: number; DATABASE_STATEMENT_TIMEOUT_MS: number };
+  /** The Postgres schema this service owns; no other service touches its tables. */
+  schema: string;
+  migrations: Migration[];
+  /** Inserts the data a fresh stack always has (idempotent). */
+  seed?: (db: pg.Pool) => Promise<void>;
+}
+
+/**
+ * Gives a service its database: a pool closed with the app, migrations and seed applied before
+ * the first request, and a `postgres` readiness check.
+ */
+export async function openServiceDatabase(app: FastifyInstance, options: ServiceDatabaseOptions): Promise<pg.Pool> {
+  const db = createPool({
+    url: options.config.DATABASE_URL,
+    poolSize: options.config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: options.config.DATABASE_STATEMENT_TIMEOUT_MS,
+    logger: app.log,
+  });
+  app.addHook('onClose', async () => db.end());
+  app.readinessChecks.set('postgres', () => ping(db));
+  await migrate(db, options.schema, options.migrations);
+  await options.seed?.(db);
+  return db;
+}

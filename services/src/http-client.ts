@@ -1,0 +1,122 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import { AppError, dependencyTimeout, dependencyUnavailable, isErrorBody } from './errors.js';
+
+export interface JsonClientOptions {
+  /** Name of the dependency, used in error messages and logs (e.g. "auth", "stripe"). */
+  name: string;
+  baseUrl: string;
+  /** Deadline for the whole exchange: connect, headers and body. */
+  timeoutMs: number;
+  /** Keep-alive connections kept per upstream. */
+  connections?: number;
+  headers?: Record<string, string>;
+}
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /** Sent as JSON unless `form` is set. */
+  body?: unknown;
+  /** Sent as application/x-www-form-urlencoded (the Stripe API's format). */
+  form?: URLSearchParams;
+  query?: Record<string, string | number | undefined>;
+}
+
+/**
+ * A small JSON-over-HTTP client for calls between paytrace services and to Stripe, on an undici
+ * keep-alive pool. Transport failures become AppErrors a route can return as they are:
+ * unreachable → 503 `dependency_unavailable`, too slow → 504 `dependency_timeout`.
+ * Any HTTP status is returned to the caller, who decides what it means.
+ */
+export class JsonClient {
+  readonly name: string;
+  private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly defaultHeaders: Record<string, string>;
+
+  constructor(options: JsonClientOptions) {
+    this.name = options.name;
+    this.timeoutMs = options.timeoutMs;
+    this.defaultHeaders = options.headers ?? {};
+    this.pool = new Pool(options.baseUrl, {
+      connections: options.connections ?? 32,
+      connect: { timeout: options.timeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  async request<T = unknown>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<JsonResponse<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.defaultHeaders, ...options.headers };
+    let body: string | undefined;
+    if (options.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = options.form.toString();
+    } else if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const query = options.query
+      ? Object.fromEntries(Object.entries(options.query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))
+      : undefined;
+
+    try {
+      const res = await this.pool.request({
+        method,
+        path,
+        headers,
+        body,
+        query,
+        // One deadline for the whole exchange, independent of the pool's per-phase timeouts.
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await res.body.text();
+      let parsed: unknown = undefined;
+      if (text.length > 0) {
+        try {
+          parsed = JSON.parse(text);
+        } catch (err) {
+          throw new AppError(502, 'bad_gateway', `${this.name} answered with a body that is not JSON.`, { cause: err });
+        }
+      }
+      return { status: res.statusCode, body: parsed as T };
+    } catch (err) {
+      throw this.toAppError(err);
+    }
+  }
+
+  private toAppError(err: unknown): AppError {
+    if (err instanceof AppError) return err;
+    const e = err as { name?: string; code?: string; cause?: { code?: string } };
+    if (
+      e.name === 'TimeoutError' ||
+      err instanceof undiciErrors.HeadersTimeoutError ||
+      err instanceof undiciErrors.BodyTimeoutError
+    ) {
+      return dependencyTimeout(this.name, err);
+    }
+    // Connection refused, reset, DNS failure, connect timeout: the dependency is not there.
+    return dependencyUnavailable(this.name, err);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/**
+ * For calls between paytrace services: a non-2xx answer that carries paytrace's error envelope is
+ * re-thrown as the same AppError, so e.g. payments' `card_declined` reaches the client unchanged.
+ */
+export function throwIfError(dependency: string, res: JsonResponse): void {
+  if (res.status >= 200 && res.status < 300) return;
+  if (isErrorBody(res.body)) {
+    throw new AppError(res.status, res.body.error.code, res.body.error.message);
+  }
+  throw new AppError(502, 'bad_gateway', `${dependency} answered with HTTP ${res.status}.`);
+}

@@ -1,0 +1,7 @@
+export * from './errors.js';
+export * from './config.js';
+export * from './db.js';
+export * from './http-client.js';
+export * from './service-app.js';
+export * from './server.js';
+export { Type, type Static } from '@sinclair/typebox';

@@ -1,0 +1,123 @@
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { trace, SpanStatusCode } from '@opentelemetry/api';
+import { AppError, type ErrorBody } from './errors.js';
+
+function newFastify(options: FastifyServerOptions) {
+  return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
+}
+/** A Fastify instance whose route schemas (TypeBox) type the handlers. */
+export type ServiceApp = ReturnType<typeof newFastify>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Checks of this service's own dependencies run by `/readyz`: name → "is it usable now?". */
+    readinessChecks: Map<string, () => Promise<boolean>>;
+  }
+}
+
+export interface ServiceAppOptions {
+  /** `false` silences logs (tests); otherwise pino options. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Anything a client might send that must never reach a log line. */
+const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]', 'req.headers["stripe-key"]'];
+
+export const ErrorResponseSchema = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  { $id: 'ErrorResponse' },
+);
+
+/** Fastify's own client-error codes, mapped to paytrace error codes. */
+const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+};
+
+/**
+ * The Fastify instance every paytrace service starts from: strict JSON-schema validation (no type
+ * coercion, unknown fields rejected rather than silently dropped), one error handler for the one
+ * error model, JSON 404s, and `/healthz` + `/readyz`.
+ */
+export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
+  const logger =
+    options.logger === undefined || options.logger === true
+      ? { level: process.env.LOG_LEVEL ?? 'info', redact: REDACTED_PATHS }
+      : options.logger && typeof options.logger === 'object'
+        ? { redact: REDACTED_PATHS, ...options.logger }
+        : options.logger;
+
+  const app = newFastify({
+    logger,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  app.addSchema(ErrorResponseSchema);
+
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    const { status, body } = toErrorResponse(err);
+    // Recorded on the span of the request that failed, where a trace reader looks for it.
+    const span = trace.getActiveSpan();
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed');
+      if (span) {
+        span.recordException(err);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: body.error.code });
+      }
+    } else {
+      request.log.info({ code: body.error.code, status }, 'request rejected');
+    }
+    span?.setAttribute('error.type', body.error.code);
+    return reply.code(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `Route ${request.method} ${request.url.split('?')[0]} not found.` } }),
+  );
+
+  app.get('/healthz', { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+
+  app.decorate('readinessChecks', new Map<string, () => Promise<boolean>>());
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        response: {
+          200: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
+          503: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const results = await Promise.all(
+        [...app.readinessChecks].map(async ([name, check]) => [name, (await check().catch(() => false)) ? 'ok' : 'failing'] as const),
+      );
+      const ready = results.every(([, state]) => state === 'ok');
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) });
+    },
+  );
+
+  return app;
+}
+
+export function toErrorResponse(err: FastifyError | AppError): { status: number; body: ErrorBody } {
+  if (err instanceof AppError) {
+    const message = err.expose ? err.message : 'Internal error.';
+    return { status: err.statusCode, body: { error: { code: err.code, message } } };
+  }
+  if ((err as FastifyError).validation) {
+    return { status: 400, body: { error: { code: 'invalid_request', message: err.message } } };
+  }
+  const status = (err as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    const code = FASTIFY_CLIENT_ERRORS[(err as FastifyError).code] ?? 'invalid_request';
+    return { status, body: { error: { code, message: err.message } } };
+  }
+  return { status: 500, body: { error: { code: 'internal_error', message: 'Internal error.' } } };
+}

@@ -1,0 +1,10 @@
+/** What `npm test` (scripts/test.ts) started for the tests: a real Postgres and a real stripe-mock. */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts Postgres and stripe-mock`);
+  return value;
+}
+
+export const databaseUrl = required('PAYTRACE_TEST_DATABASE_URL');
+export const stripePort = Number(required('PAYTRACE_TEST_STRIPE_PORT'));
+export const stripeApiBase = `http://127.0.0.1:${stripePort}`;
