@@ -4,4 +4,6 @@ export * from './db.js';
 export * from './http-client.js';
 export * from './service-app.js';
 export * from './server.js';
+export * from './shutdown.js';
+export * from './tracing.js';
 export { Type, type Static } from '@sinclair/typebox';

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { trace, SpanStatusCode } from '@opentelemetry/api';
 import { AppError, type ErrorBody } from './errors.js';
+import { recordFailure } from './tracing.js';
 
 function newFastify(options: FastifyServerOptions) {
   return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
@@ -62,18 +62,9 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
 
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     const { status, body } = toErrorResponse(err);
-    // Recorded on the span of the request that failed, where a trace reader looks for it.
-    const span = trace.getActiveSpan();
-    if (status >= 500) {
-      request.log.error({ err }, 'request failed');
-      if (span) {
-        span.recordException(err);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: body.error.code });
-      }
-    } else {
-      request.log.info({ code: body.error.code, status }, 'request rejected');
-    }
-    span?.setAttribute('error.type', body.error.code);
+    recordFailure(body.error.code, status, err);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: body.error.code, status }, 'request rejected');
     return reply.code(status).send(body);
   });
 

@@ -1,0 +1,55 @@
+/**
+ * The OpenTelemetry bootstrap of every paytrace service, loaded before the app:
+ *
+ *   node --import @paytrace/services/telemetry dist/server.js
+ *
+ * It is the only module that knows the SDK. Apps use `@opentelemetry/api` alone. Everything is
+ * configured through the standard variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_TRACES_SAMPLER(_ARG) (default parentbased_always_on), OTEL_EXPORTER_OTLP_ENDPOINT,
+ * OTEL_PROPAGATORS (default tracecontext,baggage), OTEL_BSP_*, OTEL_SDK_DISABLED, and
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS (default http,undici,pg,pino).
+ *
+ * paytrace's own switches:
+ *   PAYTRACE_PUBLIC_EDGE=true                   this service faces the internet (the gateway)
+ *   PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT=true   ...but let callers' traceparent join our traces
+ *   PAYTRACE_TELEMETRY_FLUSH_TIMEOUT_MS=5000     bound on the span flush at shutdown
+ */
+import { register } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { createAddHookMessageChannel } from 'import-in-the-middle';
+import { addShutdownHook } from './shutdown.js';
+
+const enabled = !/^(true|1)$/i.test(process.env.OTEL_SDK_DISABLED ?? '');
+
+if (enabled) {
+  // ESM: let instrumentations patch packages loaded with `import` (pg, fastify, pino), and only those.
+  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+
+  // Defaults of standard knobs, each still overridable from the environment. paytrace exports
+  // traces only: NodeSDK would otherwise also start OTLP metric and log exporters, whose flush
+  // at shutdown waits on a pipeline that does not take them.
+  process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= 'http,undici,pg,pino';
+  process.env.OTEL_SEMCONV_STABILITY_OPT_IN ??= 'http,database';
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+
+  const { startSdk } = await import('./telemetry-sdk.js');
+  const sdk = startSdk({ serviceVersion: packageVersion() });
+  await waitForAllMessagesAcknowledged();
+
+  // Flush the last spans at shutdown, but never wait longer than this for the Collector.
+  const flushTimeoutMs = Number(process.env.PAYTRACE_TELEMETRY_FLUSH_TIMEOUT_MS ?? 5_000);
+  const shutdown = () => Promise.race([sdk.shutdown(), new Promise<void>((resolve) => setTimeout(resolve, flushTimeoutMs).unref())]);
+  addShutdownHook(shutdown);
+  // A process that ends without listen()'s graceful shutdown (a script, a crash) still flushes.
+  process.once('beforeExit', () => void shutdown());
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,35 @@
+import { SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import { getRPCMetadata } from '@opentelemetry/core';
+
+/**
+ * The SERVER span of the HTTP request being handled: the root of this service's part of the
+ * trace (and of the whole trace, in the gateway). Hook and handler spans sit below it.
+ */
+export function serverSpan(): Span | undefined {
+  return getRPCMetadata(context.active())?.span ?? trace.getActiveSpan();
+}
+
+/**
+ * Records a failure where a trace reader looks for it: on the span active where it happened and
+ * on this service's SERVER span. 5xx answers are errors (status ERROR + `error.type`); 4xx
+ * answers are the client's mistake and, per the HTTP semantic conventions, leave a SERVER span's
+ * status unset. Both carry `paytrace.error.code`.
+ */
+export function recordFailure(code: string, httpStatus: number, err?: unknown): void {
+  const spans = new Set([trace.getActiveSpan(), serverSpan()].filter((s): s is Span => s !== undefined));
+  for (const span of spans) {
+    span.setAttribute('paytrace.error.code', code);
+    if (httpStatus >= 500) {
+      span.setAttribute('error.type', code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+      if (err instanceof Error) span.recordException({ name: err.name, message: err.message });
+    }
+  }
+}
+
+/** The W3C Trace Context Level 2 `traceresponse` header for the current request. */
+export function traceResponseHeader(): string | undefined {
+  const ctx = serverSpan()?.spanContext();
+  if (!ctx || !trace.isSpanContextValid(ctx)) return undefined;
+  return `00-${ctx.traceId}-${ctx.spanId}-${ctx.traceFlags.toString(16).padStart(2, '0')}`;
+}
