@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { createServiceApp, openServiceDatabase } from '@paytrace/services';
+import { createServiceApp, openServiceDatabase, traceResponseHeader } from '@paytrace/services';
 import type { GatewayConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -21,6 +21,11 @@ export async function buildApp({ config, logger }: BuildGatewayAppOptions) {
   for (const [name, client] of Object.entries(upstreams)) {
     app.readinessChecks.set(name, async () => (await client.request('GET', '/healthz')).status === 200);
   }
+  // Tell every caller where its trace is (W3C Trace Context Level 2).
+  app.addHook('onRequest', async function addTraceResponseHeader(_request, reply) {
+    const value = traceResponseHeader();
+    if (value) reply.header('traceresponse', value);
+  });
   paymentRoutes(app, db, upstreams, config);
   accountRoutes(app, upstreams);
   return app;

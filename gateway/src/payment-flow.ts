@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { trace } from '@opentelemetry/api';
-import { AppError, throwIfError, toErrorResponse, unauthorized, type JsonResponse } from '@paytrace/services';
+import { AppError, recordFailure, serverSpan, throwIfError, toErrorResponse, unauthorized, type JsonResponse } from '@paytrace/services';
 import type { StoredResponse } from './idempotency.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -29,6 +28,8 @@ export interface PaymentRequest {
 
 export interface PaymentSucceeded {
   payment_id: string;
+  /** The trace of the request that made the payment: open it in Jaeger. */
+  trace_id?: string;
   status: 'succeeded';
   amount: number;
   currency: string;
@@ -40,8 +41,14 @@ interface Hold {
   status: string;
 }
 
-/** A final refusal: answered to the client and, under an Idempotency-Key, replayed later. */
-const finalRefusal = (err: AppError): StoredResponse => ({ status: err.statusCode, body: toErrorResponse(err).body });
+/**
+ * A final refusal (402, 502): answered to the client and, under an Idempotency-Key, replayed
+ * later. It is not thrown, so it is recorded on the spans here rather than by the error handler.
+ */
+function finalRefusal(err: AppError): StoredResponse {
+  recordFailure(err.code, err.statusCode, err);
+  return { status: err.statusCode, body: toErrorResponse(err).body };
+}
 
 /**
  * One payment, in the order of the lesson's chart: hold the money (balance) → charge the card
@@ -52,8 +59,7 @@ const finalRefusal = (err: AppError): StoredResponse => ({ status: err.statusCod
  * Throws an AppError (503/504) when a dependency failed and the same request may be retried.
  */
 export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest): Promise<StoredResponse> {
-  const span = trace.getActiveSpan();
-  span?.setAttributes({
+  serverSpan()?.setAttributes({
     'paytrace.payment.id': payment.paymentId,
     'paytrace.payment.amount': payment.amount,
     'paytrace.payment.currency': payment.currency,
@@ -109,8 +115,10 @@ async function succeed(upstreams: Upstreams, log: FastifyBaseLogger, payment: Pa
     // The money was debited when the hold was placed; an uncaptured hold is bookkeeping, not a loss.
     log.error({ err, paymentId: payment.paymentId }, 'charged, but the hold could not be captured; it stays held');
   }
+  const traceId = serverSpan()?.spanContext().traceId;
   const body: PaymentSucceeded = {
     payment_id: payment.paymentId,
+    ...(traceId ? { trace_id: traceId } : {}),
     status: 'succeeded',
     amount: payment.amount,
     currency: payment.currency,
@@ -158,6 +166,6 @@ async function releaseHold(upstreams: Upstreams, log: FastifyBaseLogger, payment
 }
 
 function outcome(response: StoredResponse, result: string): StoredResponse {
-  trace.getActiveSpan()?.setAttribute('paytrace.payment.outcome', result);
+  serverSpan()?.setAttribute('paytrace.payment.outcome', result);
   return response;
 }

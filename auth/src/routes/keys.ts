@@ -13,7 +13,7 @@ export function keyRoutes(app: ServiceApp, db: pg.Pool): void {
   app.post(
     '/v1/keys/verify',
     { schema: { body: VerifyKeyBody, response: { 200: VerifiedKey, 401: { $ref: 'ErrorResponse#' } } } },
-    async (request) => {
+    async function verifyApiKey(request) {
       const { rows } = await query<{ account_id: string; account_name: string }>(
         db,
         `SELECT a.id AS account_id, a.name AS account_name

@@ -30,19 +30,21 @@ const errors = { 400: { $ref: 'ErrorResponse#' }, 402: { $ref: 'ErrorResponse#' 
 /** Holds are addressed by their key (the payment id), which the caller knows even after a lost answer. */
 export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
   /** Check the balance and hold the amount (debited now, captured or released later). */
-  app.post('/v1/holds', { schema: { body: PlaceHoldBody, response: { 200: HoldSchema, 201: HoldSchema, ...errors } } }, async (request, reply) => {
+  app.post('/v1/holds', { schema: { body: PlaceHoldBody, response: { 200: HoldSchema, 201: HoldSchema, ...errors } } }, async function holdMoney(request, reply) {
     const { hold_key, account_id, amount, currency } = request.body;
     const { hold, created } = await placeHold(db, { holdKey: hold_key, accountId: account_id, amount, currency });
     trace.getActiveSpan()?.setAttribute('paytrace.hold.created', created);
     return reply.code(created ? 201 : 200).send(hold);
   });
 
-  app.post('/v1/holds/:hold_key/capture', { schema: { params: HoldParams, response: { 200: HoldSchema, ...errors } } }, async (request) =>
-    captureHold(db, request.params.hold_key),
+  app.post('/v1/holds/:hold_key/capture', { schema: { params: HoldParams, response: { 200: HoldSchema, ...errors } } }, async function capture(request) {
+    return captureHold(db, request.params.hold_key);
+  }
   );
 
-  app.post('/v1/holds/:hold_key/release', { schema: { params: HoldParams, response: { 200: HoldSchema, ...errors } } }, async (request) =>
-    releaseHold(db, request.params.hold_key),
+  app.post('/v1/holds/:hold_key/release', { schema: { params: HoldParams, response: { 200: HoldSchema, ...errors } } }, async function release(request) {
+    return releaseHold(db, request.params.hold_key);
+  }
   );
 
   app.get(
@@ -53,6 +55,8 @@ export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
         response: { 200: Type.Object({ balances: Type.Array(Type.Object({ currency: Type.String(), balance: Type.Integer() })) }) },
       },
     },
-    async (request) => ({ balances: await listBalances(db, request.params.account_id) }),
+    async function balancesOfAccount(request) {
+      return { balances: await listBalances(db, request.params.account_id) };
+    },
   );
 }

@@ -24,7 +24,7 @@ export function accountRoutes(app: ServiceApp, upstreams: Upstreams): void {
   app.get(
     '/accounts/me',
     { schema: { response: { 200: AccountView, 401: { $ref: 'ErrorResponse#' }, 503: { $ref: 'ErrorResponse#' }, 504: { $ref: 'ErrorResponse#' } } } },
-    async (request) => {
+    async function myAccount(request) {
       const account = await authenticate(upstreams, request.headers.authorization);
       const id = encodeURIComponent(account.account_id);
       const [balances, transactions] = await Promise.all([

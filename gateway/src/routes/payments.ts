@@ -25,6 +25,7 @@ const ProcessPaymentHeaders = Type.Object({
 
 const PaymentSucceeded = Type.Object({
   payment_id: Type.String(),
+  trace_id: Type.Optional(Type.String({ description: 'Open it in Jaeger: /trace/<trace_id>' })),
   status: Type.Literal('succeeded'),
   amount: Type.Integer(),
   currency: Type.String(),
@@ -43,7 +44,7 @@ export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams
         response: { 200: PaymentSucceeded, 201: PaymentSucceeded, 400: Err, 401: Err, 402: Err, 409: Err, 502: Err, 503: Err, 504: Err },
       },
     },
-    async (request, reply) => {
+    async function processPayment(request, reply) {
       const account = await authenticate(upstreams, request.headers.authorization);
       const { amount, currency, description } = request.body;
       const payment = { accountId: account.account_id, amount, currency, description };

@@ -26,7 +26,7 @@ export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient)
   app.post(
     '/v1/charges',
     { schema: { body: ChargeBody, response: { 201: ChargeResponse, 400: Err, 409: Err, 502: Err, 503: Err, 504: Err } } },
-    async (request, reply) => {
+    async function chargeCard(request, reply) {
       const { payment_id, account_id, amount, currency, description } = request.body;
       const result = await chargePayment(db, stripe, request.log, { paymentId: payment_id, accountId: account_id, amount, currency, description });
       return reply.code(201).send(result);
@@ -41,7 +41,9 @@ export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient)
         response: { 200: Type.Object({ payment_id: Type.String(), status: Type.String() }) },
       },
     },
-    async (request) => paymentStatus(db, request.params.payment_id),
+    async function statusOfPayment(request) {
+      return paymentStatus(db, request.params.payment_id);
+    },
   );
 
   app.get(
@@ -69,6 +71,8 @@ export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient)
         },
       },
     },
-    async (request) => ({ transactions: await recentTransactions(db, request.query.account_id, Number(request.query.limit ?? 10)) }),
+    async function transactionsOfAccount(request) {
+      return { transactions: await recentTransactions(db, request.query.account_id, Number(request.query.limit ?? 10)) };
+    },
   );
 }
