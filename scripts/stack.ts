@@ -1,7 +1,8 @@
 /**
  * `npm run stack`: the whole paytrace stack on this machine, natively, in dependency order:
- * Postgres → stripe-mock → auth, balance, payments → gateway. Streams every log line prefixed
- * with its source, prints where everything is, and stops it all on Ctrl-C.
+ * Postgres → stripe-mock → Jaeger → OpenTelemetry Collector → auth, balance, payments →
+ * gateway. Streams every log line prefixed with its source, prints where everything is, and
+ * stops it all on Ctrl-C.
  *
  *   npm run stack                 # data kept in .data/postgres between runs
  *   npm run stack -- --reset      # start from the seed data
@@ -13,6 +14,7 @@ import { startPostgres, type PostgresHandle } from './lib/postgres.js';
 import { prefixer, waitForHttp, type ManagedProcess } from './lib/processes.js';
 import { resetData } from './lib/reset-data.js';
 import { startServices, type RunningServices } from './lib/services.js';
+import { startTelemetryPipeline, type TelemetryPipeline } from './lib/telemetry-pipeline.js';
 import { ROOT, stackSettings } from './lib/stack-settings.js';
 import { startStripeMock } from './lib/tools.js';
 
@@ -20,17 +22,21 @@ const { values: args } = parseArgs({ options: { reset: { type: 'boolean', defaul
 const settings = stackSettings();
 const startedAt = performance.now();
 const say = prefixer('stack');
+const loggers = new Map<string, (line: string) => void>();
+const logFor = (name: string) => loggers.get(name) ?? loggers.set(name, prefixer(name)).get(name)!;
 
 let postgres: PostgresHandle | undefined;
 let stripeMock: ManagedProcess | undefined;
 let services: RunningServices | undefined;
+let pipeline: TelemetryPipeline | undefined;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    say('stopping: services, stripe-mock, postgres…');
+    say('stopping: services, collector, jaeger, stripe-mock, postgres…');
     await services?.stop();
+    await pipeline?.stop();
     await stripeMock?.stop();
     await postgres?.stop();
     say('stopped');
@@ -56,10 +62,14 @@ try {
   say(`starting stripe-mock on 127.0.0.1:${settings.ports.stripeMock}`);
   stripeMock = await startStripeMock({ port: settings.ports.stripeMock });
 
+  say(`starting jaeger (API on 127.0.0.1:${settings.telemetry.jaegerQuery}) and the collector (OTLP on 127.0.0.1:${settings.telemetry.otlpHttp})`);
+  pipeline = await startTelemetryPipeline({ ports: settings.telemetry, onLine: (name, line) => logFor(name)(line) });
+
   services = await startServices({
     ports: settings.ports,
     databaseUrl: settings.databaseUrl,
     stripeApiBase: `http://127.0.0.1:${settings.ports.stripeMock}`,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint },
   });
   await waitForHttp(`${services.urls.gateway}/readyz`, { timeoutMs: 30_000 });
 
@@ -74,6 +84,8 @@ paytrace is up (${seconds} s). Ctrl-C stops everything.
   payments    ${services.urls.payments}
   stripe-mock http://127.0.0.1:${settings.ports.stripeMock}
   postgres    ${settings.databaseUrl.replace(/\/\/[^@]*@/, '//')}
+  collector   ${pipeline.otlpEndpoint}  (OTLP/HTTP; its own metrics: ${pipeline.collectorMetricsUrl})
+  jaeger      ${pipeline.jaegerUrl}  (HTTP API; a go-installed Jaeger has no UI: see README)
 
 Try:
   curl -i -X POST ${gateway}/process-payment \\
@@ -81,9 +93,13 @@ Try:
     -H "Idempotency-Key: $(date +%s%N)" \\
     -d '{"amount": 2500, "currency": "usd", "description": "first payment"}'
   curl -s ${gateway}/accounts/me -H 'Authorization: Bearer test_key_alice'
+
+The response's traceresponse header and trace_id name its trace:
+  npm run trace -- <trace_id>                            # the trace as a waterfall in this terminal
+  curl -s ${pipeline.jaegerUrl}/api/traces/<trace_id>    # the trace as JSON
 `);
   // A service that dies takes the stack down with it, loudly, rather than leaving half a stack.
-  for (const proc of [stripeMock, ...services.processes.values()]) {
+  for (const proc of [stripeMock, pipeline.jaeger, pipeline.collector, ...services.processes.values()]) {
     void proc.exited.then((code) => {
       if (!stopping) {
         say(`${proc.name} exited (code ${code}); stopping the stack`);

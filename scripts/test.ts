@@ -1,7 +1,8 @@
 /**
- * `npm test`: starts the real dependencies once (Postgres, stripe-mock), runs every test file
- * with node's test runner against them, and stops them again. Tests that need to break a
- * dependency (stop Postgres, slow Stripe) start their own instance.
+ * `npm test`: starts the real dependencies once (Postgres, stripe-mock, Jaeger and the
+ * OpenTelemetry Collector, all on free ports), runs every test file with node's test runner
+ * against them, and stops them again. Tests that need to break a dependency (stop Postgres,
+ * slow Stripe) start their own instance.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { startPostgres } from './lib/postgres.js';
 import { freePort } from './lib/processes.js';
 import { ROOT } from './lib/stack-settings.js';
 import { startStripeMock } from './lib/tools.js';
+import { startTelemetryPipeline } from './lib/telemetry-pipeline.js';
+import type { TelemetryPorts } from './lib/stack-settings.js';
 
 const TEST_DIRS = ['auth/test', 'balance/test', 'payments/test', 'gateway/test', 'test'];
 const filter = process.argv.slice(2);
@@ -25,6 +28,22 @@ const quiet = () => undefined;
 const postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'test-postgres'), port: await freePort(), reset: true, log: quiet });
 const stripePort = await freePort();
 const stripeMock = await startStripeMock({ port: stripePort, onLine: quiet });
+const telemetryPorts: TelemetryPorts = {
+  otlpGrpc: await freePort(),
+  otlpHttp: await freePort(),
+  collectorHealth: await freePort(),
+  collectorMetrics: await freePort(),
+  jaegerOtlpGrpc: await freePort(),
+  jaegerOtlpHttp: await freePort(),
+  jaegerQuery: await freePort(),
+  jaegerQueryGrpc: await freePort(),
+  jaegerHealth: await freePort(),
+  jaegerMetrics: await freePort(),
+};
+const pipeline = await startTelemetryPipeline({
+  ports: telemetryPorts,
+  onLine: (name, line) => process.env.PAYTRACE_TEST_LOGS && console.log(`${name}| ${line}`),
+});
 
 let code = 1;
 try {
@@ -32,11 +51,19 @@ try {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, PAYTRACE_TEST_DATABASE_URL: postgres.url, PAYTRACE_TEST_STRIPE_PORT: String(stripePort) },
+      env: {
+        ...process.env,
+        PAYTRACE_TEST_DATABASE_URL: postgres.url,
+        PAYTRACE_TEST_STRIPE_PORT: String(stripePort),
+        PAYTRACE_TEST_OTLP_ENDPOINT: pipeline.otlpEndpoint,
+        PAYTRACE_TEST_JAEGER_URL: pipeline.jaegerUrl,
+        PAYTRACE_TEST_COLLECTOR_METRICS_URL: pipeline.collectorMetricsUrl,
+      },
     });
     child.on('exit', (exitCode) => resolve(exitCode ?? 1));
   });
 } finally {
+  await pipeline.stop();
   await stripeMock.stop();
   await postgres.stop();
 }

@@ -20,7 +20,8 @@ export interface RunningServices {
   processes: Map<ServiceName, ManagedProcess>;
   /** Stops one service (SIGTERM, graceful) so a test can see the others cope. */
   stopService(name: ServiceName): Promise<void>;
-  startService(name: ServiceName): Promise<void>;
+  /** (Re)starts one service, optionally with extra environment. */
+  startService(name: ServiceName, env?: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +38,8 @@ export function serviceEnv(name: ServiceName, options: ServicesOptions): NodeJS.
     PAYMENTS_URL: url('payments'),
     STRIPE_API_BASE: options.stripeApiBase,
     OTEL_SERVICE_NAME: name,
+    // The gateway is the public edge: callers' trace context is linked, not trusted.
+    ...(name === 'gateway' ? { PAYTRACE_PUBLIC_EDGE: 'true' } : {}),
     ...options.env,
     ...options.envFor?.[name],
   };
@@ -50,12 +53,13 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${options.ports[s]}`])) as Record<ServiceName, string>;
   const processes = new Map<ServiceName, ManagedProcess>();
 
-  const start = async (name: ServiceName) => {
+  const start = async (name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}) => {
     const proc = startProcess({
       name,
       command: process.execPath,
-      args: [join(ROOT, name, 'dist', 'server.js')],
-      env: serviceEnv(name, options),
+      // The telemetry bootstrap is loaded before the app, as in the Dockerfile.
+      args: ['--import', '@paytrace/services/telemetry', join(ROOT, name, 'dist', 'server.js')],
+      env: { ...serviceEnv(name, options), ...extraEnv },
       cwd: ROOT,
       ...(options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {}),
     });

@@ -4,8 +4,22 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+export interface TelemetryPorts {
+  otlpGrpc: number;
+  otlpHttp: number;
+  collectorHealth: number;
+  collectorMetrics: number;
+  jaegerOtlpGrpc: number;
+  jaegerOtlpHttp: number;
+  jaegerQuery: number;
+  jaegerQueryGrpc: number;
+  jaegerHealth: number;
+  jaegerMetrics: number;
+}
+
 export interface StackSettings {
   ports: { gateway: number; auth: number; balance: number; payments: number; postgres: number; stripeMock: number };
+  telemetry: TelemetryPorts;
   /** `DATABASE_URL` when set (your own Postgres), else the local server `npm run stack` starts. */
   databaseUrl: string;
   externalDatabase: boolean;
@@ -27,8 +41,21 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     postgres: get('POSTGRES_PORT'),
     stripeMock: get('STRIPE_MOCK_PORT'),
   };
+  const telemetry: TelemetryPorts = {
+    otlpGrpc: get('OTELCOL_OTLP_GRPC_PORT'),
+    otlpHttp: get('OTELCOL_OTLP_HTTP_PORT'),
+    collectorHealth: get('OTELCOL_HEALTH_PORT'),
+    collectorMetrics: get('OTELCOL_METRICS_PORT'),
+    jaegerOtlpGrpc: get('JAEGER_OTLP_GRPC_PORT'),
+    jaegerOtlpHttp: get('JAEGER_OTLP_HTTP_PORT'),
+    jaegerQuery: get('JAEGER_QUERY_PORT'),
+    jaegerQueryGrpc: get('JAEGER_QUERY_GRPC_PORT'),
+    jaegerHealth: get('JAEGER_HEALTH_PORT'),
+    jaegerMetrics: get('JAEGER_METRICS_PORT'),
+  };
   return {
     ports,
+    telemetry,
     databaseUrl: env.DATABASE_URL ?? `postgres://postgres:postgres@127.0.0.1:${ports.postgres}/paytrace`,
     externalDatabase: env.DATABASE_URL !== undefined,
   };

@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { ROOT } from './stack-settings.js';
 import { startProcess, type ManagedProcess } from './processes.js';
 
-export type Tool = 'stripe-mock' | 'jaeger' | 'otelcol' | 'k6';
-const BINARIES: Record<Tool, string> = { 'stripe-mock': 'stripe-mock', jaeger: 'jaeger', otelcol: 'otelcol-paytrace', k6: 'k6' };
+export type Tool = 'stripe-mock' | 'jaeger' | 'otelcol' | 'k6' | 'compose-check';
+const BINARIES: Record<Tool, string> = {
+  'stripe-mock': 'stripe-mock',
+  jaeger: 'jaeger',
+  otelcol: 'otelcol-paytrace',
+  k6: 'k6',
+  'compose-check': 'compose-check',
+};
 
 /**
  * Path of a pinned Go tool, built into .tools/bin by scripts/install-tools.sh (a no-op when the

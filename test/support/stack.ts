@@ -1,9 +1,15 @@
 import { freePort } from '../../scripts/lib/processes.js';
+import { otlpEndpoint } from './env.js';
 import { SERVICES, startServices, type RunningServices, type ServiceName, type ServicesOptions } from '../../scripts/lib/services.js';
 
 export interface TestStack extends RunningServices {
   gateway: string;
-  pay(body: object, options?: { key?: string; idempotencyKey?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Every log line the services printed, as `service| line`. */
+  logLines: string[];
+  pay(
+    body: object,
+    options?: { key?: string; idempotencyKey?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
 /** The four real services as processes on free ports, against the given Postgres and Stripe. */
@@ -13,7 +19,13 @@ export async function startTestStack(options: Omit<ServicesOptions, 'ports'>): P
   const running = await startServices({
     ...options,
     ports,
-    env: { LOG_LEVEL: 'warn', ...options.env },
+    env: {
+      LOG_LEVEL: 'warn',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+      // Export soon after a request ends, so a test can fetch its trace right away.
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      ...options.env,
+    },
     // Kept for failure messages instead of flooding the test output.
     onLine: (service, line) => {
       lines.push(`${service}| ${line}`);
@@ -24,13 +36,15 @@ export async function startTestStack(options: Omit<ServicesOptions, 'ports'>): P
   return {
     ...running,
     gateway,
-    async pay(body, { key = 'test_key_alice', idempotencyKey } = {}) {
+    logLines: lines,
+    async pay(body, { key = 'test_key_alice', idempotencyKey, headers = {} } = {}) {
       const res = await fetch(`${gateway}/process-payment`, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${key}`,
           'content-type': 'application/json',
           ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+          ...headers,
         },
         body: JSON.stringify(body),
       });

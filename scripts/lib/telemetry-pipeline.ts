@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { startProcess, waitForHttp, type ManagedProcess } from './processes.js';
+import { ROOT, type TelemetryPorts } from './stack-settings.js';
+import { ensureTool } from './tools.js';
+
+export interface TelemetryPipeline {
+  /** Where the services send spans (OTLP/HTTP): OTEL_EXPORTER_OTLP_ENDPOINT. */
+  otlpEndpoint: string;
+  /** Jaeger's query API (and UI, in the docker image). */
+  jaegerUrl: string;
+  /** The Collector's own metrics, Prometheus text format. */
+  collectorMetricsUrl: string;
+  collector: ManagedProcess;
+  jaeger: ManagedProcess;
+  /** Restarts the Collector with extra environment (e.g. another pipeline). */
+  restartCollector(env?: NodeJS.ProcessEnv): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The environment that points otel-collector.yaml and telemetry/jaeger.yaml at these ports. */
+export function pipelineEnv(ports: TelemetryPorts): NodeJS.ProcessEnv {
+  return {
+    OTELCOL_BIND_HOST: '127.0.0.1',
+    OTELCOL_OTLP_GRPC_PORT: String(ports.otlpGrpc),
+    OTELCOL_OTLP_HTTP_PORT: String(ports.otlpHttp),
+    OTELCOL_HEALTH_PORT: String(ports.collectorHealth),
+    OTELCOL_METRICS_PORT: String(ports.collectorMetrics),
+    JAEGER_OTLP_ENDPOINT: `127.0.0.1:${ports.jaegerOtlpGrpc}`,
+    JAEGER_BIND_HOST: '127.0.0.1',
+    JAEGER_OTLP_GRPC_PORT: String(ports.jaegerOtlpGrpc),
+    JAEGER_OTLP_HTTP_PORT: String(ports.jaegerOtlpHttp),
+    JAEGER_QUERY_PORT: String(ports.jaegerQuery),
+    JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
+    JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
+    JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
+  };
+}
+
+/**
+ * Jaeger, then the OpenTelemetry Collector in front of it: the real binaries built by
+ * scripts/install-tools.sh, on the same configuration files docker compose uses.
+ */
+export async function startTelemetryPipeline(options: {
+  ports: TelemetryPorts;
+  onLine?: (name: 'jaeger' | 'otel-collector', line: string) => void;
+  collectorEnv?: NodeJS.ProcessEnv;
+}): Promise<TelemetryPipeline> {
+  const env = { ...process.env, ...pipelineEnv(options.ports) };
+  const jaegerBin = ensureTool('jaeger');
+  const collectorBin = ensureTool('otelcol');
+  const lines = (name: 'jaeger' | 'otel-collector') => (options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {});
+
+  const jaeger = startProcess({ name: 'jaeger', command: jaegerBin, args: ['--config', join(ROOT, 'telemetry', 'jaeger.yaml')], env, ...lines('jaeger') });
+  await waitForHttp(`http://127.0.0.1:${options.ports.jaegerHealth}/status`, { process: jaeger, timeoutMs: 60_000 });
+
+  const startCollector = async (extra: NodeJS.ProcessEnv = {}) => {
+    const proc = startProcess({
+      name: 'otel-collector',
+      command: collectorBin,
+      args: ['--config', join(ROOT, 'otel-collector.yaml')],
+      env: { ...env, ...options.collectorEnv, ...extra },
+      ...lines('otel-collector'),
+    });
+    await waitForHttp(`http://127.0.0.1:${options.ports.collectorHealth}/`, { process: proc, timeoutMs: 60_000 });
+    return proc;
+  };
+
+  const pipeline: TelemetryPipeline = {
+    otlpEndpoint: `http://127.0.0.1:${options.ports.otlpHttp}`,
+    jaegerUrl: `http://127.0.0.1:${options.ports.jaegerQuery}`,
+    collectorMetricsUrl: `http://127.0.0.1:${options.ports.collectorMetrics}/metrics`,
+    collector: await startCollector(),
+    jaeger,
+    async restartCollector(extra) {
+      await pipeline.collector.stop();
+      pipeline.collector = await startCollector(extra);
+    },
+    async stop() {
+      // The Collector first, so it can hand what it holds to Jaeger.
+      await pipeline.collector.stop();
+      await jaeger.stop();
+    },
+  };
+  return pipeline;
+}

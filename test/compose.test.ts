@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ROOT, stackSettings } from '../scripts/lib/stack-settings.js';
+import { ensureTool } from '../scripts/lib/tools.js';
+
+/**
+ * docker-compose.yml cannot run on machines without a Docker engine, so it is checked as far as
+ * one can: loaded by compose-go (what Docker Compose itself uses: the spec's JSON schema,
+ * interpolation from .env → stack.env, semantic checks), then its resolved form is asserted.
+ */
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  ports?: Array<{ published: string; target: number }>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  environment?: Record<string, string>;
+  volumes?: Array<{ source: string; target: string; read_only?: boolean }>;
+  profiles?: string[];
+  user?: string;
+}
+
+const project = JSON.parse(execFileSync(ensureTool('compose-check'), [ROOT], { encoding: 'utf8' })) as {
+  services: Record<string, ComposeService>;
+};
+const services = project.services;
+const settings = stackSettings({});
+
+test('compose-go loads it: every part of the stack is a service', () => {
+  assert.deepEqual(Object.keys(services).sort(), ['auth', 'balance', 'gateway', 'jaeger', 'k6', 'otel-collector', 'payments', 'postgres', 'stripe-mock']);
+  assert.deepEqual(services.k6?.profiles, ['loadtest']);
+});
+
+test('every image is pinned to a version, and the Go tools match the native builds', () => {
+  for (const [name, s] of Object.entries(services)) {
+    assert.match(s.image ?? '', /^[\w./-]+:[\w.-]+$/, `${name} image has a tag`);
+    assert.doesNotMatch(s.image ?? '', /:latest$/, `${name} is not :latest`);
+  }
+  const install = readFileSync(join(ROOT, 'scripts', 'install-tools.sh'), 'utf8');
+  const builder = readFileSync(join(ROOT, 'telemetry', 'otelcol-builder.yaml'), 'utf8');
+  const pinned = (name: string) => new RegExp(`^${name}=(\\S+)`, 'm').exec(install)?.[1];
+  assert.equal(services['stripe-mock']!.image, `stripe/stripe-mock:${pinned('STRIPE_MOCK_VERSION')}`);
+  assert.equal(services.k6!.image, `grafana/k6:${pinned('K6_VERSION')!.slice(1)}`);
+  assert.equal(services['otel-collector']!.image, `otel/opentelemetry-collector-contrib:${(parse(builder) as { dist: { version: string } }).dist.version}`);
+  assert.equal(services.jaeger!.image, 'jaegertracing/jaeger:2.13.0');
+  assert.equal(pinned('JAEGER_MODULE_VERSION'), 'v1.76.0', 'the Go module tag of Jaeger v2.13.0');
+});
+
+test('only the gateway, Jaeger and OTLP are published, on the ports of stack.env', () => {
+  const published = Object.fromEntries(
+    Object.entries(services)
+      .filter(([, s]) => s.ports?.length)
+      .map(([name, s]) => [name, s.ports!.map((p) => Number(p.published)).sort((a, b) => a - b)]),
+  );
+  assert.deepEqual(published, {
+    gateway: [settings.ports.gateway],
+    jaeger: [settings.telemetry.jaegerQuery],
+    'otel-collector': [settings.telemetry.otlpGrpc, settings.telemetry.otlpHttp].sort((a, b) => a - b),
+  });
+});
+
+test('the four services: one image, telemetry loaded first, wired to each other by name', () => {
+  for (const name of ['auth', 'balance', 'payments', 'gateway']) {
+    const s = services[name]!;
+    assert.ok(s.build, `${name} is built from the Dockerfile`);
+    assert.deepEqual(s.command, ['node', '--import', '@paytrace/services/telemetry', `${name}/dist/server.js`]);
+    assert.equal(s.environment?.OTEL_SERVICE_NAME, name);
+    assert.equal(s.environment?.PORT, String(settings.ports[name as 'auth']));
+    assert.equal(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, `http://otel-collector:${settings.telemetry.otlpHttp}`);
+    assert.equal(s.environment?.DATABASE_URL, 'postgres://postgres:postgres@postgres:5432/paytrace');
+    assert.ok(s.healthcheck?.test.join(' ').includes('/readyz'), `${name} is healthy when ready`);
+    assert.equal(s.depends_on?.postgres?.condition, 'service_healthy');
+  }
+  assert.equal(services.gateway!.environment?.AUTH_URL, `http://auth:${settings.ports.auth}`);
+  assert.equal(services.gateway!.environment?.PAYTRACE_PUBLIC_EDGE, 'true');
+  for (const upstream of ['auth', 'balance', 'payments']) assert.equal(services.gateway!.depends_on?.[upstream]?.condition, 'service_healthy');
+  assert.equal(services.payments!.environment?.STRIPE_API_BASE, `http://stripe-mock:${settings.ports.stripeMock}`);
+});
+
+test('the Collector and Jaeger run the same configuration files as the native stack', () => {
+  const mount = (name: string) => services[name]!.volumes!.map((v) => v.source.replace(`${ROOT}`, '').replace(/^\//, ''));
+  assert.ok(mount('otel-collector').includes('otel-collector.yaml'));
+  assert.ok(mount('jaeger').includes('telemetry/jaeger.yaml'));
+  assert.equal(services['otel-collector']!.environment?.JAEGER_OTLP_ENDPOINT, 'jaeger:4317');
+});
+
+test('the Dockerfile builds in stages and runs as a non-root user with production dependencies only', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const stages = [...dockerfile.matchAll(/^FROM (\S+) AS (\w+)/gm)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(stages.map((s) => s[1]), ['build', 'runtime']);
+  for (const [image] of stages) assert.match(image!, /^node:\d+\.\d+\.\d+-/, 'node image pinned to a patch release');
+  const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+  assert.match(runtime, /npm ci --omit=dev/);
+  assert.match(runtime, /^USER node$/m);
+});
