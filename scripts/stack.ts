@@ -7,10 +7,12 @@
  *   npm run stack                 # data kept in .data/postgres between runs
  *   npm run stack -- --reset      # start from the seed data
  *   DATABASE_URL=postgres://… npm run stack   # use your own Postgres instead
+ *   npm run stack -- --stripe-latency-ms 320  # Stripe as far away as the real one (the lesson's chart)
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startPostgres, type PostgresHandle } from './lib/postgres.js';
+import { startLatencyProxy, type LatencyProxy } from './lib/latency-proxy.js';
 import { prefixer, waitForHttp, type ManagedProcess } from './lib/processes.js';
 import { resetData } from './lib/reset-data.js';
 import { startServices, type RunningServices } from './lib/services.js';
@@ -18,7 +20,10 @@ import { startTelemetryPipeline, type TelemetryPipeline } from './lib/telemetry-
 import { ROOT, stackSettings } from './lib/stack-settings.js';
 import { startStripeMock } from './lib/tools.js';
 
-const { values: args } = parseArgs({ options: { reset: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { reset: { type: 'boolean', default: false }, 'stripe-latency-ms': { type: 'string', default: '0' } },
+});
+const stripeLatencyMs = Number(args['stripe-latency-ms']);
 const settings = stackSettings();
 const startedAt = performance.now();
 const say = prefixer('stack');
@@ -29,6 +34,7 @@ let postgres: PostgresHandle | undefined;
 let stripeMock: ManagedProcess | undefined;
 let services: RunningServices | undefined;
 let pipeline: TelemetryPipeline | undefined;
+let stripeProxy: LatencyProxy | undefined;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
@@ -37,6 +43,7 @@ async function stopAll(code: number): Promise<never> {
     say('stopping: services, collector, jaeger, stripe-mock, postgres…');
     await services?.stop();
     await pipeline?.stop();
+    await stripeProxy?.close();
     await stripeMock?.stop();
     await postgres?.stop();
     say('stopped');
@@ -61,6 +68,14 @@ try {
 
   say(`starting stripe-mock on 127.0.0.1:${settings.ports.stripeMock}`);
   stripeMock = await startStripeMock({ port: settings.ports.stripeMock });
+  let stripeApiBase = `http://127.0.0.1:${settings.ports.stripeMock}`;
+  if (stripeLatencyMs > 0) {
+    // stripe-mock answers in ~1 ms; a real card network takes hundreds. The proxy delays the
+    // real stripe-mock's answers so traces look like production's.
+    stripeProxy = await startLatencyProxy({ targetPort: settings.ports.stripeMock, latencyMs: stripeLatencyMs });
+    stripeApiBase = `http://127.0.0.1:${stripeProxy.port}`;
+    say(`Stripe answers ${stripeLatencyMs} ms late (through 127.0.0.1:${stripeProxy.port})`);
+  }
 
   say(`starting jaeger (API on 127.0.0.1:${settings.telemetry.jaegerQuery}) and the collector (OTLP on 127.0.0.1:${settings.telemetry.otlpHttp})`);
   pipeline = await startTelemetryPipeline({ ports: settings.telemetry, onLine: (name, line) => logFor(name)(line) });
@@ -68,7 +83,7 @@ try {
   services = await startServices({
     ports: settings.ports,
     databaseUrl: settings.databaseUrl,
-    stripeApiBase: `http://127.0.0.1:${settings.ports.stripeMock}`,
+    stripeApiBase,
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint },
   });
   await waitForHttp(`${services.urls.gateway}/readyz`, { timeoutMs: 30_000 });
