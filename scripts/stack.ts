@@ -67,7 +67,7 @@ try {
   }
 
   say(`starting stripe-mock on 127.0.0.1:${settings.ports.stripeMock}`);
-  stripeMock = await startStripeMock({ port: settings.ports.stripeMock });
+  stripeMock = await startStripeMock({ port: settings.ports.stripeMock, onLine: logFor('stripe-mock') });
   let stripeApiBase = `http://127.0.0.1:${settings.ports.stripeMock}`;
   if (stripeLatencyMs > 0) {
     // stripe-mock answers in ~1 ms; a real card network takes hundreds. The proxy delays the

@@ -10,6 +10,8 @@ export interface TelemetryPipeline {
   jaegerUrl: string;
   /** The Collector's own metrics, Prometheus text format. */
   collectorMetricsUrl: string;
+  /** Jaeger's own metrics (it is a Collector too): spans it accepted. */
+  jaegerMetricsUrl: string;
   collector: ManagedProcess;
   jaeger: ManagedProcess;
   /** Restarts the Collector with extra environment (e.g. another pipeline). */
@@ -50,7 +52,14 @@ export async function startTelemetryPipeline(options: {
   const collectorBin = ensureTool('otelcol');
   const lines = (name: 'jaeger' | 'otel-collector') => (options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {});
 
-  const jaeger = startProcess({ name: 'jaeger', command: jaegerBin, args: ['--config', join(ROOT, 'telemetry', 'jaeger.yaml')], env, ...lines('jaeger') });
+  const jaeger = startProcess({
+    name: 'jaeger',
+    command: jaegerBin,
+    args: ['--config', join(ROOT, 'telemetry', 'jaeger.yaml')],
+    // Jaeger would otherwise trace itself into OTLP on localhost:4317: our Collector, natively.
+    env: { ...env, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' },
+    ...lines('jaeger'),
+  });
   await waitForHttp(`http://127.0.0.1:${options.ports.jaegerHealth}/status`, { process: jaeger, timeoutMs: 60_000 });
 
   const startCollector = async (extra: NodeJS.ProcessEnv = {}) => {
@@ -69,6 +78,7 @@ export async function startTelemetryPipeline(options: {
     otlpEndpoint: `http://127.0.0.1:${options.ports.otlpHttp}`,
     jaegerUrl: `http://127.0.0.1:${options.ports.jaegerQuery}`,
     collectorMetricsUrl: `http://127.0.0.1:${options.ports.collectorMetrics}/metrics`,
+    jaegerMetricsUrl: `http://127.0.0.1:${options.ports.jaegerMetrics}/metrics`,
     collector: await startCollector(),
     jaeger,
     async restartCollector(extra) {

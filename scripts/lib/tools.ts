@@ -27,14 +27,23 @@ export function ensureTool(tool: Tool): string {
 /** Starts the real stripe-mock on loopback and waits until it answers API calls. */
 export async function startStripeMock(options: { port: number; onLine?: (line: string) => void }): Promise<ManagedProcess> {
   const bin = ensureTool('stripe-mock');
+  const recent: string[] = [];
   const proc = startProcess({
     name: 'stripe-mock',
     command: bin,
     // Loopback only: stripe-mock binds every interface unless told otherwise.
     args: ['-http-addr', `127.0.0.1:${options.port}`],
-    ...(options.onLine ? { onLine: options.onLine } : {}),
+    onLine: (line) => {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      options.onLine?.(line);
+    },
   });
-  await waitForStripe(options.port, proc);
+  try {
+    await waitForStripe(options.port, proc);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; its last output:\n${recent.join('\n')}`);
+  }
   return proc;
 }
 

@@ -1,0 +1,89 @@
+// k6 load test for POST /process-payment: an open model (constant-arrival-rate), so a slow
+// stack shows up as latency and dropped iterations instead of quietly lowering the load.
+//
+//   k6 run loadtest/payments.js                          # 50 requests/s for 30 s
+//   k6 run -e RATE=200 -e DURATION=60s loadtest/payments.js
+//
+// The mix: 90% payments that succeed (spread over 20 accounts with ample balance), 5% that are
+// refused for insufficient funds (402) and 5% invalid requests (400). Every request has its own
+// Idempotency-Key. k6 sends no traceparent, so the stack's own sampler decides what is traced.
+// No remote imports: the machines this runs on are offline.
+import http from 'k6/http';
+import { check } from 'k6';
+import exec from 'k6/execution';
+
+const BASE = __ENV.PAYTRACE_URL || 'http://127.0.0.1:8080';
+const RATE = Number(__ENV.RATE || 50);
+const DURATION = __ENV.DURATION || '30s';
+const P99_MS = Number(__ENV.P99_MS || 500);
+const LOAD_ACCOUNTS = 20;
+
+export const options = {
+  discardResponseBodies: false,
+  scenarios: {
+    payments: {
+      executor: 'constant-arrival-rate',
+      rate: RATE,
+      timeUnit: '1s',
+      duration: DURATION,
+      preAllocatedVUs: Math.max(10, Math.ceil(RATE / 5)),
+      maxVUs: Math.max(50, RATE * 2),
+    },
+  },
+  thresholds: {
+    // Unexpected answers only: the 402s and 400s of the mix are expected (see setResponseCallback).
+    http_req_failed: ['rate<0.001'],
+    'http_req_duration{kind:payment}': [`p(99)<${P99_MS}`],
+    dropped_iterations: ['count==0'],
+  },
+  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'],
+};
+
+http.setResponseCallback(http.expectedStatuses(201, 400, 402));
+
+const pad = (n) => String(n).padStart(2, '0');
+
+export default function () {
+  const i = exec.scenario.iterationInTest;
+  const roll = i % 20; // deterministic mix: 18 payments, 1 refusal, 1 invalid in every 20
+  let kind = 'payment';
+  let key = `test_key_load_${pad((i % LOAD_ACCOUNTS) + 1)}`;
+  let body = { amount: 100 + (i % 900), currency: 'usd', description: 'k6' };
+  if (roll === 18) {
+    kind = 'insufficient_funds';
+    key = 'test_key_bob';
+    body = { amount: 100_000_000, currency: 'usd' };
+  } else if (roll === 19) {
+    kind = 'invalid';
+    body = { amount: 0, currency: 'usd' };
+  }
+  const res = http.post(`${BASE}/process-payment`, JSON.stringify(body), {
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${key}`,
+      'idempotency-key': `k6-${exec.vu.idInTest}-${i}-${Date.now()}`,
+    },
+    tags: { kind },
+  });
+  const expected = { payment: 201, insufficient_funds: 402, invalid: 400 }[kind];
+  check(res, { [`${kind} → ${expected}`]: (r) => r.status === expected });
+}
+
+// The summary as JSON to a file (SUMMARY_PATH) for the sampling lab, and the usual text on stdout.
+export function handleSummary(data) {
+  const out = { stdout: textSummary(data) };
+  if (__ENV.SUMMARY_PATH) out[__ENV.SUMMARY_PATH] = JSON.stringify(data);
+  return out;
+}
+
+function textSummary(data) {
+  const d = data.metrics['http_req_duration{kind:payment}'] || data.metrics.http_req_duration;
+  const reqs = data.metrics.http_reqs;
+  const failed = data.metrics.http_req_failed;
+  const dropped = data.metrics.dropped_iterations;
+  return [
+    `requests: ${reqs ? reqs.values.count : 0} (${reqs ? reqs.values.rate.toFixed(1) : 0}/s), unexpected: ${failed ? (failed.values.rate * 100).toFixed(2) : 0}%, dropped iterations: ${dropped ? dropped.values.count : 0}`,
+    `payment latency: p50 ${d.values.med.toFixed(1)} ms, p95 ${d.values['p(95)'].toFixed(1)} ms, p99 ${d.values['p(99)'].toFixed(1)} ms`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,466 @@
+/**
+ * `npm run sampling-lab`: what tracing costs, and what a sampled view still tells you.
+ *
+ * For each configuration (SDK off; parentbased_traceidratio at 0, 0.01, 0.1, 1; tail sampling in
+ * the Collector), restarts the services, the Collector and Jaeger with that setting, warms up, and
+ * runs k6 at the same arrival rate. Configurations are interleaved (A B C … A B C …) and repeated
+ * so machine drift hits all alike; figures are medians over rounds. Then, from the traces Jaeger
+ * stored, it estimates p50/p95/p99 of POST /process-payment with 95% confidence intervals and
+ * checks whether k6's measurement lies inside.
+ *
+ *   npm run sampling-lab                        # 3 rounds × 6 configurations, 50 req/s for 30 s each
+ *   npm run sampling-lab -- --rounds 5 --rate 100 --duration 60
+ *   npm run sampling-lab -- --quick             # < 3 minutes: 1 round, short runs (npm test runs it)
+ *   npm run sampling-lab -- --max-throughput    # per configuration, the highest rate that holds the objective
+ *
+ * Output: a Markdown table on stdout, loadtest/results/sampling-lab.json (schema in
+ * loadtest/README.md) and loadtest/results/sampling-lab.svg.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { promisify } from 'node:util';
+import { fetchText, groupCpuSeconds, median, promSum, quantileWithCi } from './lib/measure.js';
+import { startPostgres } from './lib/postgres.js';
+import { freePort } from './lib/processes.js';
+import { resetData } from './lib/reset-data.js';
+import { SERVICES, startServices, type ServiceName } from './lib/services.js';
+import { ROOT, type TelemetryPorts } from './lib/stack-settings.js';
+import { startTelemetryPipeline, type TelemetryPipeline } from './lib/telemetry-pipeline.js';
+import { ensureTool, startStripeMock } from './lib/tools.js';
+import { renderChart } from './lib/sampling-chart.js';
+
+const run = promisify(execFile);
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'max-throughput': { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    'p99-objective-ms': { type: 'string', default: '250' },
+    out: { type: 'string', default: join(ROOT, 'loadtest', 'results') },
+  },
+});
+const quick = args.quick;
+const rounds = Number(args.rounds ?? (quick ? 1 : 3));
+const rate = Number(args.rate ?? (quick ? 20 : 50));
+const durationS = Number(args.duration ?? (quick ? 6 : 30));
+const warmupS = Number(args.warmup ?? (quick ? 2 : 10));
+const p99ObjectiveMs = Number(args['p99-objective-ms']);
+const outDir = resolve(args.out!);
+
+/** One way of running the stack. */
+export interface LabConfig {
+  id: string;
+  label: string;
+  /** The SDK's sampling probability (null: SDK off). */
+  sdkRatio: number | null;
+  serviceEnv: NodeJS.ProcessEnv;
+  collectorEnv: NodeJS.ProcessEnv;
+}
+
+const ratio = (r: number): NodeJS.ProcessEnv => ({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(r) });
+export const CONFIGS: LabConfig[] = [
+  { id: 'sdk-off', label: 'SDK disabled (baseline)', sdkRatio: null, serviceEnv: { OTEL_SDK_DISABLED: 'true' }, collectorEnv: {} },
+  { id: 'ratio-0', label: 'traceidratio 0', sdkRatio: 0, serviceEnv: ratio(0), collectorEnv: {} },
+  { id: 'ratio-0.01', label: 'traceidratio 0.01 (1%)', sdkRatio: 0.01, serviceEnv: ratio(0.01), collectorEnv: {} },
+  { id: 'ratio-0.1', label: 'traceidratio 0.1 (10%)', sdkRatio: 0.1, serviceEnv: ratio(0.1), collectorEnv: {} },
+  { id: 'ratio-1', label: 'traceidratio 1 (100%)', sdkRatio: 1, serviceEnv: ratio(1), collectorEnv: {} },
+  {
+    id: 'tail',
+    label: 'tail: errors + slow + 10%',
+    sdkRatio: 1,
+    serviceEnv: ratio(1),
+    collectorEnv: { OTELCOL_TRACES_PROCESSORS: '[memory_limiter, tail_sampling, batch]', OTELCOL_TAIL_DECISION_WAIT: '1s' },
+  },
+];
+
+interface K6Result {
+  requests: number;
+  achievedRps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** k6's time waiting for the answer (TTFB) of successful payments: the ground truth for the trace estimate. */
+  waiting: { p50: number; p95: number; p99: number };
+  errorRate: number;
+  droppedIterations: number;
+}
+
+interface RunResult {
+  config: string;
+  round: number;
+  k6: K6Result;
+  cpuSeconds: Record<string, number>;
+  sdkDroppedSpans: number;
+  collector: { acceptedSpans: number; refusedSpans: number; sentSpans: number; sendFailedSpans: number; queueSizeAtEnd: number };
+  jaeger: { acceptedSpans: number; traces: number; paymentTraces: number };
+  /** Durations (ms) of the stored POST /process-payment roots that answered 201. */
+  sampledDurationsMs: number[];
+}
+
+const progressStart = Date.now();
+function progress(message: string): void {
+  process.stderr.write(`[sampling-lab ${((Date.now() - progressStart) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+}
+
+async function freeTelemetryPorts(): Promise<TelemetryPorts> {
+  return {
+    otlpGrpc: await freePort(),
+    otlpHttp: await freePort(),
+    collectorHealth: await freePort(),
+    collectorMetrics: await freePort(),
+    jaegerOtlpGrpc: await freePort(),
+    jaegerOtlpHttp: await freePort(),
+    jaegerQuery: await freePort(),
+    jaegerQueryGrpc: await freePort(),
+    jaegerHealth: await freePort(),
+    jaegerMetrics: await freePort(),
+  };
+}
+
+async function k6Run(k6: string, gateway: string, runRate: number, seconds: number, summaryPath: string): Promise<K6Result> {
+  await run(
+    k6,
+    ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${gateway}`, '-e', `RATE=${runRate}`, '-e', `DURATION=${seconds}s`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `P99_MS=${p99ObjectiveMs}`, join(ROOT, 'loadtest', 'payments.js')],
+    { maxBuffer: 64 * 1024 * 1024 },
+  ).catch((err: { code?: number; stdout?: string }) => {
+    // Exit code 99: thresholds crossed. That is a result to report, not a failure of the lab.
+    if (err.code !== 99) throw err;
+  });
+  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+  const m = (name: string) => summary.metrics[name]?.values ?? {};
+  const payment = m('http_req_duration{kind:payment}');
+  const waiting = m('http_req_waiting{kind:payment}');
+  return {
+    requests: m('http_reqs').count ?? 0,
+    achievedRps: m('http_reqs').rate ?? 0,
+    p50: payment.med ?? NaN,
+    p95: payment['p(95)'] ?? NaN,
+    p99: payment['p(99)'] ?? NaN,
+    waiting: { p50: waiting.med ?? NaN, p95: waiting['p(95)'] ?? NaN, p99: waiting['p(99)'] ?? NaN },
+    errorRate: m('http_req_failed').rate ?? 0,
+    droppedIterations: m('dropped_iterations').count ?? 0,
+  };
+}
+
+/** The stored traces whose root is the gateway's POST /process-payment, started in [from, to] (ms). */
+async function storedPaymentTraces(jaegerUrl: string, fromMs: number, toMs: number): Promise<{ traces: number; durationsMs: number[] }> {
+  const query = new URLSearchParams({
+    service: 'gateway',
+    operation: 'POST /process-payment',
+    start: String(Math.floor(fromMs * 1000)),
+    end: String(Math.ceil(toMs * 1000)),
+    // Jaeger's in-memory store refuses a search depth at or above its max_traces (100000).
+    limit: '99999',
+  });
+  const body = (await (await fetch(`${jaegerUrl}/api/traces?${query}`)).json()) as {
+    data: Array<{ spans: Array<{ operationName: string; references: unknown[]; duration: number; tags: Array<{ key: string; value: unknown }> }> }> | null;
+  };
+  const durationsMs: number[] = [];
+  for (const trace of body.data ?? []) {
+    const root = trace.spans.find((s) => s.operationName === 'POST /process-payment' && s.references.length === 0);
+    if (root && root.tags.some((t) => t.key === 'http.response.status_code' && Number(t.value) === 201)) durationsMs.push(root.duration / 1000);
+  }
+  return { traces: body.data?.length ?? 0, durationsMs };
+}
+
+async function measureOnce(config: LabConfig, round: number, runRate: number, seconds: number, env: LabEnv): Promise<RunResult> {
+  const pipeline = await startTelemetryPipeline({ ports: await freeTelemetryPorts(), collectorEnv: config.collectorEnv, onLine: () => undefined });
+  const sdkLogs: string[] = [];
+  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
+  const services = await startServices({
+    ports,
+    databaseUrl: env.databaseUrl,
+    stripeApiBase: env.stripeApiBase,
+    env: { LOG_LEVEL: 'warn', OTEL_LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...config.serviceEnv },
+    onLine: (_service, line) => sdkLogs.push(line),
+  });
+  try {
+    await k6Run(env.k6, services.urls.gateway, runRate, warmupS, join(env.tmp, 'warmup.json'));
+    // Let the warm-up's spans drain before taking the "before" readings.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const groups: Record<string, number> = {
+      ...Object.fromEntries([...services.processes].map(([name, p]) => [name, p.child.pid!])),
+      'otel-collector': pipeline.collector.child.pid!,
+      jaeger: pipeline.jaeger.child.pid!,
+      postgres: env.postgresPgid,
+      'stripe-mock': env.stripePgid,
+    };
+    const cpuBefore = Object.fromEntries(Object.entries(groups).map(([n, pgid]) => [n, groupCpuSeconds(pgid)]));
+    const collectorBefore = await fetchText(pipeline.collectorMetricsUrl);
+    const jaegerBefore = await fetchText(pipeline.jaegerMetricsUrl);
+    const droppedBefore = countDropped(sdkLogs);
+
+    const from = Date.now();
+    const k6 = await k6Run(env.k6, services.urls.gateway, runRate, seconds, join(env.tmp, `${config.id}-${round}.json`));
+    const to = Date.now();
+    const cpuSeconds = Object.fromEntries(Object.entries(groups).map(([n, pgid]) => [n, +(groupCpuSeconds(pgid) - cpuBefore[n]!).toFixed(2)]));
+
+    // Stop the services: SIGTERM flushes each SDK's last batch. Then let the Collector (and its
+    // tail-sampling decisions) drain into Jaeger.
+    await services.stop();
+    await drain(pipeline);
+    const collectorAfter = await fetchText(pipeline.collectorMetricsUrl);
+    const jaegerAfter = await fetchText(pipeline.jaegerMetricsUrl);
+    const delta = (before: string, after: string, metric: string, filter?: (labels: string) => boolean) =>
+      promSum(after, metric, filter) - promSum(before, metric, filter);
+    const otlpIn = (labels: string) => labels.includes('receiver="otlp"');
+    const stored = await storedPaymentTraces(pipeline.jaegerUrl, from, to);
+    return {
+      config: config.id,
+      round,
+      k6,
+      cpuSeconds,
+      sdkDroppedSpans: countDropped(sdkLogs) - droppedBefore,
+      collector: {
+        acceptedSpans: delta(collectorBefore, collectorAfter, 'otelcol_receiver_accepted_spans', otlpIn),
+        refusedSpans: delta(collectorBefore, collectorAfter, 'otelcol_receiver_refused_spans', otlpIn),
+        sentSpans: delta(collectorBefore, collectorAfter, 'otelcol_exporter_sent_spans'),
+        sendFailedSpans: delta(collectorBefore, collectorAfter, 'otelcol_exporter_send_failed_spans'),
+        queueSizeAtEnd: promSum(collectorAfter, 'otelcol_exporter_queue_size'),
+      },
+      jaeger: {
+        acceptedSpans: delta(jaegerBefore, jaegerAfter, 'otelcol_receiver_accepted_spans', otlpIn),
+        traces: stored.traces,
+        paymentTraces: stored.durationsMs.length,
+      },
+      sampledDurationsMs: stored.durationsMs.sort((a, b) => a - b),
+    };
+  } finally {
+    await services.stop();
+    await pipeline.stop();
+  }
+}
+
+/** The JS SDK reports spans its BatchSpanProcessor had to drop through its diagnostic logger. */
+function countDropped(lines: string[]): number {
+  let dropped = 0;
+  for (const line of lines) {
+    const match = /Dropped (\d+) spans/.exec(line);
+    if (match) dropped += Number(match[1]);
+  }
+  return dropped;
+}
+
+async function drain(pipeline: TelemetryPipeline): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let lastSent = -1;
+  // Tail sampling holds traces for decision_wait (1 s here) before passing them on.
+  await new Promise((r) => setTimeout(r, 2_000));
+  while (Date.now() < deadline) {
+    const metrics = await fetchText(pipeline.collectorMetricsUrl);
+    const sent = promSum(metrics, 'otelcol_exporter_sent_spans');
+    if (promSum(metrics, 'otelcol_exporter_queue_size') === 0 && sent === lastSent) return;
+    lastSent = sent;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+interface LabEnv {
+  databaseUrl: string;
+  stripeApiBase: string;
+  k6: string;
+  tmp: string;
+  postgresPgid: number;
+  stripePgid: number;
+}
+
+// ---- summarising ---------------------------------------------------------------------------------
+
+interface ConfigSummary {
+  id: string;
+  label: string;
+  sdk_sampling_ratio: number | null;
+  rounds: number;
+  achieved_rps: number;
+  latency_ms: { p50: number; p95: number; p99: number };
+  error_rate: number;
+  dropped_iterations: number;
+  cpu_seconds: Record<string, number>;
+  cpu_seconds_services: number;
+  spans: { sdk_dropped: number; collector_accepted: number; collector_refused: number; collector_sent: number; collector_send_failed: number; jaeger_accepted: number };
+  traces_stored: number;
+  /** From the stored traces of one round (the median one), against k6's waiting time of that round. */
+  sampled_latency_estimate: Record<'p50' | 'p95' | 'p99', { estimate_ms: number; ci95_ms: [number, number]; ci_valid: boolean; k6_ms: number; k6_inside: boolean } | null>;
+  sampled_traces: number;
+  ratio_to_baseline: { achieved_rps: number; p50: number; p95: number; p99: number; cpu_seconds_services: number };
+  max_throughput_rps?: number;
+}
+
+function summarise(config: LabConfig, runs: RunResult[], baseline?: ConfigSummary): ConfigSummary {
+  const med = (f: (r: RunResult) => number) => +median(runs.map(f)).toFixed(3);
+  const cpu: Record<string, number> = {};
+  for (const name of Object.keys(runs[0]!.cpuSeconds)) cpu[name] = med((r) => r.cpuSeconds[name]!);
+  const cpuServices = +SERVICES.reduce((sum, s) => sum + (cpu[s] ?? 0), 0).toFixed(2);
+  // The round whose k6 p50 is the median one stands for the configuration in the estimate.
+  const representative = [...runs].sort((a, b) => a.k6.p50 - b.k6.p50)[Math.floor(runs.length / 2)]!;
+  const estimate: ConfigSummary['sampled_latency_estimate'] = { p50: null, p95: null, p99: null };
+  for (const [key, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const) {
+    const ci = quantileWithCi(representative.sampledDurationsMs, q);
+    const truth = representative.k6.waiting[key];
+    estimate[key] = ci
+      ? { estimate_ms: +ci.estimate.toFixed(2), ci95_ms: [+ci.low.toFixed(2), +ci.high.toFixed(2)], ci_valid: ci.valid, k6_ms: +truth.toFixed(2), k6_inside: truth >= ci.low && truth <= ci.high }
+      : null;
+  }
+  const summary: ConfigSummary = {
+    id: config.id,
+    label: config.label,
+    sdk_sampling_ratio: config.sdkRatio,
+    rounds: runs.length,
+    achieved_rps: med((r) => r.k6.achievedRps),
+    latency_ms: { p50: med((r) => r.k6.p50), p95: med((r) => r.k6.p95), p99: med((r) => r.k6.p99) },
+    error_rate: med((r) => r.k6.errorRate),
+    dropped_iterations: med((r) => r.k6.droppedIterations),
+    cpu_seconds: cpu,
+    cpu_seconds_services: cpuServices,
+    spans: {
+      sdk_dropped: med((r) => r.sdkDroppedSpans),
+      collector_accepted: med((r) => r.collector.acceptedSpans),
+      collector_refused: med((r) => r.collector.refusedSpans),
+      collector_sent: med((r) => r.collector.sentSpans),
+      collector_send_failed: med((r) => r.collector.sendFailedSpans),
+      jaeger_accepted: med((r) => r.jaeger.acceptedSpans),
+    },
+    traces_stored: med((r) => r.jaeger.traces),
+    sampled_latency_estimate: estimate,
+    sampled_traces: representative.sampledDurationsMs.length,
+    ratio_to_baseline: { achieved_rps: 1, p50: 1, p95: 1, p99: 1, cpu_seconds_services: 1 },
+  };
+  if (baseline) {
+    const r = (a: number, b: number) => (b > 0 ? +(a / b).toFixed(3) : NaN);
+    summary.ratio_to_baseline = {
+      achieved_rps: r(summary.achieved_rps, baseline.achieved_rps),
+      p50: r(summary.latency_ms.p50, baseline.latency_ms.p50),
+      p95: r(summary.latency_ms.p95, baseline.latency_ms.p95),
+      p99: r(summary.latency_ms.p99, baseline.latency_ms.p99),
+      cpu_seconds_services: r(summary.cpu_seconds_services, baseline.cpu_seconds_services),
+    };
+  }
+  return summary;
+}
+
+function markdown(summaries: ConfigSummary[], meta: { rate: number; durationS: number; rounds: number }): string {
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+  const lines = [
+    `Sampling lab: ${meta.rate} req/s for ${meta.durationS} s per run, ${meta.rounds} interleaved round(s); medians over rounds.`,
+    '',
+    '| configuration | RPS | p50 ms | p95 ms | p99 ms | p99 × baseline | errors | dropped iter. | service CPU s (× base) | spans accepted / refused (Collector) | spans in Jaeger | traces stored |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of summaries) {
+    lines.push(
+      `| ${s.label} | ${f(s.achieved_rps)} | ${f(s.latency_ms.p50)} | ${f(s.latency_ms.p95)} | ${f(s.latency_ms.p99)} | ${f(s.ratio_to_baseline.p99, 2)} | ${f(s.error_rate * 100, 2)}% | ${s.dropped_iterations} | ${f(s.cpu_seconds_services, 2)} (${f(s.ratio_to_baseline.cpu_seconds_services, 2)}) | ${s.spans.collector_accepted} / ${s.spans.collector_refused} | ${s.spans.jaeger_accepted} | ${s.traces_stored} |`,
+    );
+  }
+  lines.push('', 'What the stored traces say about latency (201 payments; 95% CI from order statistics; truth = k6 time-to-first-byte):', '');
+  lines.push('| configuration | traces used | p50 estimate [95% CI] | k6 p50 | p95 estimate [95% CI] | k6 p95 | p99 estimate [95% CI] | k6 p99 |');
+  lines.push('| --- | ---: | --- | ---: | --- | ---: | --- | ---: |');
+  for (const s of summaries) {
+    const cell = (k: 'p50' | 'p95' | 'p99') => {
+      const e = s.sampled_latency_estimate[k];
+      if (!e) return ['no traces', '–'];
+      const mark = !e.ci_valid ? ' (too few for a 95% CI)' : e.k6_inside ? ' ✓' : ' ✗ outside';
+      return [`${f(e.estimate_ms, 2)} [${f(e.ci95_ms[0], 2)}, ${f(e.ci95_ms[1], 2)}]${mark}`, f(e.k6_ms, 2)];
+    };
+    lines.push(`| ${s.label} | ${s.sampled_traces} | ${cell('p50').join(' | ')} | ${cell('p95').join(' | ')} | ${cell('p99').join(' | ')} |`);
+  }
+  if (summaries.some((s) => s.max_throughput_rps !== undefined)) {
+    const base = summaries[0]!.max_throughput_rps ?? NaN;
+    lines.push('', `Max throughput (p99 < ${p99ObjectiveMs} ms, no dropped iterations, < 0.1% errors):`, '', '| configuration | max req/s | × baseline |', '| --- | ---: | ---: |');
+    for (const s of summaries) lines.push(`| ${s.label} | ${s.max_throughput_rps ?? '–'} | ${f((s.max_throughput_rps ?? NaN) / base, 2)} |`);
+  }
+  return lines.join('\n');
+}
+
+// ---- the lab --------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  const tmp = join(outDir, 'k6');
+  mkdirSync(tmp, { recursive: true });
+  const k6 = ensureTool('k6');
+  ensureTool('jaeger');
+  ensureTool('otelcol');
+
+  const postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'lab-postgres'), port: await freePort(), reset: true, log: () => undefined });
+  const stripePort = await freePort();
+  const stripe = await startStripeMock({ port: stripePort, onLine: () => undefined });
+  try {
+    await resetData(postgres.url);
+    // Postgres runs in a process group of its own, led by the postmaster.
+    const pgid = postgresPid(postgres.dataDir);
+    const env: LabEnv = {
+      databaseUrl: postgres.url,
+      stripeApiBase: `http://127.0.0.1:${stripePort}`,
+      k6,
+      tmp,
+      postgresPgid: pgid,
+      stripePgid: stripe.child.pid!,
+    };
+
+    const runs = new Map<string, RunResult[]>(CONFIGS.map((c) => [c.id, []]));
+    const perRun = warmupS + durationS + 8;
+    for (let round = 1; round <= rounds; round++) {
+      for (const [i, config] of CONFIGS.entries()) {
+        const left = ((rounds - round) * CONFIGS.length + (CONFIGS.length - i)) * perRun;
+        progress(`round ${round}/${rounds}, ${config.label} (${rate} req/s for ${durationS} s), about ${Math.ceil(left / 60)} min left`);
+        runs.get(config.id)!.push(await measureOnce(config, round, rate, durationS, env));
+      }
+    }
+    const summaries: ConfigSummary[] = [];
+    for (const config of CONFIGS) summaries.push(summarise(config, runs.get(config.id)!, summaries[0]));
+
+    if (args['max-throughput']) {
+      for (const [i, config] of CONFIGS.entries()) {
+        progress(`max throughput: ${config.label}`);
+        summaries[i]!.max_throughput_rps = await maxThroughput(config, env);
+      }
+    }
+
+    const meta = { rate, durationS, warmupS, rounds, quick, p99ObjectiveMs, created: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
+    writeFileSync(join(outDir, 'sampling-lab.json'), JSON.stringify({ meta, configurations: summaries, runs: [...runs.values()].flat().map(({ sampledDurationsMs, ...r }) => ({ ...r, sampled_traces: sampledDurationsMs.length })) }, null, 2));
+    writeFileSync(join(outDir, 'sampling-lab.svg'), renderChart(summaries, meta));
+    console.log(markdown(summaries, meta));
+    console.log(`\nJSON: ${join(outDir, 'sampling-lab.json')}\nchart: ${join(outDir, 'sampling-lab.svg')}`);
+  } finally {
+    await stripe.stop();
+    await postgres.stop();
+  }
+}
+
+function postgresPid(dataDir: string): number {
+  return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+/** The highest arrival rate (req/s) this configuration sustains with the objective met. */
+async function maxThroughput(config: LabConfig, env: LabEnv): Promise<number> {
+  const seconds = quick ? 5 : 15;
+  const holds = async (r: number) => {
+    const result = await measureOnce(config, 0, r, seconds, env);
+    return result.k6.p99 < p99ObjectiveMs && result.k6.droppedIterations === 0 && result.k6.errorRate < 0.001;
+  };
+  let good = 0;
+  let bad = 0;
+  for (let r = 25; ; r = Math.round(r * 1.6)) {
+    if (await holds(r)) good = r;
+    else {
+      bad = r;
+      break;
+    }
+    if (r > 5_000) return good;
+  }
+  for (let step = 0; step < (quick ? 1 : 3); step++) {
+    const mid = Math.round((good + bad) / 2);
+    if (mid === good || mid === bad) break;
+    if (await holds(mid)) good = mid;
+    else bad = mid;
+  }
+  return good;
+}
+
+await main();
