@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../scripts/lib/stack-settings.js';
+
+/**
+ * The sampling lab's quick mode, end to end (real k6, services, Collector, Jaeger): every figure
+ * is present and consistent. Nothing here depends on how fast the machine is.
+ */
+test('sampling lab --quick: the table, the JSON and the chart, every figure present and sane', { timeout: 420_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), 'paytrace-lab-'));
+  const stdout: string[] = [];
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'sampling-lab.ts'), '--quick', '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk.toString()));
+    child.on('exit', (c) => resolve(c ?? 1));
+  });
+  assert.equal(code, 0, stdout.join(''));
+  const table = stdout.join('');
+  assert.match(table, /\| configuration \| RPS \| p50 ms \|/);
+  assert.match(table, /95% CI/);
+
+  const result = JSON.parse(readFileSync(join(out, 'sampling-lab.json'), 'utf8'));
+  const byId = Object.fromEntries(result.configurations.map((c: { id: string }) => [c.id, c]));
+  assert.deepEqual(Object.keys(byId), ['sdk-off', 'ratio-0', 'ratio-0.01', 'ratio-0.1', 'ratio-1', 'tail']);
+
+  for (const c of result.configurations) {
+    assert.ok(c.achieved_rps > 0, `${c.id} achieved a rate`);
+    const { p50, p95, p99 } = c.latency_ms;
+    assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99, `${c.id} percentiles ordered: ${p50} ${p95} ${p99}`);
+    assert.ok(c.error_rate >= 0 && c.error_rate < 1);
+    assert.ok(Number.isInteger(c.dropped_iterations));
+    for (const part of ['auth', 'balance', 'payments', 'gateway', 'otel-collector', 'jaeger', 'postgres', 'stripe-mock']) {
+      assert.ok(c.cpu_seconds[part] >= 0, `${c.id} CPU of ${part}`);
+    }
+    assert.ok(c.cpu_seconds_services > 0);
+    for (const k of ['achieved_rps', 'p50', 'p95', 'p99', 'cpu_seconds_services']) assert.ok(Number.isFinite(c.ratio_to_baseline[k]), `${c.id} ratio ${k}`);
+    for (const k of ['sdk_dropped', 'collector_accepted', 'collector_refused', 'collector_sent', 'collector_send_failed', 'jaeger_accepted']) {
+      assert.ok(Number.isInteger(c.spans[k]) && c.spans[k] >= 0, `${c.id} spans.${k}`);
+    }
+  }
+  // Nothing traced: no span leaves the services.
+  for (const id of ['sdk-off', 'ratio-0']) {
+    assert.equal(byId[id].spans.collector_accepted, 0, id);
+    assert.equal(byId[id].traces_stored, 0, id);
+  }
+  // 100%: every request is a trace in Jaeger, and what the Collector took, Jaeger got.
+  const all = byId['ratio-1'];
+  const requests = Math.round(all.achieved_rps * result.meta.durationS);
+  assert.ok(all.traces_stored >= requests * 0.9, `traces ${all.traces_stored} for about ${requests} requests`);
+  assert.equal(all.spans.jaeger_accepted, all.spans.collector_sent);
+  assert.ok(all.sampled_latency_estimate.p50.ci95_ms[0] <= all.sampled_latency_estimate.p50.estimate_ms);
+  assert.ok(all.sampled_traces > 0);
+  // 10% keeps fewer, tail sampling keeps some but not all.
+  assert.ok(byId['ratio-0.1'].traces_stored > 0 && byId['ratio-0.1'].traces_stored < all.traces_stored);
+  assert.ok(byId.tail.spans.collector_accepted > 0);
+  assert.ok(byId.tail.traces_stored > 0 && byId.tail.traces_stored < all.traces_stored);
+
+  assert.match(readFileSync(join(out, 'sampling-lab.svg'), 'utf8'), /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+});
