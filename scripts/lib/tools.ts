@@ -31,8 +31,11 @@ export async function startStripeMock(options: { port: number; onLine?: (line: s
   const proc = startProcess({
     name: 'stripe-mock',
     command: bin,
-    // Loopback only: stripe-mock binds every interface unless told otherwise.
-    args: ['-http-addr', `127.0.0.1:${options.port}`],
+    // Loopback only: stripe-mock binds every interface unless told otherwise. v0.203.0 also opens
+    // its HTTPS listener on the fixed port 12112 when only -http-addr is given (only -http-port
+    // turns it off), so two stripe-mocks (npm test and the lab it runs) collided there; HTTPS
+    // goes to a loopback port the system picks instead.
+    args: ['-http-addr', `127.0.0.1:${options.port}`, '-https-addr', '127.0.0.1:0'],
     onLine: (line) => {
       recent.push(line);
       if (recent.length > 20) recent.shift();
