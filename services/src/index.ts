@@ -6,4 +6,5 @@ export * from './service-app.js';
 export * from './server.js';
 export * from './shutdown.js';
 export * from './tracing.js';
+export * from './schemas.js';
 export { Type, type Static } from '@sinclair/typebox';

@@ -1,4 +1,4 @@
-import { Type, throwIfError, type ServiceApp } from '@paytrace/services';
+import { TransactionViewSchema, Type, throwIfError, type ServiceApp } from '@paytrace/services';
 import { authenticate } from '../payment-flow.js';
 import type { Upstreams } from '../upstreams.js';
 
@@ -6,17 +6,7 @@ const AccountView = Type.Object({
   account_id: Type.String(),
   account_name: Type.String(),
   balances: Type.Array(Type.Object({ currency: Type.String(), balance: Type.Integer() })),
-  recent_payments: Type.Array(
-    Type.Object({
-      payment_id: Type.String(),
-      amount: Type.Integer(),
-      currency: Type.String(),
-      description: Type.Union([Type.String(), Type.Null()]),
-      status: Type.String(),
-      failure_code: Type.Union([Type.String(), Type.Null()]),
-      created_at: Type.String(),
-    }),
-  ),
+  recent_payments: Type.Array(TransactionViewSchema),
 });
 
 export function accountRoutes(app: ServiceApp, upstreams: Upstreams): void {

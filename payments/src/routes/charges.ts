@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { Type, type ServiceApp } from '@paytrace/services';
+import { TransactionViewSchema, Type, type ServiceApp } from '@paytrace/services';
 import { chargePayment, paymentStatus, recentTransactions } from '../charges.js';
 import type { StripeClient } from '../stripe.js';
 
@@ -56,17 +56,7 @@ export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient)
         ),
         response: {
           200: Type.Object({
-            transactions: Type.Array(
-              Type.Object({
-                payment_id: Type.String(),
-                amount: Type.Integer(),
-                currency: Type.String(),
-                description: Type.Union([Type.String(), Type.Null()]),
-                status: Type.String(),
-                failure_code: Type.Union([Type.String(), Type.Null()]),
-                created_at: Type.String(),
-              }),
-            ),
+            transactions: Type.Array(TransactionViewSchema),
           }),
         },
       },
