@@ -26,8 +26,8 @@ import { startPostgres } from './lib/postgres.js';
 import { freePort } from './lib/processes.js';
 import { resetData } from './lib/reset-data.js';
 import { SERVICES, startServices, type ServiceName } from './lib/services.js';
-import { ROOT, type TelemetryPorts } from './lib/stack-settings.js';
-import { startTelemetryPipeline, type TelemetryPipeline } from './lib/telemetry-pipeline.js';
+import { ROOT } from './lib/stack-settings.js';
+import { freeTelemetryPorts, startTelemetryPipeline, type TelemetryPipeline } from './lib/telemetry-pipeline.js';
 import { ensureTool, startStripeMock } from './lib/tools.js';
 import { renderChart } from './lib/sampling-chart.js';
 
@@ -106,21 +106,6 @@ interface RunResult {
 const progressStart = Date.now();
 function progress(message: string): void {
   process.stderr.write(`[sampling-lab ${((Date.now() - progressStart) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
-}
-
-async function freeTelemetryPorts(): Promise<TelemetryPorts> {
-  return {
-    otlpGrpc: await freePort(),
-    otlpHttp: await freePort(),
-    collectorHealth: await freePort(),
-    collectorMetrics: await freePort(),
-    jaegerOtlpGrpc: await freePort(),
-    jaegerOtlpHttp: await freePort(),
-    jaegerQuery: await freePort(),
-    jaegerQueryGrpc: await freePort(),
-    jaegerHealth: await freePort(),
-    jaegerMetrics: await freePort(),
-  };
 }
 
 async function k6Run(k6: string, gateway: string, runRate: number, seconds: number, summaryPath: string): Promise<K6Result> {

@@ -11,8 +11,7 @@ import { startPostgres } from './lib/postgres.js';
 import { freePort } from './lib/processes.js';
 import { ROOT } from './lib/stack-settings.js';
 import { startStripeMock } from './lib/tools.js';
-import { startTelemetryPipeline } from './lib/telemetry-pipeline.js';
-import type { TelemetryPorts } from './lib/stack-settings.js';
+import { freeTelemetryPorts, startTelemetryPipeline } from './lib/telemetry-pipeline.js';
 
 const TEST_DIRS = ['auth/test', 'balance/test', 'payments/test', 'gateway/test', 'test'];
 const filter = process.argv.slice(2);
@@ -28,20 +27,8 @@ const quiet = () => undefined;
 const postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'test-postgres'), port: await freePort(), reset: true, log: quiet });
 const stripePort = await freePort();
 const stripeMock = await startStripeMock({ port: stripePort, onLine: quiet });
-const telemetryPorts: TelemetryPorts = {
-  otlpGrpc: await freePort(),
-  otlpHttp: await freePort(),
-  collectorHealth: await freePort(),
-  collectorMetrics: await freePort(),
-  jaegerOtlpGrpc: await freePort(),
-  jaegerOtlpHttp: await freePort(),
-  jaegerQuery: await freePort(),
-  jaegerQueryGrpc: await freePort(),
-  jaegerHealth: await freePort(),
-  jaegerMetrics: await freePort(),
-};
 const pipeline = await startTelemetryPipeline({
-  ports: telemetryPorts,
+  ports: await freeTelemetryPorts(),
   onLine: (name, line) => process.env.PAYTRACE_TEST_LOGS && console.log(`${name}| ${line}`),
 });
 

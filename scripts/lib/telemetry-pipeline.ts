@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startProcess, waitForHttp, type ManagedProcess } from './processes.js';
+import { freePort, startProcess, waitForHttp, type ManagedProcess } from './processes.js';
 import { ROOT, type TelemetryPorts } from './stack-settings.js';
 import { ensureTool } from './tools.js';
 
@@ -17,6 +17,22 @@ export interface TelemetryPipeline {
   /** Restarts the Collector with extra environment (e.g. another pipeline). */
   restartCollector(env?: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Ports for a private pipeline (tests, the sampling lab) that cannot collide with `npm run stack`. */
+export async function freeTelemetryPorts(): Promise<TelemetryPorts> {
+  return {
+    otlpGrpc: await freePort(),
+    otlpHttp: await freePort(),
+    collectorHealth: await freePort(),
+    collectorMetrics: await freePort(),
+    jaegerOtlpGrpc: await freePort(),
+    jaegerOtlpHttp: await freePort(),
+    jaegerQuery: await freePort(),
+    jaegerQueryGrpc: await freePort(),
+    jaegerHealth: await freePort(),
+    jaegerMetrics: await freePort(),
+  };
 }
 
 /** The environment that points otel-collector.yaml and telemetry/jaeger.yaml at these ports. */
