@@ -11,7 +11,8 @@
  *   npm run sampling-lab                        # 3 rounds × 6 configurations, 50 req/s for 30 s each
  *   npm run sampling-lab -- --rounds 5 --rate 100 --duration 60
  *   npm run sampling-lab -- --quick             # < 3 minutes: 1 round, short runs (npm test runs it)
- *   npm run sampling-lab -- --max-throughput    # per configuration, the highest rate that holds the objective
+ *   npm run sampling-lab -- --max-throughput    # first the highest rate each configuration sustains,
+ *                                               # then the rounds at half the baseline's (the targets' rate)
  *
  * Output: a Markdown table on stdout, loadtest/results/sampling-lab.json (schema in
  * loadtest/README.md) and loadtest/results/sampling-lab.svg.
@@ -21,7 +22,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
-import { fetchText, groupCpuSeconds, median, promSum, quantileWithCi } from './lib/measure.js';
+import { fetchText, groupCpuSeconds, median, minSampleForCi, promSum, quantileWithCi } from './lib/measure.js';
 import { startPostgres } from './lib/postgres.js';
 import { freePort } from './lib/processes.js';
 import { resetData } from './lib/reset-data.js';
@@ -47,7 +48,8 @@ const { values: args } = parseArgs({
 });
 const quick = args.quick;
 const rounds = Number(args.rounds ?? (quick ? 1 : 3));
-const rate = Number(args.rate ?? (quick ? 20 : 50));
+// With --max-throughput and no --rate, the rounds run at half the baseline's max rate (found first).
+let rate = Number(args.rate ?? (quick ? 20 : 50));
 const durationS = Number(args.duration ?? (quick ? 6 : 30));
 const warmupS = Number(args.warmup ?? (quick ? 2 : 10));
 const p99ObjectiveMs = Number(args['p99-objective-ms']);
@@ -329,7 +331,7 @@ function summarise(config: LabConfig, runs: RunResult[], baseline?: ConfigSummar
   return summary;
 }
 
-function markdown(summaries: ConfigSummary[], meta: { rate: number; durationS: number; rounds: number }): string {
+function markdown(summaries: ConfigSummary[], meta: { rate: number; durationS: number; rounds: number }, targets: Target[]): string {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   const lines = [
     `Sampling lab: ${meta.rate} req/s for ${meta.durationS} s per run, ${meta.rounds} interleaved round(s); medians over rounds.`,
@@ -342,7 +344,13 @@ function markdown(summaries: ConfigSummary[], meta: { rate: number; durationS: n
       `| ${s.label} | ${f(s.achieved_rps)} | ${f(s.latency_ms.p50)} | ${f(s.latency_ms.p95)} | ${f(s.latency_ms.p99)} | ${f(s.ratio_to_baseline.p99, 2)} | ${f(s.error_rate * 100, 2)}% | ${s.dropped_iterations} | ${f(s.cpu_seconds_services, 2)} (${f(s.ratio_to_baseline.cpu_seconds_services, 2)}) | ${s.spans.collector_accepted} / ${s.spans.collector_refused} | ${s.spans.jaeger_accepted} | ${s.traces_stored} |`,
     );
   }
-  lines.push('', 'What the stored traces say about latency (201 payments; 95% CI from order statistics; truth = k6 time-to-first-byte):', '');
+  const needed = { p50: minSampleForCi(0.5), p95: minSampleForCi(0.95), p99: minSampleForCi(0.99) };
+  lines.push(
+    '',
+    'What the stored traces say about latency (201 payments of the median round; 95% CI from order statistics; truth = k6 time-to-first-byte).',
+    `A valid 95% CI needs at least ${needed.p50} traces for p50, ${needed.p95} for p95 and ${needed.p99} for p99, whatever the sampling rate.`,
+    '',
+  );
   lines.push('| configuration | traces used | p50 estimate [95% CI] | k6 p50 | p95 estimate [95% CI] | k6 p95 | p99 estimate [95% CI] | k6 p99 |');
   lines.push('| --- | ---: | --- | ---: | --- | ---: | --- | ---: |');
   for (const s of summaries) {
@@ -359,7 +367,53 @@ function markdown(summaries: ConfigSummary[], meta: { rate: number; durationS: n
     lines.push('', `Max throughput (p99 < ${p99ObjectiveMs} ms, no dropped iterations, < 0.1% errors):`, '', '| configuration | max req/s | × baseline |', '| --- | ---: | ---: |');
     for (const s of summaries) lines.push(`| ${s.label} | ${s.max_throughput_rps ?? '–'} | ${f((s.max_throughput_rps ?? NaN) / base, 2)} |`);
   }
+  lines.push('', 'Targets (reported, not asserted):', '', '| target | measured | met |', '| --- | --- | :---: |');
+  for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met === null ? '– (needs --max-throughput)' : t.met ? 'yes' : '**no**'} |`);
   return lines.join('\n');
+}
+
+interface Target {
+  target: string;
+  measured: string;
+  /** null: this run did not measure it. */
+  met: boolean | null;
+}
+
+/** The issue's targets, against this run's figures. */
+function checkTargets(summaries: ConfigSummary[], ratesFromMax: boolean): Target[] {
+  const by = Object.fromEntries(summaries.map((s) => [s.id, s])) as Record<string, ConfigSummary>;
+  const base = by['sdk-off']!;
+  const full = by['ratio-1']!;
+  const one = by['ratio-0.01']!;
+  const targets: Target[] = [];
+  const maxRatio = (s: ConfigSummary) => (s.max_throughput_rps !== undefined && base.max_throughput_rps ? s.max_throughput_rps / base.max_throughput_rps : undefined);
+  for (const [s, min] of [[full, 0.85], [one, 0.95]] as const) {
+    const r = maxRatio(s);
+    targets.push({
+      target: `max throughput at ${s.label} ≥ ${min} × baseline`,
+      measured: r === undefined ? 'not measured' : `${s.max_throughput_rps} / ${base.max_throughput_rps} req/s = ${r.toFixed(2)} ×`,
+      met: r === undefined ? null : r >= min,
+    });
+  }
+  targets.push({
+    target: `p99 at 1% ≤ 1.10 × baseline${ratesFromMax ? " (at half the baseline's max rate)" : " (at this run's rate; the target's rate needs --max-throughput)"}`,
+    measured: `${one.latency_ms.p99.toFixed(1)} / ${base.latency_ms.p99.toFixed(1)} ms = ${one.ratio_to_baseline.p99.toFixed(2)} ×`,
+    met: ratesFromMax ? one.ratio_to_baseline.p99 <= 1.1 : null,
+  });
+  const exported = full.spans.collector_accepted + full.spans.collector_refused;
+  const storedShare = exported > 0 ? full.spans.jaeger_accepted / exported : NaN;
+  targets.push({
+    target: 'at 100%: spans in Jaeger ≥ 99.9% of spans exported',
+    measured: `${full.spans.jaeger_accepted} of ${exported} = ${(storedShare * 100).toFixed(2)}%`,
+    met: storedShare >= 0.999,
+  });
+  const dropped = full.spans.sdk_dropped + full.spans.collector_refused + full.spans.collector_send_failed;
+  targets.push({
+    target: 'at 100%: no span dropped by any queue (SDK, Collector receiver, Collector exporter)',
+    measured: `SDK ${full.spans.sdk_dropped}, refused ${full.spans.collector_refused}, send failed ${full.spans.collector_send_failed}`,
+    met: dropped === 0,
+  });
+  return targets;
 }
 
 // ---- the lab --------------------------------------------------------------------------------------
@@ -388,6 +442,13 @@ async function main(): Promise<void> {
       stripePgid: stripe.child.pid!,
     };
 
+    const maxRps = args['max-throughput'] ? await maxThroughputs(env) : new Map<string, number>();
+    if (maxRps.size > 0) {
+      progress(`max throughput (req/s): ${CONFIGS.map((c) => `${c.id} ${maxRps.get(c.id)}`).join(', ')}`);
+      // The targets compare latency at half the baseline's max rate: loaded, not saturated.
+      if (args.rate === undefined) rate = Math.max(1, Math.floor(maxRps.get('sdk-off')! / 2));
+    }
+
     const runs = new Map<string, RunResult[]>(CONFIGS.map((c) => [c.id, []]));
     const perRun = warmupS + durationS + 8;
     for (let round = 1; round <= rounds; round++) {
@@ -399,18 +460,16 @@ async function main(): Promise<void> {
     }
     const summaries: ConfigSummary[] = [];
     for (const config of CONFIGS) summaries.push(summarise(config, runs.get(config.id)!, summaries[0]));
-
-    if (args['max-throughput']) {
-      for (const [i, config] of CONFIGS.entries()) {
-        progress(`max throughput: ${config.label}`);
-        summaries[i]!.max_throughput_rps = await maxThroughput(config, env);
-      }
+    for (const summary of summaries) {
+      const max = maxRps.get(summary.id);
+      if (max !== undefined) summary.max_throughput_rps = max;
     }
 
     const meta = { rate, durationS, warmupS, rounds, quick, p99ObjectiveMs, created: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
-    writeFileSync(join(outDir, 'sampling-lab.json'), JSON.stringify({ meta, configurations: summaries, runs: [...runs.values()].flat().map(({ sampledDurationsMs, ...r }) => ({ ...r, sampled_traces: sampledDurationsMs.length })) }, null, 2));
+    const targets = checkTargets(summaries, maxRps.size > 0 && args.rate === undefined);
+    writeFileSync(join(outDir, 'sampling-lab.json'), JSON.stringify({ meta, configurations: summaries, targets, runs: [...runs.values()].flat().map(({ sampledDurationsMs, ...r }) => ({ ...r, sampled_traces: sampledDurationsMs.length })) }, null, 2));
     writeFileSync(join(outDir, 'sampling-lab.svg'), renderChart(summaries, meta));
-    console.log(markdown(summaries, meta));
+    console.log(markdown(summaries, meta, targets));
     console.log(`\nJSON: ${join(outDir, 'sampling-lab.json')}\nchart: ${join(outDir, 'sampling-lab.svg')}`);
   } finally {
     await stripe.stop();
@@ -422,28 +481,38 @@ function postgresPid(dataDir: string): number {
   return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 }
 
-/** The highest arrival rate (req/s) this configuration sustains with the objective met. */
-async function maxThroughput(config: LabConfig, env: LabEnv): Promise<number> {
+/**
+ * The highest arrival rate (req/s) each configuration sustains with the objective met: p99 under
+ * the objective, no dropped iterations, < 0.1% unexpected answers. A rising ladder (×1.6) until a
+ * configuration fails, then bisection between its last good and first bad rate. Every step runs
+ * all the configurations still searching one after the other, so drift hits them alike.
+ */
+async function maxThroughputs(env: LabEnv): Promise<Map<string, number>> {
   const seconds = quick ? 5 : 15;
-  const holds = async (r: number) => {
+  const holds = async (config: LabConfig, r: number) => {
+    progress(`max throughput: ${config.label} at ${r} req/s`);
     const result = await measureOnce(config, 0, r, seconds, env);
     return result.k6.p99 < p99ObjectiveMs && result.k6.droppedIterations === 0 && result.k6.errorRate < 0.001;
   };
-  let good = 0;
-  let bad = 0;
-  for (let r = 25; ; r = Math.round(r * 1.6)) {
-    if (await holds(r)) good = r;
-    else {
-      bad = r;
-      break;
+  const good = new Map<string, number>(CONFIGS.map((c) => [c.id, 0]));
+  const bad = new Map<string, number>();
+  for (let r = 25; bad.size < CONFIGS.length && r <= 5_000; r = Math.round(r * 1.6)) {
+    for (const config of CONFIGS) {
+      if (bad.has(config.id)) continue;
+      if (await holds(config, r)) good.set(config.id, r);
+      else bad.set(config.id, r);
     }
-    if (r > 5_000) return good;
   }
   for (let step = 0; step < (quick ? 1 : 3); step++) {
-    const mid = Math.round((good + bad) / 2);
-    if (mid === good || mid === bad) break;
-    if (await holds(mid)) good = mid;
-    else bad = mid;
+    for (const config of CONFIGS) {
+      const lo = good.get(config.id)!;
+      const hi = bad.get(config.id);
+      if (hi === undefined) continue;
+      const mid = Math.round((lo + hi) / 2);
+      if (mid === lo || mid === hi) continue;
+      if (await holds(config, mid)) good.set(config.id, mid);
+      else bad.set(config.id, mid);
+    }
   }
   return good;
 }

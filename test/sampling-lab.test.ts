@@ -62,5 +62,13 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
   assert.ok(byId.tail.spans.collector_accepted > 0);
   assert.ok(byId.tail.traces_stored > 0 && byId.tail.traces_stored < all.traces_stored);
 
+  // The issue's targets are reported (never asserted: they depend on the machine), each with its figure.
+  assert.equal(result.targets.length, 5);
+  for (const t of result.targets) {
+    assert.ok(t.target && t.measured && !/NaN|undefined/.test(t.measured), JSON.stringify(t));
+    assert.ok(t.met === null || typeof t.met === 'boolean');
+  }
+  assert.match(table, /Targets \(reported, not asserted\)/);
+
   assert.match(readFileSync(join(out, 'sampling-lab.svg'), 'utf8'), /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
 });

@@ -66,6 +66,18 @@ export function quantileWithCi(
   return { estimate: at(Math.ceil(n * q)), low: at(lowRank), high: at(highRank), valid: lowRank >= 1 && highRank <= n };
 }
 
+/**
+ * The fewest sampled points for which quantileWithCi gives a valid 95% interval of the q-quantile:
+ * what a sample must hold before it says anything about p99, whatever the sampling rate.
+ */
+export function minSampleForCi(q: number): number {
+  for (let n = 1; n < 1_000_000; n++) {
+    const half = 1.96 * Math.sqrt(n * q * (1 - q));
+    if (Math.floor(n * q - half) >= 1 && Math.ceil(n * q + half) + 1 <= n) return n;
+  }
+  return Infinity;
+}
+
 export const median = (xs: number[]): number => {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
