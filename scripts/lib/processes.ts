@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
@@ -9,6 +10,8 @@ export interface ManagedProcess {
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
   exited: Promise<number | null>;
+  /** Its last output lines, for error messages when it fails. */
+  recentOutput(): string[];
 }
 
 export interface StartOptions {
@@ -38,7 +41,13 @@ export function startProcess(options: StartOptions): ManagedProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const onLine = options.onLine ?? prefixer(options.name);
+  const print = options.onLine ?? prefixer(options.name);
+  const recent: string[] = [];
+  const onLine = (line: string) => {
+    recent.push(line);
+    if (recent.length > 30) recent.shift();
+    print(line);
+  };
   for (const stream of [child.stdout, child.stderr]) {
     if (stream) createInterface({ input: stream }).on('line', onLine);
   }
@@ -56,7 +65,7 @@ export function startProcess(options: StartOptions): ManagedProcess {
     await exited;
     clearTimeout(timer);
   };
-  return { name: options.name, child, stop, exited };
+  return { name: options.name, child, stop, exited, recentOutput: () => [...recent] };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -78,7 +87,7 @@ export async function waitForHttp(url: string, options: { timeoutMs?: number; pr
   void options.process?.exited.then(() => (exited = true));
   let last = '';
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${options.process?.name} exited before ${url} was ready`);
+    if (exited) throw new Error(`${options.process?.name} exited before ${url} was ready; its last output:\n${options.process?.recentOutput().join('\n')}`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
       if (res.ok) return;
@@ -91,14 +100,32 @@ export async function waitForHttp(url: string, options: { timeoutMs?: number; pr
   throw new Error(`${url} not ready after ${options.timeoutMs ?? 60_000} ms (${last})`);
 }
 
-/** A TCP port that was free a moment ago. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback TCP port that was free a moment ago, for a server about to start. It is picked below
+ * the kernel's ephemeral range (where the kernel takes the source ports of outgoing connections),
+ * so no connection of the running stack can take it before the server binds it, and never the
+ * same one twice in this process.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  const low = Math.max(1024, ephemeralLow - 12_000);
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralLow - low));
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found in ${low}–${ephemeralLow - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }

@@ -27,7 +27,6 @@ export function ensureTool(tool: Tool): string {
 /** Starts the real stripe-mock on loopback and waits until it answers API calls. */
 export async function startStripeMock(options: { port: number; onLine?: (line: string) => void }): Promise<ManagedProcess> {
   const bin = ensureTool('stripe-mock');
-  const recent: string[] = [];
   const proc = startProcess({
     name: 'stripe-mock',
     command: bin,
@@ -36,16 +35,12 @@ export async function startStripeMock(options: { port: number; onLine?: (line: s
     // turns it off), so two stripe-mocks (npm test and the lab it runs) collided there; HTTPS
     // goes to a loopback port the system picks instead.
     args: ['-http-addr', `127.0.0.1:${options.port}`, '-https-addr', '127.0.0.1:0'],
-    onLine: (line) => {
-      recent.push(line);
-      if (recent.length > 20) recent.shift();
-      options.onLine?.(line);
-    },
+    onLine: options.onLine ?? (() => undefined),
   });
   try {
     await waitForStripe(options.port, proc);
   } catch (err) {
-    throw new Error(`${(err as Error).message}; its last output:\n${recent.join('\n')}`);
+    throw new Error(`${(err as Error).message}; its last output:\n${proc.recentOutput().join('\n')}`);
   }
   return proc;
 }
