@@ -12,6 +12,8 @@ export interface ServicesOptions {
   /** Extra environment for every service, or per service. */
   env?: NodeJS.ProcessEnv;
   envFor?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  /** Extra Node.js flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgsFor?: Partial<Record<ServiceName, string[]>>;
   onLine?: (service: ServiceName, line: string) => void;
 }
 
@@ -58,7 +60,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       name,
       command: process.execPath,
       // The telemetry bootstrap is loaded before the app, as in the Dockerfile.
-      args: ['--import', '@paytrace/services/telemetry', join(ROOT, name, 'dist', 'server.js')],
+      args: [...(options.nodeArgsFor?.[name] ?? []), '--import', '@paytrace/services/telemetry', join(ROOT, name, 'dist', 'server.js')],
       env: { ...serviceEnv(name, options), ...extraEnv },
       cwd: ROOT,
       ...(options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {}),
