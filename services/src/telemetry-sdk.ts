@@ -1,8 +1,9 @@
-import { trace, type Context, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import { diag, trace, type Context, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import { W3CBaggagePropagator, W3CTraceContextPropagator, CompositePropagator } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, ConsoleSpanExporter, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes, envDetector, hostDetector, processDetector } from '@opentelemetry/resources';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
@@ -55,6 +56,18 @@ class LinkUntrustedParent implements SpanProcessor {
 }
 
 /**
+ * OTLP over HTTP in the encoding OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL
+ * names: http/protobuf (the spec's default) or http/json. gRPC is not built in: the Collector
+ * takes both HTTP encodings on 4318.
+ */
+function otlpExporter() {
+  const protocol = (process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
+  if (protocol === 'http/json') return new OTLPJsonTraceExporter();
+  if (protocol !== 'http/protobuf') diag.warn(`OTLP protocol ${protocol} is not supported by paytrace's bootstrap; using http/protobuf`);
+  return new OTLPProtobufTraceExporter();
+}
+
+/**
  * OTEL_TRACES_EXPORTER as the spec defines it (otlp, console, none). The processors are built
  * here rather than by NodeSDK because the edge adds a processor of its own, and NodeSDK reads
  * the variable only when it builds all of them.
@@ -63,7 +76,7 @@ function exportProcessors(): SpanProcessor[] {
   const names = (process.env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',').map((n) => n.trim());
   return names.flatMap((name): SpanProcessor[] => {
     // Batching keeps export off the request path; OTEL_BSP_* tune it.
-    if (name === 'otlp') return [new BatchSpanProcessor(new OTLPTraceExporter())];
+    if (name === 'otlp') return [new BatchSpanProcessor(otlpExporter())];
     if (name === 'console') return [new BatchSpanProcessor(new ConsoleSpanExporter())];
     return [];
   });

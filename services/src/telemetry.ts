@@ -6,6 +6,7 @@
  * It is the only module that knows the SDK. Apps use `@opentelemetry/api` alone. Everything is
  * configured through the standard variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
  * OTEL_TRACES_SAMPLER(_ARG) (default parentbased_always_on), OTEL_EXPORTER_OTLP_ENDPOINT,
+ * OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (http/protobuf, the default, or http/json),
  * OTEL_PROPAGATORS (default tracecontext,baggage), OTEL_BSP_*, OTEL_SDK_DISABLED, and
  * OTEL_NODE_ENABLED_INSTRUMENTATIONS (default http,undici,pg,pino).
  *
