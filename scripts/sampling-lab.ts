@@ -13,7 +13,8 @@
  *   npm run sampling-lab -- --quick             # < 3 minutes: 1 round, short runs (npm test runs it)
  *   npm run sampling-lab -- --only sdk-off,ratio-1 --variant json:OTEL_EXPORTER_OTLP_PROTOCOL=http/json
  *                                               # A/B an instrumentation change side by side: a variant
- *                                               # is 100% sampling plus that environment
+ *                                               # is 100% sampling (or name@ratio-0: sampling 0, …) plus
+ *                                               # that environment
  *   npm run sampling-lab -- --max-throughput    # first the highest rate each configuration sustains,
  *                                               # then the rounds at half the baseline's (the targets' rate)
  *
@@ -86,17 +87,24 @@ export const CONFIGS: LabConfig[] = [
   },
 ];
 
-/** The configurations of this run: --only picks among CONFIGS, --variant adds 100%-sampled ones. */
+/**
+ * The configurations of this run: --only picks among CONFIGS; each --variant adds one that is a
+ * configuration of CONFIGS (100% sampling unless `name@id` names another) plus some environment.
+ */
 function selectConfigs(): LabConfig[] {
   const only = args.only?.split(',').map((id) => id.trim());
   const chosen = only ? CONFIGS.filter((c) => only.includes(c.id)) : [...CONFIGS];
   if (only && chosen.length !== only.length) throw new Error(`--only: known configurations are ${CONFIGS.map((c) => c.id).join(', ')}`);
   if (!chosen.some((c) => c.id === 'sdk-off')) chosen.unshift(CONFIGS[0]!); // every ratio needs its baseline
   for (const spec of args.variant!) {
-    const [name, assignments = ''] = spec.split(/:(.*)/s);
+    const [head = '', assignments = ''] = spec.split(/:(.*)/s);
+    const [name, baseId = 'ratio-1'] = head.split('@');
+    const base = CONFIGS.find((c) => c.id === baseId);
     const env = Object.fromEntries(assignments.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    if (!name || Object.keys(env).length === 0) throw new Error(`--variant ${spec}: expected name:KEY=value[,KEY=value]`);
-    chosen.push({ id: `ratio-1+${name}`, label: `100% + ${name}`, sdkRatio: 1, serviceEnv: { ...ratio(1), ...env }, collectorEnv: {} });
+    if (!name || !base || base.id === 'sdk-off' || Object.keys(env).length === 0) {
+      throw new Error(`--variant ${spec}: expected name[@configuration]:KEY=value[,KEY=value], the configuration one of ${CONFIGS.slice(1).map((c) => c.id).join(', ')}`);
+    }
+    chosen.push({ ...base, id: `${base.id}+${name}`, label: `${base.label} + ${name}`, serviceEnv: { ...base.serviceEnv, ...env } });
   }
   return chosen;
 }
@@ -110,8 +118,20 @@ interface K6Result {
   p99: number;
   /** k6's time waiting for the answer (TTFB) of successful payments: the ground truth for the trace estimate. */
   waiting: { p50: number; p95: number; p99: number };
+  /**
+   * The same, split by the sampled flag of the gateway's `traceresponse` header: are the requests
+   * a sample keeps typical of all of them? (null: none of that kind, e.g. with the SDK off.)
+   */
+  waitingBySampling: Record<'sampled' | 'unsampled', WaitingStats | null>;
   errorRate: number;
   droppedIterations: number;
+}
+
+interface WaitingStats {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
 }
 
 interface RunResult {
@@ -144,6 +164,10 @@ async function k6Run(k6: string, gateway: string, runRate: number, seconds: numb
   const m = (name: string) => summary.metrics[name]?.values ?? {};
   const payment = m('http_req_duration{kind:payment}');
   const waiting = m('http_req_waiting{kind:payment}');
+  const stats = (name: string): WaitingStats | null => {
+    const v = m(name);
+    return v.count ? { count: v.count, p50: v.med ?? NaN, p95: v['p(95)'] ?? NaN, p99: v['p(99)'] ?? NaN } : null;
+  };
   return {
     requests: m('http_reqs').count ?? 0,
     achievedRps: m('http_reqs').rate ?? 0,
@@ -151,6 +175,7 @@ async function k6Run(k6: string, gateway: string, runRate: number, seconds: numb
     p95: payment['p(95)'] ?? NaN,
     p99: payment['p(99)'] ?? NaN,
     waiting: { p50: waiting.med ?? NaN, p95: waiting['p(95)'] ?? NaN, p99: waiting['p(99)'] ?? NaN },
+    waitingBySampling: { sampled: stats('payment_waiting_sampled'), unsampled: stats('payment_waiting_unsampled') },
     errorRate: m('http_req_failed').rate ?? 0,
     droppedIterations: m('dropped_iterations').count ?? 0,
   };
@@ -296,6 +321,8 @@ interface ConfigSummary {
   /** From the stored traces of one round (the median one), against k6's waiting time of that round. */
   sampled_latency_estimate: Record<'p50' | 'p95' | 'p99', { estimate_ms: number; ci95_ms: [number, number]; ci_valid: boolean; k6_ms: number; k6_inside: boolean } | null>;
   sampled_traces: number;
+  /** k6's waiting time (median round) of the payments the stack sampled and of those it did not. */
+  k6_waiting_by_sampling: Record<'sampled' | 'unsampled', WaitingStats | null>;
   ratio_to_baseline: { achieved_rps: number; p50: number; p95: number; p99: number; cpu_seconds_services: number };
   max_throughput_rps?: number;
 }
@@ -337,6 +364,7 @@ function summarise(config: LabConfig, runs: RunResult[], baseline?: ConfigSummar
     traces_stored: med((r) => r.jaeger.traces),
     sampled_latency_estimate: estimate,
     sampled_traces: representative.sampledDurationsMs.length,
+    k6_waiting_by_sampling: representative.k6.waitingBySampling,
     ratio_to_baseline: { achieved_rps: 1, p50: 1, p95: 1, p99: 1, cpu_seconds_services: 1 },
   };
   if (baseline) {
@@ -382,6 +410,21 @@ function markdown(summaries: ConfigSummary[], meta: { rate: number; durationS: n
       return [`${f(e.estimate_ms, 2)} [${f(e.ci95_ms[0], 2)}, ${f(e.ci95_ms[1], 2)}]${mark}`, f(e.k6_ms, 2)];
     };
     lines.push(`| ${s.label} | ${s.sampled_traces} | ${cell('p50').join(' | ')} | ${cell('p95').join(' | ')} | ${cell('p99').join(' | ')} |`);
+  }
+  lines.push(
+    '',
+    "Are the sampled requests typical? k6's time-to-first-byte of the same round's 201 payments, split by the sampled flag of the gateway's traceresponse header;",
+    'and the traces against k6 for the very requests they recorded (what a span cannot see: queueing before the server reads the request, the network).',
+    '',
+    '| configuration | sampled / unsampled (k6) | p50 sampled / unsampled ms | p95 sampled / unsampled ms | trace p50 − k6 p50 of sampled ms |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  );
+  for (const s of summaries) {
+    const { sampled, unsampled } = s.k6_waiting_by_sampling;
+    if (!sampled && !unsampled) continue;
+    const pair = (k: 'p50' | 'p95') => `${sampled ? f(sampled[k], 2) : '–'} / ${unsampled ? f(unsampled[k], 2) : '–'}`;
+    const gap = sampled && s.sampled_latency_estimate.p50 ? f(s.sampled_latency_estimate.p50.estimate_ms - sampled.p50, 2) : '–';
+    lines.push(`| ${s.label} | ${sampled?.count ?? 0} / ${unsampled?.count ?? 0} | ${pair('p50')} | ${pair('p95')} | ${gap} |`);
   }
   if (summaries.some((s) => s.max_throughput_rps !== undefined)) {
     const base = summaries[0]!.max_throughput_rps ?? NaN;
