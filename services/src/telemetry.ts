@@ -14,6 +14,7 @@
  *   PAYTRACE_PUBLIC_EDGE=true                   this service faces the internet (the gateway)
  *   PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT=true   ...but let callers' traceparent join our traces
  *   PAYTRACE_TELEMETRY_FLUSH_TIMEOUT_MS=5000     bound on the span flush at shutdown
+ *   PAYTRACE_PG_CONNECT_SPANS=true              also a span per pool checkout (off: cheaper)
  */
 import { register } from 'node:module';
 import { readFileSync } from 'node:fs';
