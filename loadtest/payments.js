@@ -11,6 +11,7 @@
 import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
+import { Trend } from 'k6/metrics';
 
 const BASE = __ENV.PAYTRACE_URL || 'http://127.0.0.1:8080';
 const RATE = Number(__ENV.RATE || 50);
@@ -46,6 +47,11 @@ http.setResponseCallback(http.expectedStatuses(201, 400, 402));
 
 const pad = (n) => String(n).padStart(2, '0');
 
+// Time to first byte of the 201 payments, split by whether the stack sampled them (the flags of
+// the gateway's traceresponse header): are the requests a sample keeps typical of all of them?
+const waitingSampled = new Trend('payment_waiting_sampled', true);
+const waitingUnsampled = new Trend('payment_waiting_unsampled', true);
+
 export default function () {
   const i = exec.scenario.iterationInTest;
   const roll = i % 20; // deterministic mix: 18 payments, 1 refusal, 1 invalid in every 20
@@ -70,6 +76,11 @@ export default function () {
   });
   const expected = { payment: 201, insufficient_funds: 402, invalid: 400 }[kind];
   check(res, { [`${kind} → ${expected}`]: (r) => r.status === expected });
+  const traceresponse = res.headers.Traceresponse; // 00-<trace id>-<span id>-<flags>; absent with the SDK off
+  if (kind === 'payment' && res.status === 201 && traceresponse) {
+    const sampled = (parseInt(traceresponse.slice(-2), 16) & 1) === 1;
+    (sampled ? waitingSampled : waitingUnsampled).add(res.timings.waiting);
+  }
 }
 
 // The summary as JSON to a file (SUMMARY_PATH) for the sampling lab, and the usual text on stdout.

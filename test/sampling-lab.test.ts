@@ -57,6 +57,15 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
   assert.equal(all.spans.jaeger_accepted, all.spans.collector_sent);
   assert.ok(all.sampled_latency_estimate.p50.ci95_ms[0] <= all.sampled_latency_estimate.p50.estimate_ms);
   assert.ok(all.sampled_traces > 0);
+  // k6 splits its timings by the traceresponse header's sampled flag: none with the SDK off, all
+  // unsampled at 0, all sampled at 100%, some of each at 10%.
+  const split = (id: string) => byId[id].k6_waiting_by_sampling;
+  assert.deepEqual(split('sdk-off'), { sampled: null, unsampled: null });
+  assert.ok(split('ratio-0').sampled === null && split('ratio-0').unsampled.count > 0);
+  assert.ok(split('ratio-1').unsampled === null && split('ratio-1').sampled.count > 0);
+  assert.ok(split('ratio-1').sampled.p50 > 0 && split('ratio-1').sampled.p50 <= split('ratio-1').sampled.p99);
+  assert.ok(split('ratio-0.1').unsampled.count > (split('ratio-0.1').sampled?.count ?? 0));
+  assert.match(table, /Are the sampled requests typical\?/);
   // 10% keeps fewer, tail sampling keeps some but not all.
   assert.ok(byId['ratio-0.1'].traces_stored > 0 && byId['ratio-0.1'].traces_stored < all.traces_stored);
   assert.ok(byId.tail.spans.collector_accepted > 0);
