@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { fromDatabaseError } from './errors.js';
+import { ContextPreservingPgPool } from './queued-work-context.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -13,9 +14,10 @@ export interface DatabaseOptions {
  * A node-postgres pool that survives its server going away: idle clients that lose their
  * connection are dropped (an unhandled 'error' event would crash the process), new connections
  * fail fast, and every query error that means "unreachable" surfaces as a 503 AppError.
+ * Queries that wait for a free client keep their own trace context (queued-work-context.ts).
  */
 export function createPool(options: DatabaseOptions): pg.Pool {
-  const pool = new pg.Pool({
+  const pool = new ContextPreservingPgPool({
     connectionString: options.url,
     max: options.poolSize,
     connectionTimeoutMillis: 2_000,

@@ -1,5 +1,6 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { errors as undiciErrors } from 'undici';
 import { AppError, dependencyTimeout, dependencyUnavailable, isErrorBody } from './errors.js';
+import { ContextPreservingPool } from './queued-work-context.js';
 
 export interface JsonClientOptions {
   /** Name of the dependency, used in error messages and logs (e.g. "auth", "stripe"). */
@@ -7,7 +8,7 @@ export interface JsonClientOptions {
   baseUrl: string;
   /** Deadline for the whole exchange: connect, headers and body. */
   timeoutMs: number;
-  /** Keep-alive connections kept per upstream. */
+  /** Keep-alive connections per upstream; requests beyond it wait in the pool's queue. */
   connections?: number;
   headers?: Record<string, string>;
 }
@@ -28,13 +29,14 @@ export interface RequestOptions {
 
 /**
  * A small JSON-over-HTTP client for calls between paytrace services and to Stripe, on an undici
- * keep-alive pool. Transport failures become AppErrors a route can return as they are:
+ * keep-alive pool (bounded; queued requests keep their own trace context, see
+ * queued-work-context.ts). Transport failures become AppErrors a route can return as they are:
  * unreachable → 503 `dependency_unavailable`, too slow → 504 `dependency_timeout`.
  * Any HTTP status is returned to the caller, who decides what it means.
  */
 export class JsonClient {
   readonly name: string;
-  private readonly pool: Pool;
+  private readonly pool: ContextPreservingPool;
   private readonly timeoutMs: number;
   private readonly defaultHeaders: Record<string, string>;
 
@@ -42,7 +44,7 @@ export class JsonClient {
     this.name = options.name;
     this.timeoutMs = options.timeoutMs;
     this.defaultHeaders = options.headers ?? {};
-    this.pool = new Pool(options.baseUrl, {
+    this.pool = new ContextPreservingPool(options.baseUrl, {
       connections: options.connections ?? 32,
       connect: { timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,

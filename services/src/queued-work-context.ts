@@ -1,0 +1,82 @@
+/**
+ * Work that waits in a connection pool's queue must resume in the async context of the request
+ * that queued it, not of the request whose completion happened to free a connection.
+ *
+ * Why this file exists: both pools paytrace uses keep waiting requests in a plain queue and hand
+ * them a connection from inside another request's callback. Everything that reads the active
+ * context at that moment (OpenTelemetry's undici and pg instrumentations, pino's log correlation)
+ * then sees the wrong request: under a slow dependency one trace collected the hops of ~25 other
+ * requests while theirs had none. Both are upstream bugs; these are the smallest local
+ * workarounds, each binding the queued work to the context it was queued from (an
+ * `AsyncResource`, so every AsyncLocalStorage is restored, not only OpenTelemetry's). Pools stay
+ * bounded: nothing here changes how many connections are opened or how long work waits.
+ *
+ * Remove each workaround when its upstream fix is released:
+ *   docs/upstream/undici-pool-queue-context.md
+ *   docs/upstream/pg-pool-pending-connect-context.md
+ *   docs/upstream/opentelemetry-instrumentation-pg-ignore-connect-spans-context.md
+ */
+import { AsyncResource } from 'node:async_hooks';
+import pg from 'pg';
+import { Client, Pool, type Dispatcher } from 'undici';
+
+/**
+ * WORKAROUND for undici's Pool (docs/upstream/undici-pool-queue-context.md): a request queued
+ * because every connection is busy is dispatched to a client from that client's 'drain' event,
+ * and `undici:request:create` (where the OTel instrumentation starts the CLIENT span and injects
+ * `traceparent`) fires in whichever context emitted it. So each dispatch remembers its caller's
+ * context, and the clients this pool creates dispatch inside it. Cost: one AsyncResource per
+ * request, whether or not it waits.
+ */
+export class ContextPreservingPool extends Pool {
+  /** Keyed by the request's options object, which undici passes unchanged through its queue. */
+  private readonly callerScopes: WeakMap<object, AsyncResource>;
+
+  constructor(url: string | URL, options: Omit<Pool.Options, 'factory'> = {}) {
+    const callerScopes = new WeakMap<object, AsyncResource>();
+    super(url, { ...options, factory: (origin, clientOptions) => new ScopedClient(origin, clientOptions, callerScopes) });
+    this.callerScopes = callerScopes;
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    this.callerScopes.set(options, new AsyncResource('paytrace.QueuedHttpRequest'));
+    return super.dispatch(options, handler);
+  }
+}
+
+class ScopedClient extends Client {
+  constructor(
+    origin: URL,
+    options: object,
+    private readonly callerScopes: WeakMap<object, AsyncResource>,
+  ) {
+    super(origin, options);
+  }
+
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const scope = this.callerScopes.get(options);
+    if (!scope) return super.dispatch(options, handler);
+    this.callerScopes.delete(options);
+    return scope.runInAsyncScope(() => super.dispatch(options, handler));
+  }
+}
+
+type ConnectCallback = (err: Error | undefined, client: pg.PoolClient | undefined, release: (release?: unknown) => void) => void;
+
+/**
+ * WORKAROUND for pg-pool (docs/upstream/pg-pool-pending-connect-context.md) and
+ * @opentelemetry/instrumentation-pg with `ignoreConnectSpans` (docs/upstream/
+ * opentelemetry-instrumentation-pg-ignore-connect-spans-context.md): a `connect(callback)` that
+ * waits for a free client is called back from another request's `release()`, and `pool.query()`
+ * uses that callback form, so its `pg.query` span got the releasing request as parent. The
+ * promise form is unaffected (an `await` resumes in its own context); the callback form is bound
+ * to the caller's context here.
+ */
+export class ContextPreservingPgPool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    if (!callback) return super.connect();
+    return super.connect(AsyncResource.bind(callback) as Parameters<pg.Pool['connect']>[0]);
+  }
+}
