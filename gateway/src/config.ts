@@ -14,6 +14,8 @@ export const GatewayConfigSchema = {
    * slow Stripe is reported by payments (which knows whether it charged) and not guessed here.
    */
   PAYMENTS_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 15_000 }),
+  /** Keep-alive connections to each of auth, balance and payments; more requests in flight wait. */
+  UPSTREAM_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
   /** How long a request waits for a concurrent twin (same Idempotency-Key) to finish. */
   IDEMPOTENCY_WAIT_MS: Type.Integer({ minimum: 0, default: 20_000 }),
 };

@@ -55,7 +55,7 @@ const conflict = () =>
  */
 export async function claimKey(
   db: pg.Pool,
-  input: { accountId: string; key: string; fingerprint: Buffer; waitMs: number },
+  input: { accountId: string; key: string; fingerprint: Buffer; waitMs: number; proposedPaymentId: string },
 ): Promise<IdempotencyStart> {
   const deadline = Date.now() + input.waitMs;
   const inserted = await query<{ payment_id: string }>(
@@ -63,7 +63,7 @@ export async function claimKey(
     `INSERT INTO gateway.idempotency_keys (account_id, idempotency_key, request_sha256, payment_id, state)
      VALUES ($1, $2, $3, $4, 'in_progress')
      ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING payment_id`,
-    [input.accountId, input.key, input.fingerprint, newPaymentId()],
+    [input.accountId, input.key, input.fingerprint, input.proposedPaymentId],
   );
   if (inserted.rows[0]) return { kind: 'owner', paymentId: inserted.rows[0].payment_id };
 

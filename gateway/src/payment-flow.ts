@@ -1,5 +1,15 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { AppError, recordFailure, serverSpan, throwIfError, toErrorResponse, unauthorized, type JsonResponse } from '@paytrace/services';
+import {
+  AppError,
+  PAYMENT_ID_ATTRIBUTE,
+  PAYMENT_ID_HEADER,
+  recordFailure,
+  serverSpan,
+  throwIfError,
+  toErrorResponse,
+  unauthorized,
+  type JsonResponse,
+} from '@paytrace/services';
 import type { StoredResponse } from './idempotency.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -8,11 +18,24 @@ export interface Account {
   account_name: string;
 }
 
-/** Asks auth whose API key this is. Missing, malformed or unknown keys are a 401. */
-export async function authenticate(upstreams: Upstreams, authorization: string | undefined): Promise<Account> {
+/**
+ * Every call made for a payment names it, so each service's SERVER span carries the payment id
+ * (`paytrace.payment.id`): searchable in Jaeger, and a check that a hop belongs to its trace.
+ */
+const forPayment = (paymentId: string) => ({ [PAYMENT_ID_HEADER]: paymentId });
+
+/**
+ * Asks auth whose API key this is. Missing, malformed or unknown keys are a 401. `paymentId`:
+ * the payment this request proposes (a retry under an Idempotency-Key may go on under the id of
+ * its first attempt).
+ */
+export async function authenticate(upstreams: Upstreams, authorization: string | undefined, paymentId?: string): Promise<Account> {
   const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(authorization ?? '');
   if (!match) throw unauthorized('Send the API key as "Authorization: Bearer <key>".');
-  const res = await upstreams.auth.request<Account>('POST', '/v1/keys/verify', { body: { api_key: match[1] } });
+  const res = await upstreams.auth.request<Account>('POST', '/v1/keys/verify', {
+    body: { api_key: match[1] },
+    ...(paymentId ? { headers: forPayment(paymentId) } : {}),
+  });
   if (res.status === 401) throw unauthorized();
   throwIfError('auth', res);
   return res.body;
@@ -60,7 +83,7 @@ function finalRefusal(err: AppError): StoredResponse {
  */
 export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest): Promise<StoredResponse> {
   serverSpan()?.setAttributes({
-    'paytrace.payment.id': payment.paymentId,
+    [PAYMENT_ID_ATTRIBUTE]: payment.paymentId,
     'paytrace.payment.amount': payment.amount,
     'paytrace.payment.currency': payment.currency,
   });
@@ -68,6 +91,7 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
   let hold: Hold;
   try {
     const res = await upstreams.balance.request<Hold>('POST', '/v1/holds', {
+      headers: forPayment(payment.paymentId),
       body: { hold_key: payment.paymentId, account_id: payment.accountId, amount: payment.amount, currency: payment.currency },
     });
     throwIfError('balance', res);
@@ -82,6 +106,7 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
   let chargeResponse: JsonResponse;
   try {
     chargeResponse = await upstreams.payments.request('POST', '/v1/charges', {
+      headers: forPayment(payment.paymentId),
       body: {
         payment_id: payment.paymentId,
         account_id: payment.accountId,
@@ -110,7 +135,8 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
 
 async function succeed(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest, hold: Hold): Promise<StoredResponse> {
   try {
-    throwIfError('balance', await upstreams.balance.request('POST', `/v1/holds/${encodeURIComponent(payment.paymentId)}/capture`));
+    const path = `/v1/holds/${encodeURIComponent(payment.paymentId)}/capture`;
+    throwIfError('balance', await upstreams.balance.request('POST', path, { headers: forPayment(payment.paymentId) }));
   } catch (err) {
     // The money was debited when the hold was placed; an uncaptured hold is bookkeeping, not a loss.
     log.error({ err, paymentId: payment.paymentId }, 'charged, but the hold could not be captured; it stays held');
@@ -136,7 +162,9 @@ async function settleUnknownCharge(
 ): Promise<StoredResponse> {
   let status: string | undefined;
   try {
-    const res = await upstreams.payments.request<{ status: string }>('GET', `/v1/charges/${encodeURIComponent(payment.paymentId)}`);
+    const res = await upstreams.payments.request<{ status: string }>('GET', `/v1/charges/${encodeURIComponent(payment.paymentId)}`, {
+      headers: forPayment(payment.paymentId),
+    });
     if (res.status === 200) status = res.body.status;
   } catch {
     // still unknown
@@ -152,7 +180,9 @@ async function settleUnknownCharge(
 async function releaseHold(upstreams: Upstreams, log: FastifyBaseLogger, paymentId: string): Promise<void> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      const res = await upstreams.balance.request('POST', `/v1/holds/${encodeURIComponent(paymentId)}/release`);
+      const res = await upstreams.balance.request('POST', `/v1/holds/${encodeURIComponent(paymentId)}/release`, {
+        headers: forPayment(paymentId),
+      });
       if (res.status === 200 || res.status === 404) return; // released, or never placed
       throwIfError('balance', res);
     } catch (err) {

@@ -43,6 +43,10 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
  * The Fastify instance every paytrace service starts from: strict JSON-schema validation (no type
  * coercion, unknown fields rejected rather than silently dropped), one error handler for the one
  * error model, JSON 404s, and `/healthz` + `/readyz`.
+ *
+ * Route handlers set the status with `reply.code()` and return the body rather than calling
+ * `reply.send()`: @fastify/otel ends its `request` span as the reply is sent, so a handler that
+ * sent and then returned would end after its parent span in the trace.
  */
 export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
   const logger =

@@ -1,4 +1,4 @@
-import { diag, trace, type Context, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import { diag, trace, type HrTime, type Span as ApiSpan, type Context, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
 import { W3CBaggagePropagator, W3CTraceContextPropagator, CompositePropagator } from '@opentelemetry/core';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
@@ -7,7 +7,9 @@ import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/expor
 import { BatchSpanProcessor, ConsoleSpanExporter, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes, envDetector, hostDetector, processDetector } from '@opentelemetry/resources';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage, ServerResponse, type ClientRequest } from 'node:http';
+import { AnchoredClock, PreciseStartTimeProcessor } from './span-clock.js';
+import { PAYMENT_ID_ATTRIBUTE, PAYMENT_ID_HEADER } from './tracing.js';
 
 /** Requests that are probes, not traffic: no spans (and so no orphan DB spans below them). */
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
@@ -84,8 +86,42 @@ function exportProcessors(): SpanProcessor[] {
 
 const isProbe = (req: IncomingMessage) => PROBE_PATHS.has((req.url ?? '').split('?')[0] ?? '');
 
+/** Behind the edge, the SERVER span records the payment its caller says the request is for. */
+function recordPaymentId(span: ApiSpan, request: IncomingMessage | ClientRequest): void {
+  if (!(request instanceof IncomingMessage) || !span.isRecording()) return;
+  const paymentId = request.headers[PAYMENT_ID_HEADER];
+  if (typeof paymentId === 'string' && paymentId.length <= 128) span.setAttribute(PAYMENT_ID_ATTRIBUTE, paymentId);
+}
+
+/**
+ * WORKAROUND (docs/upstream/opentelemetry-instrumentation-http-server-span-end.md): the http
+ * instrumentation ends a SERVER span on the response's 'close' event, which under load comes
+ * milliseconds after `res.end()` handed the answer to the socket, so the SERVER span outlived the
+ * caller's CLIENT span that had already received the answer. The span now ends at `res.end()`;
+ * the instrumentation still sets its attributes before it calls `end()`.
+ */
+function endServerSpanAtResponseEnd(clock: AnchoredClock) {
+  return (span: ApiSpan, response: IncomingMessage | ServerResponse): void => {
+    if (!(response instanceof ServerResponse) || !span.isRecording()) return;
+    let answeredAt: HrTime | undefined;
+    const endResponse = response.end;
+    response.end = function (this: ServerResponse, ...args: Parameters<ServerResponse['end']>) {
+      answeredAt ??= clock.now();
+      return endResponse.apply(this, args);
+    } as ServerResponse['end'];
+    const endSpan = span.end.bind(span);
+    span.end = (endTime) => endSpan(endTime ?? answeredAt);
+  };
+}
+
+/** Re-anchors the span clock when the wall clock moved; off the request path. */
+const CLOCK_CHECK_INTERVAL_MS = 5_000;
+
 export function startSdk(options: { serviceVersion: string }): { shutdown(): Promise<void> } {
-  const edge = process.env.PAYTRACE_PUBLIC_EDGE === 'true' && process.env.PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT !== 'true';
+  const publicEdge = process.env.PAYTRACE_PUBLIC_EDGE === 'true';
+  const edge = publicEdge && process.env.PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT !== 'true';
+  const clock = new AnchoredClock();
+  setInterval(() => clock.checkDrift(), CLOCK_CHECK_INTERVAL_MS).unref();
   const standard = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
 
   const sdk = new NodeSDK({
@@ -96,7 +132,8 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
       'deployment.environment.name': process.env.PAYTRACE_ENVIRONMENT ?? 'local',
     }),
     resourceDetectors: [envDetector, hostDetector, processDetector],
-    spanProcessors: [...(edge ? [new LinkUntrustedParent()] : []), ...exportProcessors()],
+    // The clock first: every later processor (and exporter) sees the precise start time.
+    spanProcessors: [new PreciseStartTimeProcessor(clock), ...(edge ? [new LinkUntrustedParent()] : []), ...exportProcessors()],
     ...(edge && !process.env.OTEL_PROPAGATORS ? { textMapPropagator: new EdgePropagator(standard) } : {}),
     instrumentations: [
       getNodeAutoInstrumentations({
@@ -104,6 +141,9 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
           ignoreIncomingRequestHook: isProbe,
           // Outbound calls outside a request (readiness pings, start-up) would be orphan roots.
           requireParentforOutgoingSpans: true,
+          // The public edge takes no caller's word for which payment a request is (see tracing.ts).
+          ...(publicEdge ? {} : { requestHook: recordPaymentId }),
+          responseHook: endServerSpanAtResponseEnd(clock),
         },
         '@opentelemetry/instrumentation-undici': { requireParentforSpans: true },
         // Query text only (parameterised); values are never recorded (enhancedDatabaseReporting off).

@@ -2,6 +2,15 @@ import { SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 
 /**
+ * The payment a request between paytrace services is made for: the caller sends it in this
+ * header and the receiving service's SERVER span records it as PAYMENT_ID_ATTRIBUTE (the
+ * telemetry bootstrap does that, behind the public edge only). It comes from the caller's own
+ * code, never from the trace context, so it also proves which request a hop belongs to.
+ */
+export const PAYMENT_ID_HEADER = 'paytrace-payment-id';
+export const PAYMENT_ID_ATTRIBUTE = 'paytrace.payment.id';
+
+/**
  * The SERVER span of the HTTP request being handled: the root of this service's part of the
  * trace (and of the whole trace, in the gateway). Hook and handler spans sit below it.
  */

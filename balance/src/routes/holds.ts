@@ -34,7 +34,8 @@ export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
     const { hold_key, account_id, amount, currency } = request.body;
     const { hold, created } = await placeHold(db, { holdKey: hold_key, accountId: account_id, amount, currency });
     trace.getActiveSpan()?.setAttribute('paytrace.hold.created', created);
-    return reply.code(created ? 201 : 200).send(hold);
+    reply.code(created ? 201 : 200);
+    return hold;
   });
 
   app.post('/v1/holds/:hold_key/capture', { schema: { params: HoldParams, response: { 200: HoldSchema, ...errors } } }, async function capture(request) {

@@ -45,18 +45,21 @@ export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams
       },
     },
     async function processPayment(request, reply) {
-      const account = await authenticate(upstreams, request.headers.authorization);
+      // Chosen first, so that every hop (auth too) is made for a named payment.
+      const proposedPaymentId = newPaymentId();
+      const account = await authenticate(upstreams, request.headers.authorization, proposedPaymentId);
       const { amount, currency, description } = request.body;
       const payment = { accountId: account.account_id, amount, currency, description };
       const key = request.headers['idempotency-key'];
 
       if (key === undefined) {
-        return send(reply, await runPayment(upstreams, request.log, { ...payment, paymentId: newPaymentId() }));
+        return send(reply, await runPayment(upstreams, request.log, { ...payment, paymentId: proposedPaymentId }));
       }
 
       const claim = await claimKey(db, {
         accountId: account.account_id,
         key,
+        proposedPaymentId,
         fingerprint: requestFingerprint(request.body),
         waitMs: config.IDEMPOTENCY_WAIT_MS,
       });
@@ -85,5 +88,6 @@ export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams
  * serializer rather than by the type checker.
  */
 function send(reply: FastifyReply, response: StoredResponse) {
-  return reply.code(response.status).send(response.body);
+  reply.code(response.status);
+  return response.body;
 }

@@ -29,7 +29,8 @@ export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient)
     async function chargeCard(request, reply) {
       const { payment_id, account_id, amount, currency, description } = request.body;
       const result = await chargePayment(db, stripe, request.log, { paymentId: payment_id, accountId: account_id, amount, currency, description });
-      return reply.code(201).send(result);
+      reply.code(201);
+      return result;
     },
   );
 
