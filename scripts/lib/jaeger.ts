@@ -1,0 +1,122 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A span as Jaeger's query API (`/api/traces/{id}`) returns it, with its tags as an object. */
+export interface TraceSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  service: string;
+  name: string;
+  kind: string | undefined;
+  /** Microseconds since the epoch (Jaeger's unit). */
+  startTime: number;
+  /** Microseconds. */
+  duration: number;
+  tags: Record<string, unknown>;
+  /** Links (Jaeger shows them as FOLLOWS_FROM references, or references to another trace). */
+  links: Array<{ traceId: string; spanId: string }>;
+  logs: Array<Record<string, unknown>>;
+}
+
+interface JaegerSpan {
+  traceID: string;
+  spanID: string;
+  operationName: string;
+  references: Array<{ refType: string; traceID: string; spanID: string }>;
+  startTime: number;
+  duration: number;
+  tags: Array<{ key: string; value: unknown }>;
+  logs: Array<{ fields: Array<{ key: string; value: unknown }> }>;
+  processID: string;
+}
+
+interface JaegerTrace {
+  traceID: string;
+  spans: JaegerSpan[];
+  processes: Record<string, { serviceName: string }>;
+}
+
+const tagsOf = (tags: Array<{ key: string; value: unknown }>) => Object.fromEntries(tags.map((t) => [t.key, t.value]));
+
+/** Jaeger's JSON trace as flat spans with parent ids (the CHILD_OF reference inside the trace). */
+export function toSpans(trace: JaegerTrace): TraceSpan[] {
+  return trace.spans.map((s) => {
+    const parent = s.references.find((r) => r.refType === 'CHILD_OF' && r.traceID === s.traceID);
+    const tags = tagsOf(s.tags);
+    return {
+      traceId: s.traceID,
+      spanId: s.spanID,
+      parentSpanId: parent?.spanID,
+      service: trace.processes[s.processID]!.serviceName,
+      name: s.operationName,
+      kind: tags['span.kind'] as string | undefined,
+      startTime: s.startTime,
+      duration: s.duration,
+      tags,
+      links: s.references.filter((r) => r !== parent).map((r) => ({ traceId: r.traceID, spanId: r.spanID })),
+      logs: s.logs.map((l) => tagsOf(l.fields)),
+    };
+  });
+}
+
+/** Jaeger's HTTP query API (the one the UI uses) at `baseUrl`, e.g. http://127.0.0.1:16686. */
+export class JaegerClient {
+  constructor(readonly baseUrl: string) {}
+
+  /** The trace as Jaeger holds it now, or undefined (404). */
+  async getTrace(traceId: string): Promise<TraceSpan[] | undefined> {
+    const res = await fetch(`${this.baseUrl}/api/traces/${traceId}`);
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new Error(`Jaeger answered ${res.status} for trace ${traceId}`);
+    const body = (await res.json()) as { data: JaegerTrace[] };
+    return body.data[0] ? toSpans(body.data[0]) : undefined;
+  }
+
+  /**
+   * Waits until the trace is in Jaeger and has stopped growing for `stableMs` (spans arrive in
+   * batches from four processes through the Collector), then returns it.
+   */
+  async waitForTrace(traceId: string, options: { minSpans?: number; timeoutMs?: number; stableMs?: number } = {}): Promise<TraceSpan[]> {
+    const timeoutMs = options.timeoutMs ?? 20_000;
+    const deadline = Date.now() + timeoutMs;
+    let last: TraceSpan[] | undefined;
+    let stableSince = 0;
+    while (Date.now() < deadline) {
+      const spans = await this.getTrace(traceId);
+      if (spans && spans.length >= (options.minSpans ?? 1)) {
+        if (last && last.length === spans.length) {
+          if (Date.now() - stableSince >= (options.stableMs ?? 1_000)) return spans;
+        } else {
+          stableSince = Date.now();
+        }
+        last = spans;
+      }
+      await sleep(150);
+    }
+    throw new Error(`trace ${traceId} not complete in Jaeger after ${timeoutMs} ms (${last?.length ?? 0} spans)`);
+  }
+
+  async services(): Promise<string[]> {
+    const res = await fetch(`${this.baseUrl}/api/services`);
+    return ((await res.json()) as { data: string[] | null }).data ?? [];
+  }
+}
+
+/** A trace as an indented tree with start offsets and durations, for messages and the terminal. */
+export function describeTrace(spans: TraceSpan[]): string {
+  const children = new Map<string | undefined, TraceSpan[]>();
+  for (const s of spans) children.set(s.parentSpanId, [...(children.get(s.parentSpanId) ?? []), s]);
+  const ids = new Set(spans.map((s) => s.spanId));
+  const roots = spans.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
+  const t0 = Math.min(...spans.map((s) => s.startTime));
+  const lines: string[] = [];
+  const walk = (s: TraceSpan, depth: number) => {
+    const orphan = s.parentSpanId && !ids.has(s.parentSpanId) ? ' (ORPHAN)' : '';
+    lines.push(
+      `${'  '.repeat(depth)}${s.service} ${s.kind ?? '-'} "${s.name}" +${((s.startTime - t0) / 1000).toFixed(3)}ms ${(s.duration / 1000).toFixed(3)}ms${orphan}`,
+    );
+    for (const c of (children.get(s.spanId) ?? []).sort((a, b) => a.startTime - b.startTime)) walk(c, depth + 1);
+  };
+  for (const r of roots.sort((a, b) => a.startTime - b.startTime)) walk(r, 0);
+  return lines.join('\n');
+}
