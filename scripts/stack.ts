@@ -78,7 +78,12 @@ try {
   }
 
   say(`starting jaeger (API on 127.0.0.1:${settings.telemetry.jaegerQuery}) and the collector (OTLP on 127.0.0.1:${settings.telemetry.otlpHttp})`);
-  pipeline = await startTelemetryPipeline({ ports: settings.telemetry, onLine: (name, line) => logFor(name)(line) });
+  pipeline = await startTelemetryPipeline({
+    ports: settings.telemetry,
+    // Jaeger's traces and the Collector's queue are kept between runs, like Postgres's data.
+    dataDir: join(ROOT, '.data', 'telemetry'),
+    onLine: (name, line) => logFor(name)(line),
+  });
 
   services = await startServices({
     ports: settings.ports,

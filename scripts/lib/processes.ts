@@ -9,6 +9,8 @@ export interface ManagedProcess {
   child: ChildProcess;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Sends a signal to its process group (e.g. SIGSTOP and SIGCONT to freeze it). */
+  signal(signal: NodeJS.Signals): void;
   exited: Promise<number | null>;
   /** Its last output lines, for error messages when it fails. */
   recentOutput(): string[];
@@ -65,7 +67,10 @@ export function startProcess(options: StartOptions): ManagedProcess {
     await exited;
     clearTimeout(timer);
   };
-  return { name: options.name, child, stop, exited, recentOutput: () => [...recent] };
+  const signal = (sig: NodeJS.Signals) => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) signalGroup(child.pid, sig);
+  };
+  return { name: options.name, child, stop, signal, exited, recentOutput: () => [...recent] };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

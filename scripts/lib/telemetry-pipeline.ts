@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, waitForHttp, type ManagedProcess } from './processes.js';
 import { ROOT, type TelemetryPorts } from './stack-settings.js';
@@ -16,6 +18,8 @@ export interface TelemetryPipeline {
   jaeger: ManagedProcess;
   /** Restarts the Collector with extra environment (e.g. another pipeline). */
   restartCollector(env?: NodeJS.ProcessEnv): Promise<void>;
+  /** Stops Jaeger (gracefully), runs `whileDown`, and starts Jaeger again on the same storage. */
+  restartJaeger(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,9 +39,17 @@ export async function freeTelemetryPorts(): Promise<TelemetryPorts> {
   };
 }
 
-/** The environment that points otel-collector.yaml and telemetry/jaeger.yaml at these ports. */
-export function pipelineEnv(ports: TelemetryPorts): NodeJS.ProcessEnv {
+/** Where the pipeline keeps its state: the Collector's sending queue and Jaeger's traces. */
+export interface PipelineDataDirs {
+  collectorQueue: string;
+  jaegerBadger: string;
+}
+
+/** The environment that points otel-collector.yaml and telemetry/jaeger.yaml at these ports and directories. */
+export function pipelineEnv(ports: TelemetryPorts, dataDirs: PipelineDataDirs): NodeJS.ProcessEnv {
   return {
+    OTELCOL_QUEUE_DIR: dataDirs.collectorQueue,
+    JAEGER_BADGER_DIR: dataDirs.jaegerBadger,
     OTELCOL_BIND_HOST: '127.0.0.1',
     OTELCOL_OTLP_GRPC_PORT: String(ports.otlpGrpc),
     OTELCOL_OTLP_HTTP_PORT: String(ports.otlpHttp),
@@ -60,23 +72,33 @@ export function pipelineEnv(ports: TelemetryPorts): NodeJS.ProcessEnv {
  */
 export async function startTelemetryPipeline(options: {
   ports: TelemetryPorts;
+  /** Kept between runs (`npm run stack`); default: a temporary folder, removed at stop. */
+  dataDir?: string;
   onLine?: (name: 'jaeger' | 'otel-collector', line: string) => void;
   collectorEnv?: NodeJS.ProcessEnv;
 }): Promise<TelemetryPipeline> {
-  const env = { ...process.env, ...pipelineEnv(options.ports) };
+  const temporaryDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'paytrace-telemetry-'));
+  const dataDir = options.dataDir ?? temporaryDir!;
+  const env = {
+    ...process.env,
+    ...pipelineEnv(options.ports, { collectorQueue: join(dataDir, 'otelcol-queue'), jaegerBadger: join(dataDir, 'jaeger') }),
+  };
   const jaegerBin = ensureTool('jaeger');
   const collectorBin = ensureTool('otelcol');
   const lines = (name: 'jaeger' | 'otel-collector') => (options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {});
 
-  const jaeger = startProcess({
-    name: 'jaeger',
-    command: jaegerBin,
-    args: ['--config', join(ROOT, 'telemetry', 'jaeger.yaml')],
-    // Jaeger would otherwise trace itself into OTLP on localhost:4317: our Collector, natively.
-    env: { ...env, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' },
-    ...lines('jaeger'),
-  });
-  await waitForHttp(`http://127.0.0.1:${options.ports.jaegerHealth}/status`, { process: jaeger, timeoutMs: 60_000 });
+  const startJaeger = async () => {
+    const proc = startProcess({
+      name: 'jaeger',
+      command: jaegerBin,
+      args: ['--config', join(ROOT, 'telemetry', 'jaeger.yaml')],
+      // Jaeger would otherwise trace itself into OTLP on localhost:4317: our Collector, natively.
+      env: { ...env, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' },
+      ...lines('jaeger'),
+    });
+    await waitForHttp(`http://127.0.0.1:${options.ports.jaegerHealth}/status`, { process: proc, timeoutMs: 60_000 });
+    return proc;
+  };
 
   const startCollector = async (extra: NodeJS.ProcessEnv = {}) => {
     const proc = startProcess({
@@ -95,16 +117,22 @@ export async function startTelemetryPipeline(options: {
     jaegerUrl: `http://127.0.0.1:${options.ports.jaegerQuery}`,
     collectorMetricsUrl: `http://127.0.0.1:${options.ports.collectorMetrics}/metrics`,
     jaegerMetricsUrl: `http://127.0.0.1:${options.ports.jaegerMetrics}/metrics`,
+    jaeger: await startJaeger(),
     collector: await startCollector(),
-    jaeger,
     async restartCollector(extra) {
       await pipeline.collector.stop();
       pipeline.collector = await startCollector(extra);
     },
+    async restartJaeger(whileDown) {
+      await pipeline.jaeger.stop();
+      await whileDown?.();
+      pipeline.jaeger = await startJaeger();
+    },
     async stop() {
       // The Collector first, so it can hand what it holds to Jaeger.
       await pipeline.collector.stop();
-      await jaeger.stop();
+      await pipeline.jaeger.stop();
+      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
     },
   };
   return pipeline;

@@ -7,7 +7,8 @@
  * configured through the standard variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
  * OTEL_TRACES_SAMPLER(_ARG) (default parentbased_always_on), OTEL_EXPORTER_OTLP_ENDPOINT,
  * OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (http/protobuf, the default, or http/json),
- * OTEL_PROPAGATORS (default tracecontext,baggage), OTEL_BSP_*, OTEL_SDK_DISABLED, and
+ * OTEL_PROPAGATORS (default tracecontext,baggage), OTEL_BSP_* (queue 8192 by default),
+ * OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT (25 s by default), OTEL_SDK_DISABLED, and
  * OTEL_NODE_ENABLED_INSTRUMENTATIONS (default http,undici,pg,pino).
  *
  * paytrace's own switches:
@@ -35,6 +36,13 @@ if (enabled) {
   process.env.OTEL_SEMCONV_STABILITY_OPT_IN ??= 'http,database';
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  // Ride out a Collector that stops answering for a while (a pause, a restart) without losing
+  // spans: an export may wait 25 s for its answer (below the batch processor's 30 s export
+  // timeout; the SDK default of 10 s dropped a 512-span batch when a Collector paused for 15 s),
+  // and up to 8192 finished spans wait meanwhile (about 30 s of 20 payments/s at full sampling
+  // in the busiest service, some 10 MB).
+  if (!process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) process.env.OTEL_EXPORTER_OTLP_TIMEOUT ??= '25000';
+  process.env.OTEL_BSP_MAX_QUEUE_SIZE ??= '8192';
 
   const { startSdk } = await import('./telemetry-sdk.js');
   const sdk = startSdk({ serviceVersion: packageVersion() });
