@@ -21,15 +21,22 @@ export interface DriveOptions {
   total: number;
   /** Minor units per payment. */
   amount?: number;
+  /** Start at most this many payments per second (default: as fast as `concurrency` allows). */
+  ratePerSecond?: number;
 }
 
 /** Sends `total` payments, `concurrency` at a time, and keeps what each answer says of its trace. */
 export async function drivePayments(options: DriveOptions): Promise<PaymentAttempt[]> {
   const attempts: PaymentAttempt[] = [];
+  const startedAt = performance.now();
   let next = 0;
   const worker = async () => {
     while (next < options.total) {
-      next++;
+      const index = next++;
+      if (options.ratePerSecond) {
+        const dueMs = startedAt + (index * 1000) / options.ratePerSecond - performance.now();
+        if (dueMs > 0) await sleep(dueMs);
+      }
       attempts.push(await pay(options));
     }
   };

@@ -1,0 +1,145 @@
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { databaseUrl, stripePort } from './support/env.js';
+import { resetData } from './support/db.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { drivePayments, formatReport, verifyPayments, type DriveOptions, type FidelityReport, type PaymentAttempt } from '../scripts/lib/fidelity-run.js';
+import { JaegerClient } from '../scripts/lib/jaeger.js';
+import { startLatencyProxy, type LatencyProxy } from '../scripts/lib/latency-proxy.js';
+import { freeTelemetryPorts, startTelemetryPipeline, type TelemetryPipeline } from '../scripts/lib/telemetry-pipeline.js';
+import { NESTING_TOLERANCE_US } from '../scripts/lib/trace-fidelity.js';
+
+/**
+ * Traces must be true when the stack is under stress, not only when it is quiet. Each condition
+ * drives concurrent payments, more in flight than the pools hold (gateway → each service 4
+ * connections, payments → Stripe 2, 3 Postgres clients per service), then checks EVERY request's
+ * trace in Jaeger: a sampled one is exactly one tree of its own request (one root, no orphans,
+ * auth 1 / balance 2 / payments 1 SERVER spans each under a gateway CLIENT span and naming its
+ * payment, every child inside its parent within 0.3 ms); an unsampled one is absent.
+ *
+ * This file runs its own Collector and Jaeger, so it can freeze and restart them.
+ */
+
+const CONCURRENCY = 16;
+const POOLS = { UPSTREAM_CONNECTIONS: '4', STRIPE_MAX_CONNECTIONS: '2', DATABASE_POOL_SIZE: '3' };
+const API_KEY = 'test_key_alice';
+
+describe('traces stay true under concurrent load and faults', () => {
+  let pipeline: TelemetryPipeline;
+  let jaeger: JaegerClient;
+  let stripe: LatencyProxy;
+  let postgres: LatencyProxy;
+
+  before(async () => {
+    pipeline = await startTelemetryPipeline({
+      ports: await freeTelemetryPorts(),
+      onLine: (name, line) => process.env.PAYTRACE_TEST_LOGS && console.log(`${name}| ${line}`),
+    });
+    jaeger = new JaegerClient(pipeline.jaegerUrl);
+    // The real stripe-mock and the real Postgres, behind proxies that can make them slow.
+    stripe = await startLatencyProxy({ targetPort: stripePort });
+    postgres = await startLatencyProxy({ targetPort: Number(new URL(databaseUrl).port) });
+    await resetData(databaseUrl);
+  });
+  after(async () => {
+    await pipeline?.stop();
+    await stripe?.close();
+    await postgres?.close();
+  });
+
+  /** The four services against the proxies and this file's Collector, with small pools. */
+  async function withStack<T>(env: NodeJS.ProcessEnv, run: (stack: TestStack) => Promise<T>): Promise<T> {
+    const url = new URL(databaseUrl);
+    url.port = String(postgres.port);
+    const stack = await startTestStack({
+      databaseUrl: url.toString(),
+      stripeApiBase: `http://127.0.0.1:${stripe.port}`,
+      env: { ...POOLS, OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...env },
+    });
+    try {
+      return await run(stack);
+    } finally {
+      await stack.stop();
+    }
+  }
+
+  const drive = (stack: TestStack, options: Partial<DriveOptions> & { total: number }) =>
+    drivePayments({ gatewayUrl: stack.gateway, apiKey: API_KEY, concurrency: CONCURRENCY, ...options });
+
+  /** Checks every request's trace, prints the counts, and fails with the first bad trace. */
+  async function assertTrue(t: TestContext, attempts: PaymentAttempt[], options: { sampled: 'all' | 'some'; settleTimeoutMs?: number }) {
+    const report: FidelityReport = await verifyPayments(jaeger, attempts, { settleTimeoutMs: options.settleTimeoutMs ?? 30_000, toleranceUs: NESTING_TOLERANCE_US });
+    const summary = formatReport(report);
+    t.diagnostic(summary.split('\n').slice(0, 2).join(' | '));
+    assert.deepEqual(report.statuses, { 201: attempts.length }, `every payment succeeded\n${summary}`);
+    if (options.sampled === 'all') assert.equal(report.sampled, attempts.length, `every request sampled\n${summary}`);
+    else assert.ok(report.sampled > 0 && report.unsampled > 0, `some requests sampled, some not\n${summary}`);
+    assert.equal(report.checked, report.sampled, summary);
+    assert.equal(report.good, report.checked, `every sampled trace is exactly its own request's tree\n${summary}`);
+    assert.equal(report.unsampledStored, 0, `no unsampled request is in Jaeger\n${summary}`);
+  }
+
+  test('plain load at 100% sampling', async (t) => {
+    await withStack({}, async (stack) => assertTrue(t, await drive(stack, { total: 160 }), { sampled: 'all' }));
+  });
+
+  test('Stripe slow: the gateway → payments and payments → Stripe pools queue', async (t) => {
+    stripe.setLatency(150);
+    try {
+      await withStack({}, async (stack) => assertTrue(t, await drive(stack, { total: 80 }), { sampled: 'all' }));
+    } finally {
+      stripe.setLatency(0);
+    }
+  });
+
+  test('Postgres slow: every service queues for its 3 pg clients', async (t) => {
+    postgres.setLatency(4);
+    try {
+      await withStack({}, async (stack) => assertTrue(t, await drive(stack, { total: 80 }), { sampled: 'all' }));
+    } finally {
+      postgres.setLatency(0);
+    }
+  });
+
+  test('the Collector frozen (SIGSTOP) for 15 s, then resumed', async (t) => {
+    await withStack({}, async (stack) => {
+      pipeline.collector.signal('SIGSTOP');
+      let attempts: PaymentAttempt[];
+      try {
+        // 10 payments/s through the pause: the SDKs hold the spans until the Collector answers.
+        [attempts] = await Promise.all([drive(stack, { total: 140, ratePerSecond: 10 }), sleep(15_000)]);
+      } finally {
+        pipeline.collector.signal('SIGCONT');
+      }
+      await assertTrue(t, attempts, { sampled: 'all', settleTimeoutMs: 60_000 });
+    });
+  });
+
+  test('Jaeger restarted under load', async (t) => {
+    await withStack({}, async (stack) => {
+      const load = drive(stack, { total: 120, ratePerSecond: 20 });
+      await sleep(2_000);
+      await pipeline.restartJaeger(() => sleep(2_000));
+      await assertTrue(t, await load, { sampled: 'all', settleTimeoutMs: 60_000 });
+    });
+  });
+
+  test('the Collector restarted while Jaeger is down: its queue on disk loses nothing', async (t) => {
+    await withStack({}, async (stack) => {
+      let attempts: PaymentAttempt[] = [];
+      await pipeline.restartJaeger(async () => {
+        attempts = await drive(stack, { total: 60, ratePerSecond: 20 });
+        await sleep(2_000); // the SDKs' last batches reach the Collector, which cannot deliver them
+        await pipeline.restartCollector();
+      });
+      await assertTrue(t, attempts, { sampled: 'all', settleTimeoutMs: 60_000 });
+    });
+  });
+
+  test('parentbased_traceidratio at 0.1: sampled traces whole, unsampled ones absent', async (t) => {
+    await withStack({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }, async (stack) =>
+      assertTrue(t, await drive(stack, { total: 300 }), { sampled: 'some' }),
+    );
+  });
+});
