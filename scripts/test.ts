@@ -13,7 +13,8 @@ import { ROOT } from './lib/stack-settings.js';
 import { startStripeMock } from './lib/tools.js';
 import { freeTelemetryPorts, startTelemetryPipeline } from './lib/telemetry-pipeline.js';
 
-const TEST_DIRS = ['auth/test', 'balance/test', 'payments/test', 'gateway/test', 'test'];
+// Unit tests (services/test, test/unit) need no server; they run here too.
+const TEST_DIRS = ['services/test', 'test/unit', 'auth/test', 'balance/test', 'payments/test', 'gateway/test', 'test'];
 const filter = process.argv.slice(2);
 const files = TEST_DIRS.flatMap((dir) =>
   existsSync(join(ROOT, dir))

@@ -20,8 +20,9 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
  * over hours of uptime. Linux slews CLOCK_MONOTONIC at the same rate as CLOCK_REALTIME under NTP,
  * so between steps the two do not drift apart.
  *
- * Cost: a little arithmetic per span start, well under 0.1 µs
- * (services/test/span-clock.test.ts prints it), next to the ~5–10 µs a span costs the SDK. The
+ * Cost: a little arithmetic per span start: a bare span's start and end went from 0.867 to
+ * 0.890 µs (+0.02 µs; median of 6 interleaved rounds of 200,000 spans on this project's 2-core
+ * machine, no exporter), next to the several µs a span costs with its attributes and export. The
  * anchor busy-waits for the next millisecond tick (under 1 ms) at start-up, and again only after
  * the wall clock moved.
  */
