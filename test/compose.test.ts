@@ -32,7 +32,18 @@ const services = project.services;
 const settings = stackSettings({});
 
 test('compose-go loads it: every part of the stack is a service', () => {
-  assert.deepEqual(Object.keys(services).sort(), ['auth', 'balance', 'gateway', 'jaeger', 'k6', 'otel-collector', 'payments', 'postgres', 'stripe-mock']);
+  assert.deepEqual(Object.keys(services).sort(), [
+    'auth',
+    'balance',
+    'gateway',
+    'jaeger',
+    'k6',
+    'otel-collector',
+    'payments',
+    'postgres',
+    'stripe-mock',
+    'telemetry-volumes',
+  ]);
   assert.deepEqual(services.k6?.profiles, ['loadtest']);
 });
 
@@ -87,6 +98,18 @@ test('the Collector and Jaeger run the same configuration files as the native st
   assert.ok(mount('otel-collector').includes('otel-collector.yaml'));
   assert.ok(mount('jaeger').includes('telemetry/jaeger.yaml'));
   assert.equal(services['otel-collector']!.environment?.JAEGER_OTLP_ENDPOINT, 'jaeger:4317');
+});
+
+test("the Collector's queue and Jaeger's traces live on named volumes, handed to their uid first", () => {
+  const target = (name: string, volume: string) => services[name]!.volumes!.find((v) => v.source === volume)?.target;
+  assert.equal(target('jaeger', 'jaeger-data'), '/var/lib/jaeger');
+  assert.match(services.jaeger!.environment?.JAEGER_BADGER_DIR ?? '', /^\/var\/lib\/jaeger\//);
+  assert.equal(target('otel-collector', 'otelcol-queue'), '/var/lib/otelcol');
+  assert.match(services['otel-collector']!.environment?.OTELCOL_QUEUE_DIR ?? '', /^\/var\/lib\/otelcol\//);
+  for (const name of ['jaeger', 'otel-collector']) {
+    assert.equal(services[name]!.depends_on?.['telemetry-volumes']?.condition, 'service_completed_successfully');
+  }
+  assert.deepEqual(services['telemetry-volumes']!.command, ['chown', '-R', '10001:10001', '/var/lib/jaeger', '/var/lib/otelcol']);
 });
 
 test('the Dockerfile builds in stages and runs as a non-root user with production dependencies only', () => {
