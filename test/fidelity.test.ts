@@ -84,22 +84,22 @@ describe('traces stay true under concurrent load and faults', () => {
     await withStack({}, async (stack) => assertTrue(t, await drive(stack, { total: 160 }), { sampled: 'all' }));
   });
 
-  test('Stripe slow: the gateway → payments and payments → Stripe pools queue', async (t) => {
-    stripe.setLatency(150);
+  /** Runs `run` with `proxy`'s dependency answering `latencyMs` late, then makes it fast again. */
+  async function whileSlow(proxy: LatencyProxy, latencyMs: number, run: () => Promise<void>) {
+    proxy.setLatency(latencyMs);
     try {
-      await withStack({}, async (stack) => assertTrue(t, await drive(stack, { total: 80 }), { sampled: 'all' }));
+      await run();
     } finally {
-      stripe.setLatency(0);
+      proxy.setLatency(0);
     }
+  }
+
+  test('Stripe slow: the gateway → payments and payments → Stripe pools queue', async (t) => {
+    await whileSlow(stripe, 150, () => withStack({}, async (stack) => assertTrue(t, await drive(stack, { total: 80 }), { sampled: 'all' })));
   });
 
   test('Postgres slow: every service queues for its 3 pg clients', async (t) => {
-    postgres.setLatency(4);
-    try {
-      await withStack({}, async (stack) => assertTrue(t, await drive(stack, { total: 80 }), { sampled: 'all' }));
-    } finally {
-      postgres.setLatency(0);
-    }
+    await whileSlow(postgres, 4, () => withStack({}, async (stack) => assertTrue(t, await drive(stack, { total: 80 }), { sampled: 'all' })));
   });
 
   test('the Collector frozen (SIGSTOP) for 15 s, then resumed', async (t) => {
