@@ -79,11 +79,6 @@ export class AnchoredClock {
     this.anchors++;
   }
 
-  /** Now, in fractional milliseconds since the epoch. */
-  nowMs(): number {
-    return this.anchorWallMs + (this.sources.monotonicMs() - this.anchorMonotonicMs);
-  }
-
   /** Now, as OpenTelemetry's [seconds, nanoseconds]. */
   now(): HrTime {
     return this.at(this.sources.monotonicMs());
