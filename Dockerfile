@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for the four paytrace services; docker-compose.yml picks the service by command.
 
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY services/package.json services/
@@ -18,7 +18,7 @@ COPY payments/ payments/
 COPY gateway/ gateway/
 RUN npx tsc -b
 
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:24.21.0-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs paytrace's pinned Go tools into .tools/ (git-ignored): each is built once with
-# `go install` at the version pinned below, then reused. Needs Go (see README) and the Go
-# module proxy. Usage: scripts/install-tools.sh [stripe-mock|jaeger|otelcol|k6 ...] (none = all)
+# Installs paytrace's pinned tools into .tools/ (git-ignored), each once, then reused: the Node.js
+# runtime (the official binary as the npm registry publishes it) and the Go tools, built with
+# `go install` at the versions pinned below. Needs Go (see README), the npm registry and the Go
+# module proxy. Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|k6 ...] (none = all)
 set -euo pipefail
 
 # ---- pinned versions ---------------------------------------------------------------------------
+# Node.js 24 LTS, the runtime of the services, tests and tools (= node:24.21.0-bookworm-slim in the
+# Dockerfile). The registry's integrity hash of each platform's package is pinned with it.
+NODE_VERSION=24.21.0
+NODE_INTEGRITY_linux_x64=sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==
+NODE_INTEGRITY_linux_arm64=sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==
 STRIPE_MOCK_VERSION=v0.203.0
 # Jaeger v2.13.0: its Go module (no /v2 in the path) tags that release as v1.76.0. Later v2
 # releases have no v1.x tag, and the module proxy here serves no commit-pinned pseudo-versions.
@@ -25,11 +31,30 @@ install() {
   local name=$1 version=$2; shift 3
   local stamp="$TOOLS/stamps/$name"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$version" ]]; then return; fi
-  echo "install-tools: building $name $version (first time only)…" >&2
+  echo "install-tools: installing $name $version (first time only)…" >&2
   local start=$SECONDS
   "$@"
   echo "$version" > "$stamp"
-  echo "install-tools: $name $version built in $((SECONDS - start)) s" >&2
+  echo "install-tools: $name $version ready in $((SECONDS - start)) s" >&2
+}
+
+# Node.js from the npm registry's node-linux-<arch> package (the official release binary), checked
+# against the pinned integrity hash. curl, not npm: npm itself runs on a Node.js.
+tool_node() { install node "$NODE_VERSION" -- fetch_node; }
+fetch_node() {
+  local arch
+  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64) arch=arm64 ;; *) echo "install-tools: no pinned Node.js for $(uname -m)" >&2; exit 1 ;; esac
+  local integrity_var="NODE_INTEGRITY_linux_$arch" registry="${npm_config_registry:-https://registry.npmjs.org/}"
+  local tarball="$TOOLS/node-linux-$arch-$NODE_VERSION.tgz"
+  curl -fsSL --retry 3 -o "$tarball" "${registry%/}/node-linux-$arch/-/node-linux-$arch-$NODE_VERSION.tgz"
+  local actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+  if [[ "$actual" != "${!integrity_var}" ]]; then
+    echo "install-tools: node-linux-$arch-$NODE_VERSION.tgz has integrity $actual, expected ${!integrity_var}" >&2
+    rm -f "$tarball"; exit 1
+  fi
+  rm -rf "$TOOLS/node" && mkdir -p "$TOOLS/node"
+  tar -xzf "$tarball" -C "$TOOLS/node" --strip-components=1 package/bin package/LICENSE
+  rm -f "$tarball"
 }
 
 tool_jaeger() { install jaeger "$JAEGER_MODULE_VERSION" -- build_jaeger; }
@@ -61,11 +86,14 @@ tool_compose_check() {
 }
 tool_stripe_mock() { install stripe-mock "$STRIPE_MOCK_VERSION" -- go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"; }
 
-command -v go >/dev/null || { echo "install-tools: Go is required (https://go.dev/dl/), see README" >&2; exit 1; }
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(stripe-mock jaeger otelcol k6 compose-check)
+[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol k6 compose-check)
+if [[ " ${tools[*]} " != " node " ]]; then
+  command -v go >/dev/null || { echo "install-tools: Go is required (https://go.dev/dl/), see README" >&2; exit 1; }
+fi
 for tool in "${tools[@]}"; do
   case "$tool" in
+    node) tool_node ;;
     stripe-mock) tool_stripe_mock ;;
     jaeger) tool_jaeger ;;
     otelcol) tool_otelcol ;;

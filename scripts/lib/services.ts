@@ -56,12 +56,15 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   const processes = new Map<ServiceName, ManagedProcess>();
 
   const start = async (name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}) => {
+    const env = { ...serviceEnv(name, options), ...extraEnv };
     const proc = startProcess({
       name,
-      command: process.execPath,
+      // PAYTRACE_NODE runs a service on another Node.js binary (the lab compares runtimes with it);
+      // by default services run on the Node.js that runs this script, the project's pinned one.
+      command: env.PAYTRACE_NODE || process.execPath,
       // The telemetry bootstrap is loaded before the app, as in the Dockerfile.
       args: [...(options.nodeArgsFor?.[name] ?? []), '--import', '@paytrace/services/telemetry', join(ROOT, name, 'dist', 'server.js')],
-      env: { ...serviceEnv(name, options), ...extraEnv },
+      env,
       cwd: ROOT,
       ...(options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {}),
     });
