@@ -82,11 +82,15 @@ function finalRefusal(err: AppError): StoredResponse {
  * Throws an AppError (503/504) when a dependency failed and the same request may be retried.
  */
 export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest): Promise<StoredResponse> {
-  serverSpan()?.setAttributes({
-    [PAYMENT_ID_ATTRIBUTE]: payment.paymentId,
-    'paytrace.payment.amount': payment.amount,
-    'paytrace.payment.currency': payment.currency,
-  });
+  const span = serverSpan();
+  // Most requests are not sampled: build attributes only for a span that records them.
+  if (span?.isRecording()) {
+    span.setAttributes({
+      [PAYMENT_ID_ATTRIBUTE]: payment.paymentId,
+      'paytrace.payment.amount': payment.amount,
+      'paytrace.payment.currency': payment.currency,
+    });
+  }
 
   let hold: Hold;
   try {

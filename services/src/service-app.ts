@@ -2,7 +2,7 @@ import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError, type ErrorBody } from './errors.js';
-import { recordFailure } from './tracing.js';
+import { logCorrelationFields, recordFailure } from './tracing.js';
 
 function newFastify(options: FastifyServerOptions) {
   return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
@@ -42,7 +42,8 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
 /**
  * The Fastify instance every paytrace service starts from: strict JSON-schema validation (no type
  * coercion, unknown fields rejected rather than silently dropped), one error handler for the one
- * error model, JSON 404s, and `/healthz` + `/readyz`.
+ * error model, JSON 404s, `/healthz` + `/readyz`, and pino logs that carry the active span's
+ * `trace_id`/`span_id` (a `mixin`: no instrumentation needed, no work for lines not written).
  *
  * Route handlers set the status with `reply.code()` and return the body rather than calling
  * `reply.send()`: @fastify/otel ends its `request` span as the reply is sent, so a handler that
@@ -51,9 +52,9 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
 export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
   const logger =
     options.logger === undefined || options.logger === true
-      ? { level: process.env.LOG_LEVEL ?? 'info', redact: REDACTED_PATHS }
+      ? { level: process.env.LOG_LEVEL ?? 'info', redact: REDACTED_PATHS, mixin: logCorrelationFields }
       : options.logger && typeof options.logger === 'object'
-        ? { redact: REDACTED_PATHS, ...options.logger }
+        ? { redact: REDACTED_PATHS, mixin: logCorrelationFields, ...options.logger }
         : options.logger;
 
   const app = newFastify({

@@ -154,10 +154,19 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
           // sampling lab's A/B: ~2% less CPU at 100%); PAYTRACE_PG_CONNECT_SPANS=true brings them back.
           ignoreConnectSpans: process.env.PAYTRACE_PG_CONNECT_SPANS !== 'true',
         },
-        // trace_id/span_id in every log line; the lines themselves stay on stdout (no OTLP logs).
+        // Only if enabled (OTEL_NODE_ENABLED_INSTRUMENTATIONS=…,pino): log correlation is pino's own
+        // mixin in createServiceApp; this would add the same fields. Lines stay on stdout (no OTLP logs).
         '@opentelemetry/instrumentation-pino': { disableLogSending: true },
       }),
-      new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (opts) => PROBE_PATHS.has(opts.url) }),
+      new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        ignorePaths: (opts) => PROBE_PATHS.has(opts.url),
+        // A span per lifecycle hook (onRequest, preValidation, onSend, …) is most of @fastify/otel's
+        // spans and tells little: off unless PAYTRACE_FASTIFY_HOOK_SPANS=true. The route handler's
+        // span stays: it separates the handler's own time from Fastify's parsing, validation and
+        // serialisation, and it parents the handler's outgoing calls.
+        instrumentHooks: process.env.PAYTRACE_FASTIFY_HOOK_SPANS === 'true',
+      }),
     ],
   });
   sdk.start();

@@ -9,13 +9,15 @@
  * OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (http/protobuf, the default, or http/json),
  * OTEL_PROPAGATORS (default tracecontext,baggage), OTEL_BSP_* (queue 8192 by default),
  * OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT (25 s by default), OTEL_SDK_DISABLED, and
- * OTEL_NODE_ENABLED_INSTRUMENTATIONS (default http,undici,pg,pino).
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS (default http,undici,pg; log correlation needs no
+ * instrumentation: createServiceApp's pino mixin adds trace_id/span_id).
  *
  * paytrace's own switches:
  *   PAYTRACE_PUBLIC_EDGE=true                   this service faces the internet (the gateway)
  *   PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT=true   ...but let callers' traceparent join our traces
  *   PAYTRACE_TELEMETRY_FLUSH_TIMEOUT_MS=5000     bound on the span flush at shutdown
  *   PAYTRACE_PG_CONNECT_SPANS=true              also a span per pool checkout (off: cheaper)
+ *   PAYTRACE_FASTIFY_HOOK_SPANS=true            also a span per Fastify hook (off: cheaper)
  */
 import { register } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -25,14 +27,14 @@ import { addShutdownHook } from './shutdown.js';
 const enabled = !/^(true|1)$/i.test(process.env.OTEL_SDK_DISABLED ?? '');
 
 if (enabled) {
-  // ESM: let instrumentations patch packages loaded with `import` (pg, fastify, pino), and only those.
+  // ESM: let instrumentations patch packages loaded with `import` (pg, fastify), and only those.
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
   // Defaults of standard knobs, each still overridable from the environment. paytrace exports
   // traces only: NodeSDK would otherwise also start OTLP metric and log exporters, whose flush
   // at shutdown waits on a pipeline that does not take them.
-  process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= 'http,undici,pg,pino';
+  process.env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ??= 'http,undici,pg';
   process.env.OTEL_SEMCONV_STABILITY_OPT_IN ??= 'http,database';
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';

@@ -25,7 +25,7 @@ export function serverSpan(): Span | undefined {
  * status unset. Both carry `paytrace.error.code`.
  */
 export function recordFailure(code: string, httpStatus: number, err?: unknown): void {
-  const spans = new Set([trace.getActiveSpan(), serverSpan()].filter((s): s is Span => s !== undefined));
+  const spans = new Set([trace.getActiveSpan(), serverSpan()].filter((s): s is Span => s?.isRecording() === true));
   for (const span of spans) {
     span.setAttribute('paytrace.error.code', code);
     if (httpStatus >= 500) {
@@ -34,6 +34,17 @@ export function recordFailure(code: string, httpStatus: number, err?: unknown): 
       if (err instanceof Error) span.recordException({ name: err.name, message: err.message });
     }
   }
+}
+
+/**
+ * Log correlation: `trace_id`, `span_id` and `trace_flags` of the active span, for every log line
+ * (pino's `mixin`, called only for lines that are written). Unsampled requests keep their ids too:
+ * their lines still join up across services, and `trace_flags` 00 says no trace was recorded.
+ */
+export function logCorrelationFields(): Record<string, string> {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  if (!ctx || !trace.isSpanContextValid(ctx)) return {};
+  return { trace_id: ctx.traceId, span_id: ctx.spanId, trace_flags: (ctx.traceFlags & 0xff).toString(16).padStart(2, '0') };
 }
 
 /** The W3C Trace Context Level 2 `traceresponse` header for the current request. */
