@@ -35,6 +35,7 @@ import { ROOT } from './lib/stack-settings.js';
 import { freeTelemetryPorts, startTelemetryPipeline, type TelemetryPipeline } from './lib/telemetry-pipeline.js';
 import { ensureTool, startStripeMock } from './lib/tools.js';
 import { renderChart } from './lib/sampling-chart.js';
+import { parseNamedAssignments } from './lib/env-assignments.js';
 
 const run = promisify(execFile);
 
@@ -47,6 +48,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     warmup: { type: 'string' },
     'p99-objective-ms': { type: 'string', default: '250' },
+    // The first rate of the max-throughput ladder (req/s); start near the answer to save time.
+    'ladder-from': { type: 'string', default: '25' },
     only: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
     out: { type: 'string', default: join(ROOT, 'loadtest', 'results') },
@@ -99,11 +102,10 @@ function selectConfigs(): LabConfig[] {
   if (only && chosen.length !== only.length) throw new Error(`--only: known configurations are ${CONFIGS.map((c) => c.id).join(', ')}`);
   if (!chosen.some((c) => c.id === 'sdk-off')) chosen.unshift(CONFIGS[0]!); // every ratio needs its baseline
   for (const spec of args.variant!) {
-    const [head = '', assignments = ''] = spec.split(/:(.*)/s);
+    const { name: head, env } = parseNamedAssignments(spec);
     const [name, baseId = 'ratio-1'] = head.split('@');
     const base = CONFIGS.find((c) => c.id === baseId);
-    const env = Object.fromEntries(assignments.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-    if (!name || !base || base.id === 'sdk-off' || Object.keys(env).length === 0) {
+    if (!name || !base || base.id === 'sdk-off') {
       throw new Error(`--variant ${spec}: expected name[@configuration]:KEY=value[,KEY=value], the configuration one of ${CONFIGS.slice(1).map((c) => c.id).join(', ')}`);
     }
     chosen.push({ ...base, id: `${base.id}+${name}`, label: `${base.label} + ${name}`, serviceEnv: { ...base.serviceEnv, ...env } });
@@ -594,7 +596,7 @@ async function main(): Promise<void> {
     const meta = { rate, durationS, warmupS, rounds, quick, p99ObjectiveMs, created: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
     const targets = checkTargets(summaries, maxRps.size > 0 && args.rate === undefined);
     writeFileSync(join(outDir, 'sampling-lab.json'), JSON.stringify({ meta, configurations: summaries, targets, runs: [...runs.values()].flat().map(({ sampledDurationsMs, ...r }) => ({ ...r, sampled_traces: sampledDurationsMs.length })) }, null, 2));
-    writeFileSync(join(outDir, 'sampling-lab.svg'), renderChart(summaries, meta));
+    writeFileSync(join(outDir, 'sampling-lab.svg'), await renderChart(summaries, meta));
     console.log(markdown(summaries, meta, targets));
     console.log(`\nJSON: ${join(outDir, 'sampling-lab.json')}\nchart: ${join(outDir, 'sampling-lab.svg')}`);
   } finally {
@@ -622,7 +624,7 @@ async function maxThroughputs(env: LabEnv): Promise<Map<string, number>> {
   };
   const good = new Map<string, number>(configs.map((c) => [c.id, 0]));
   const bad = new Map<string, number>();
-  for (let r = 25; bad.size < configs.length && r <= 5_000; r = Math.round(r * 1.6)) {
+  for (let r = Number(args['ladder-from']); bad.size < configs.length && r <= 5_000; r = Math.round(r * 1.6)) {
     for (const config of configs) {
       if (bad.has(config.id)) continue;
       if (await holds(config, r)) good.set(config.id, r);

@@ -1,21 +1,26 @@
 /**
- * `npm run bench:profile`: where the services' CPU goes under load, per package, with a given
- * sampler. It starts the whole stack privately (Postgres, stripe-mock, Collector, Jaeger, the four
- * services under `node --cpu-prof`), runs k6 at a fixed rate, stops the services (each writes its
- * V8 profile on exit) and attributes every CPU sample taken while k6 ran (start-up and shutdown
- * left out) to the package that owns it: the innermost frame that is not Node.js itself, so the
- * `node:` internals a package calls count towards it.
+ * `npm run bench:profile`: where the services' CPU goes under load, per package, for one or more
+ * configurations side by side. It starts the whole stack privately (Postgres, stripe-mock,
+ * Collector, Jaeger), and for each configuration in turn runs the four services under
+ * `node --cpu-prof`, warms them up, runs k6 at a fixed rate, stops them (each writes its V8
+ * profile on exit) and attributes every CPU sample taken while k6 ran (start-up, warm-up and
+ * shutdown left out) to the package that owns it: the innermost frame that is not Node.js itself,
+ * so the `node:` internals a package calls count towards it.
  *
  *   npm run bench:profile                                  # the SDK on, sampling 100%
  *   npm run bench:profile -- --env OTEL_TRACES_SAMPLER_ARG=0 --env OTEL_TRACES_SAMPLER=parentbased_traceidratio
- *   npm run bench:profile -- --env OTEL_SDK_DISABLED=true --rate 100 --duration 30
+ *   npm run bench:profile -- --config off:OTEL_SDK_DISABLED=true --config ratio-0:OTEL_TRACES_SAMPLER_ARG=0 \
+ *       --config ratio-0.01:OTEL_TRACES_SAMPLER_ARG=0.01 --rate 100 --duration 30 --functions
  *
- * Profiles stay in loadtest/results/profiles/<service>/ for Chrome DevTools or speedscope.
+ * A --config is name:KEY=value[,KEY=value]; with --config the sampler is parentbased_traceidratio
+ * unless set. --env applies to every configuration. Profiles stay in
+ * loadtest/results/profiles/<configuration>/<service>/ for Chrome DevTools or speedscope.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { execFile } from 'node:child_process';
+import { parseAssignments, parseNamedAssignments } from '../lib/env-assignments.js';
 import { startPostgres } from '../lib/postgres.js';
 import { freePort } from '../lib/processes.js';
 import { resetData } from '../lib/reset-data.js';
@@ -27,15 +32,24 @@ import { ensureTool, startStripeMock } from '../lib/tools.js';
 const { values: args } = parseArgs({
   options: {
     env: { type: 'string', multiple: true, default: [] },
+    config: { type: 'string', multiple: true, default: [] },
     rate: { type: 'string', default: '60' },
     duration: { type: 'string', default: '20' },
+    // Unprofiled load before the profiled window, so the JIT has settled (see bench:steady-state).
+    warmup: { type: 'string', default: '20' },
     top: { type: 'string', default: '12' },
     // Also list the functions of the telemetry packages with the most self time.
     functions: { type: 'boolean', default: false },
     out: { type: 'string', default: join(ROOT, 'loadtest', 'results', 'profiles') },
   },
 });
-const extraEnv = Object.fromEntries(args.env!.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const extraEnv: Record<string, string> = Object.assign({}, ...args.env!.map(parseAssignments));
+const configs = args.config!.length
+  ? args.config!.map((spec) => {
+      const { name, env } = parseNamedAssignments(spec);
+      return { name, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', ...extraEnv, ...env } as Record<string, string> };
+    })
+  : [{ name: 'profile', env: extraEnv }];
 
 interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string }; children?: number[] }>;
@@ -100,62 +114,82 @@ const postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'profile-pos
 const stripePort = await freePort();
 const stripe = await startStripeMock({ port: stripePort });
 const pipeline = await startTelemetryPipeline({ ports: await freeTelemetryPorts(), onLine: () => undefined });
-let requests = 0;
-const loadWindow = { from: 0, to: 0 };
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-try {
+const k6Run = async (gateway: string, seconds: number, summary: string) => {
+  await run(k6, ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${gateway}`, '-e', `RATE=${args.rate}`, '-e', `DURATION=${seconds}s`, '-e', `SUMMARY_PATH=${summary}`, join(ROOT, 'loadtest', 'payments.js')]).catch(
+    (err: { code?: number }) => {
+      if (err.code !== 99) throw err; // 99: thresholds crossed, still a profile
+    },
+  );
+  return (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: { http_reqs: { values: { count: number } } } }).metrics.http_reqs.values.count;
+};
+
+/** One configuration's profile: CPU ms per owner and telemetry function, and the requests made. */
+async function profileOnce(config: { name: string; env: Record<string, string> }) {
+  const dir = join(args.out!, config.name);
+  mkdirSync(dir, { recursive: true });
   await resetData(postgres.url);
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
   const services = await startServices({
     ports,
     databaseUrl: postgres.url,
     stripeApiBase: `http://127.0.0.1:${stripePort}`,
-    env: { LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...extraEnv },
-    nodeArgsFor: Object.fromEntries(SERVICES.map((s) => [s, ['--cpu-prof', `--cpu-prof-dir=${join(args.out!, s)}`]])),
+    env: { LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...config.env },
+    nodeArgsFor: Object.fromEntries(SERVICES.map((s) => [s, ['--cpu-prof', `--cpu-prof-dir=${join(dir, s)}`]])),
     onLine: () => undefined,
   });
+  const loadWindow = { from: 0, to: 0 };
+  let requests = 0;
   try {
-    const summary = join(args.out!, 'k6-summary.json');
-    mkdirSync(args.out!, { recursive: true });
+    if (Number(args.warmup) > 0) await k6Run(services.urls.gateway, Number(args.warmup), join(dir, 'k6-warmup.json'));
     loadWindow.from = nowUs();
-    await run(k6, ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${services.urls.gateway}`, '-e', `RATE=${args.rate}`, '-e', `DURATION=${args.duration}s`, '-e', `SUMMARY_PATH=${summary}`, join(ROOT, 'loadtest', 'payments.js')]).catch(
-      (err: { code?: number }) => {
-        if (err.code !== 99) throw err; // 99: thresholds crossed, still a profile
-      },
-    );
+    requests = await k6Run(services.urls.gateway, Number(args.duration), join(dir, 'k6-summary.json'));
     loadWindow.to = nowUs();
-    requests = (JSON.parse(readFileSync(summary, 'utf8')) as { metrics: { http_reqs: { values: { count: number } } } }).metrics.http_reqs.values.count;
   } finally {
     await services.stop(); // SIGTERM: each service exits normally and writes its profile
   }
+  const byOwner = new Map<string, number>();
+  const telemetrySelf = new Map<string, number>();
+  for (const service of SERVICES) {
+    const file = readdirSync(join(dir, service)).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`${service} wrote no profile in ${join(dir, service)}`);
+    for (const [who, ms] of attribute(JSON.parse(readFileSync(join(dir, service, file), 'utf8')) as CpuProfile, loadWindow, telemetrySelf)) {
+      if (who !== '(idle)') byOwner.set(who, (byOwner.get(who) ?? 0) + ms);
+    }
+  }
+  return { name: config.name, env: config.env, requests, byOwner, telemetrySelf };
+}
+
+const results: Array<Awaited<ReturnType<typeof profileOnce>>> = [];
+try {
+  for (const config of configs) results.push(await profileOnce(config));
 } finally {
   await pipeline.stop();
   await stripe.stop();
   await postgres.stop();
 }
 
-const env = Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ') || '(defaults: SDK on, parentbased_always_on)';
-console.log(`CPU by owner, ${env}; ${requests} requests at ${args.rate} req/s (samples while k6 ran)\n`);
-const totals = new Map<string, number>();
-const telemetrySelf = new Map<string, number>();
-for (const service of SERVICES) {
-  const dir = join(args.out!, service);
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error(`${service} wrote no profile in ${dir}`);
-  for (const [who, ms] of attribute(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, loadWindow, telemetrySelf)) {
-    if (who === '(idle)') continue;
-    totals.set(who, (totals.get(who) ?? 0) + ms);
-  }
+// ---- report: CPU ms per request, per owner, one column per configuration ----------------------
+const perRequest = (r: (typeof results)[number], ms: number) => ms / Math.max(1, r.requests);
+const busy = (r: (typeof results)[number]) => [...r.byOwner.values()].reduce((a, b) => a + b, 0);
+const telemetry = (r: (typeof results)[number]) => [...r.byOwner].filter(([who]) => isTelemetry(who)).reduce((a, [, ms]) => a + ms, 0);
+for (const r of results) {
+  const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(' ') || '(defaults: SDK on, parentbased_always_on)';
+  console.log(`${r.name}: ${env}; ${r.requests} requests at ${args.rate} req/s after ${args.warmup} s of warm-up`);
 }
-const busy = [...totals.values()].reduce((a, b) => a + b, 0);
-const telemetry = [...totals].filter(([who]) => isTelemetry(who)).reduce((a, [, ms]) => a + ms, 0);
-console.log('| owner | CPU ms | share of busy | per request |\n| --- | ---: | ---: | ---: |');
-for (const [who, ms] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) {
-  console.log(`| ${who}${isTelemetry(who) ? ' (telemetry)' : ''} | ${ms.toFixed(0)} | ${((ms / busy) * 100).toFixed(1)}% | ${(ms / Math.max(1, requests)).toFixed(3)} ms |`);
+const owners = new Map<string, number>();
+for (const r of results) for (const [who, ms] of r.byOwner) owners.set(who, Math.max(owners.get(who) ?? 0, perRequest(r, ms)));
+const cols = results.map((r) => r.name);
+console.log(`\nCPU ms per request, by the package that owns the code\n\n| owner | ${cols.join(' | ')} |\n| --- |${cols.map(() => ' ---: |').join('')}`);
+for (const [who] of [...owners].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) {
+  console.log(`| ${who}${isTelemetry(who) ? ' (telemetry)' : ''} | ${results.map((r) => perRequest(r, r.byOwner.get(who) ?? 0).toFixed(3)).join(' | ')} |`);
 }
-console.log(`\nbusy CPU of the four services: ${busy.toFixed(0)} ms (${(busy / Math.max(1, requests)).toFixed(2)} ms per request); telemetry packages: ${telemetry.toFixed(0)} ms (${((telemetry / busy) * 100).toFixed(1)}%)`);
-console.log(`profiles: ${args.out}/<service>/*.cpuprofile`);
+console.log(`| **all (busy)** | ${results.map((r) => perRequest(r, busy(r)).toFixed(3)).join(' | ')} |`);
+console.log(`| of which telemetry packages | ${results.map((r) => `${perRequest(r, telemetry(r)).toFixed(3)} (${((telemetry(r) / busy(r)) * 100).toFixed(1)}%)`).join(' | ')} |`);
+console.log(`\nprofiles: ${args.out}/<configuration>/<service>/*.cpuprofile`);
 if (args.functions) {
-  console.log('\n| telemetry function (self time) | CPU ms | per request |\n| --- | ---: | ---: |');
-  for (const [fn, ms] of [...telemetrySelf].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`| ${fn} | ${ms.toFixed(0)} | ${(ms / Math.max(1, requests)).toFixed(3)} ms |`);
+  const fns = new Map<string, number>();
+  for (const r of results) for (const [fn, ms] of r.telemetrySelf) fns.set(fn, Math.max(fns.get(fn) ?? 0, perRequest(r, ms)));
+  console.log(`\n| telemetry function (self time, ms per request) | ${cols.join(' | ')} |\n| --- |${cols.map(() => ' ---: |').join('')}`);
+  for (const [fn] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`| ${fn} | ${results.map((r) => perRequest(r, r.telemetrySelf.get(fn) ?? 0).toFixed(3)).join(' | ')} |`);
 }

@@ -18,6 +18,7 @@
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { parseNamedAssignments } from '../lib/env-assignments.js';
 import { processTreeCpuSeconds } from '../lib/measure.js';
 import { startPostgres } from '../lib/postgres.js';
 import { freePort } from '../lib/processes.js';
@@ -42,16 +43,7 @@ const durationS = Number(args.duration);
 const sliceS = Number(args.slice);
 const rounds = Number(args.rounds);
 const configs = args.config!.map((spec) => {
-  const colon = spec.indexOf(':');
-  const name = colon > 0 ? spec.slice(0, colon) : '';
-  const env = Object.fromEntries(
-    spec
-      .slice(colon + 1)
-      .split(',')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-  if (!name || Object.keys(env).length === 0) throw new Error(`--config ${spec}: expected name:KEY=value[,KEY=value]`);
+  const { name, env } = parseNamedAssignments(spec);
   return { name, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', ...env } as Record<string, string> };
 });
 if (configs.length === 0 || ![rate, durationS, sliceS, rounds].every((n) => Number.isFinite(n) && n > 0)) {
@@ -63,8 +55,14 @@ const postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'steady-stat
 const stripePort = await freePort();
 const stripe = await startStripeMock({ port: stripePort });
 const pipeline = await startTelemetryPipeline({ ports: await freeTelemetryPorts(), onLine: () => undefined });
-/** CPU ms per payment, and deopts, per slice: results[config][round][slice]. */
-const results = new Map<string, Array<Array<{ cpuMsPerPayment: number; deopts: number }>>>();
+interface Slice {
+  cpuMsPerPayment: number;
+  /** The part of it spent in the kernel. */
+  kernelMsPerPayment: number;
+  deopts: number;
+}
+/** Per slice: results[config][round][slice]. */
+const results = new Map<string, Slice[][]>();
 try {
   for (let round = 0; round < rounds; round++) {
     for (const config of configs) {
@@ -84,20 +82,22 @@ try {
       try {
         const pids = SERVICES.map((s) => services.processes.get(s)!.child.pid!);
         const cpu = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid), 0);
+        const kernel = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid, 'system'), 0);
         const load = spawn(k6, ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${services.urls.gateway}`, '-e', `RATE=${rate}`, '-e', `DURATION=${durationS}s`, join(ROOT, 'loadtest', 'payments.js')], { stdio: 'ignore' });
         const done = new Promise((resolve) => load.once('exit', resolve));
-        const slices: Array<{ cpuMsPerPayment: number; deopts: number }> = [];
-        let [cpuBefore, deoptsBefore] = [cpu(), deopts];
+        const slices: Slice[] = [];
+        let [cpuBefore, kernelBefore, deoptsBefore] = [cpu(), kernel(), deopts];
         for (let t = sliceS; t <= durationS; t += sliceS) {
           await new Promise((r) => setTimeout(r, sliceS * 1000));
-          const [cpuNow, deoptsNow] = [cpu(), deopts];
-          slices.push({ cpuMsPerPayment: ((cpuNow - cpuBefore) * 1000) / (rate * sliceS), deopts: deoptsNow - deoptsBefore });
-          [cpuBefore, deoptsBefore] = [cpuNow, deoptsNow];
+          const [cpuNow, kernelNow, deoptsNow] = [cpu(), kernel(), deopts];
+          const perPayment = (seconds: number) => (seconds * 1000) / (rate * sliceS);
+          slices.push({ cpuMsPerPayment: perPayment(cpuNow - cpuBefore), kernelMsPerPayment: perPayment(kernelNow - kernelBefore), deopts: deoptsNow - deoptsBefore });
+          [cpuBefore, kernelBefore, deoptsBefore] = [cpuNow, kernelNow, deoptsNow];
         }
         await done;
         if (!results.has(config.name)) results.set(config.name, []);
         results.get(config.name)!.push(slices);
-        console.error(`round ${round + 1} ${config.name}: ${slices.map((s) => s.cpuMsPerPayment.toFixed(2)).join(' ')} ms/payment; deopts ${slices.map((s) => s.deopts).join(' ')}`);
+        console.error(`round ${round + 1} ${config.name}: ${slices.map((s) => s.cpuMsPerPayment.toFixed(2)).join(' ')} ms/payment (kernel ${slices.map((s) => s.kernelMsPerPayment.toFixed(2)).join(' ')}); deopts ${slices.map((s) => s.deopts).join(' ')}`);
       } finally {
         await services.stop();
       }
@@ -111,13 +111,13 @@ try {
 
 const sliceCount = Math.floor(durationS / sliceS);
 const header = Array.from({ length: sliceCount }, (_, i) => `${i * sliceS}–${(i + 1) * sliceS} s`);
-console.log(`\nServices' CPU ms per payment (mean of ${rounds} rounds) per ${sliceS} s slice at ${rate} req/s; V8 deopts in brackets\n`);
+console.log(`\nServices' CPU ms per payment (mean of ${rounds} rounds) per ${sliceS} s slice at ${rate} req/s; [kernel part], (V8 deopts)\n`);
 console.log(`| configuration | ${header.join(' | ')} |\n| --- | ${header.map(() => '---:').join(' | ')} |`);
 for (const config of configs) {
   const runs = results.get(config.name) ?? [];
   const cells = header.map((_, i) => {
-    const mean = (pick: (s: { cpuMsPerPayment: number; deopts: number }) => number) => runs.reduce((sum, r) => sum + pick(r[i]!), 0) / runs.length;
-    return `${mean((s) => s.cpuMsPerPayment).toFixed(2)} (${mean((s) => s.deopts).toFixed(0)})`;
+    const mean = (pick: (s: Slice) => number) => runs.reduce((sum, r) => sum + pick(r[i]!), 0) / runs.length;
+    return `${mean((s) => s.cpuMsPerPayment).toFixed(2)} [${mean((s) => s.kernelMsPerPayment).toFixed(2)}] (${mean((s) => s.deopts).toFixed(0)})`;
   });
   console.log(`| ${config.name} | ${cells.join(' | ')} |`);
 }
