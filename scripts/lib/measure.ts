@@ -7,6 +7,8 @@ interface ProcStat {
   ppid: number;
   /** utime + stime + cutime + cstime: its own CPU and that of its children it has reaped. */
   ticks: number;
+  /** The kernel's part of it: stime + cstime. */
+  systemTicks: number;
 }
 
 function procStats(): ProcStat[] {
@@ -18,7 +20,7 @@ function procStats(): ProcStat[] {
       // Fields after the command name, which may contain spaces: ") state ppid pgrp …".
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks });
+      stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks, systemTicks: Number(fields[12]) + Number(fields[14]) });
     } catch {
       // the process ended while we looked
     }
@@ -30,14 +32,15 @@ function procStats(): ProcStat[] {
  * CPU seconds (user + system) used so far by a process and all its descendants, those still
  * running and those that ended (a process's reaped children count in its cutime/cstime). So a
  * Postgres postmaster counts with every backend it forked for a connection, even one that closed.
+ * `system`: only the time spent in the kernel on their behalf.
  */
-export function processTreeCpuSeconds(rootPid: number): number {
+export function processTreeCpuSeconds(rootPid: number, part: 'all' | 'system' = 'all'): number {
   const stats = procStats();
   const children = new Map<number, ProcStat[]>();
   for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
   let ticks = 0;
   const visit = (s: ProcStat) => {
-    ticks += s.ticks;
+    ticks += part === 'all' ? s.ticks : s.systemTicks;
     for (const child of children.get(s.pid) ?? []) visit(child);
   };
   const root = stats.find((s) => s.pid === rootPid);
