@@ -13,8 +13,10 @@
  *       --config ratio-0.01:OTEL_TRACES_SAMPLER_ARG=0.01 --rate 100 --duration 30 --functions
  *
  * A --config is name:KEY=value[,KEY=value]; with --config the sampler is parentbased_traceidratio
- * unless set. --env applies to every configuration. Profiles stay in
- * loadtest/results/profiles/<configuration>/<service>/ for Chrome DevTools or speedscope.
+ * unless set. --env applies to every configuration. --rounds N alternates the configurations N
+ * times and adds the rounds up (run order matters: a later run on the same stack is a little
+ * slower). Profiles stay in loadtest/results/profiles/<configuration>/round-<n>/<service>/ for
+ * Chrome DevTools or speedscope.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '20' },
     // Unprofiled load before the profiled window, so the JIT has settled (see bench:steady-state).
     warmup: { type: 'string', default: '20' },
+    // Rounds, configurations alternating (A B C A B C …), summed: drift hits all alike.
+    rounds: { type: 'string', default: '1' },
     top: { type: 'string', default: '12' },
     // Also list the functions of the telemetry packages with the most self time.
     functions: { type: 'boolean', default: false },
@@ -125,8 +129,8 @@ const k6Run = async (gateway: string, seconds: number, summary: string) => {
 };
 
 /** One configuration's profile: CPU ms per owner and telemetry function, and the requests made. */
-async function profileOnce(config: { name: string; env: Record<string, string> }) {
-  const dir = join(args.out!, config.name);
+async function profileOnce(config: { name: string; env: Record<string, string> }, round: number) {
+  const dir = join(args.out!, config.name, `round-${round}`);
   mkdirSync(dir, { recursive: true });
   await resetData(postgres.url);
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
@@ -160,9 +164,20 @@ async function profileOnce(config: { name: string; env: Record<string, string> }
   return { name: config.name, env: config.env, requests, byOwner, telemetrySelf };
 }
 
-const results: Array<Awaited<ReturnType<typeof profileOnce>>> = [];
+type Profiled = Awaited<ReturnType<typeof profileOnce>>;
+const results: Profiled[] = configs.map((c) => ({ name: c.name, env: c.env, requests: 0, byOwner: new Map(), telemetrySelf: new Map() }));
+const addInto = (into: Map<string, number>, from: Map<string, number>) => {
+  for (const [key, ms] of from) into.set(key, (into.get(key) ?? 0) + ms);
+};
 try {
-  for (const config of configs) results.push(await profileOnce(config));
+  for (let round = 1; round <= Number(args.rounds); round++) {
+    for (const [i, config] of configs.entries()) {
+      const once = await profileOnce(config, round);
+      results[i]!.requests += once.requests;
+      addInto(results[i]!.byOwner, once.byOwner);
+      addInto(results[i]!.telemetrySelf, once.telemetrySelf);
+    }
+  }
 } finally {
   await pipeline.stop();
   await stripe.stop();
@@ -175,7 +190,7 @@ const busy = (r: (typeof results)[number]) => [...r.byOwner.values()].reduce((a,
 const telemetry = (r: (typeof results)[number]) => [...r.byOwner].filter(([who]) => isTelemetry(who)).reduce((a, [, ms]) => a + ms, 0);
 for (const r of results) {
   const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(' ') || '(defaults: SDK on, parentbased_always_on)';
-  console.log(`${r.name}: ${env}; ${r.requests} requests at ${args.rate} req/s after ${args.warmup} s of warm-up`);
+  console.log(`${r.name}: ${env}; ${r.requests} requests at ${args.rate} req/s after ${args.warmup} s of warm-up, ${args.rounds} round(s)`);
 }
 const owners = new Map<string, number>();
 for (const r of results) for (const [who, ms] of r.byOwner) owners.set(who, Math.max(owners.get(who) ?? 0, perRequest(r, ms)));
@@ -186,7 +201,7 @@ for (const [who] of [...owners].sort((a, b) => b[1] - a[1]).slice(0, Number(args
 }
 console.log(`| **all (busy)** | ${results.map((r) => perRequest(r, busy(r)).toFixed(3)).join(' | ')} |`);
 console.log(`| of which telemetry packages | ${results.map((r) => `${perRequest(r, telemetry(r)).toFixed(3)} (${((telemetry(r) / busy(r)) * 100).toFixed(1)}%)`).join(' | ')} |`);
-console.log(`\nprofiles: ${args.out}/<configuration>/<service>/*.cpuprofile`);
+console.log(`\nprofiles: ${args.out}/<configuration>/round-<n>/<service>/*.cpuprofile`);
 if (args.functions) {
   const fns = new Map<string, number>();
   for (const r of results) for (const [fn, ms] of r.telemetrySelf) fns.set(fn, Math.max(fns.get(fn) ?? 0, perRequest(r, ms)));

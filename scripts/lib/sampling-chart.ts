@@ -1,62 +1,87 @@
-/** The sampling lab's chart: an SVG a browser opens, with no library behind it. */
-interface ChartInput {
+/**
+ * The sampling lab's chart, declared in Vega-Lite and rendered to SVG here (no browser): latency
+ * percentiles per configuration, and what each configuration costs against the SDK-off baseline.
+ * Vega-Lite lays out axes, titles and labels, so nothing is drawn over anything else.
+ */
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { parse, View } from 'vega';
+
+export interface ChartInput {
   label: string;
   latency_ms: { p50: number; p95: number; p99: number };
-  ratio_to_baseline: { achieved_rps: number; cpu_seconds_services: number };
+  ratio_to_baseline: { achieved_rps: number; cpu_ms_per_request: { services: number; machine: number } };
   max_throughput_rps?: number;
 }
 
-export function renderChart(configs: ChartInput[], meta: { rate: number; durationS: number; rounds: number }): string {
-  const W = 960;
-  const H = 620;
-  const left = 70;
-  const plotW = W - left - 40;
-  const colW = plotW / configs.length;
-  const x = (i: number) => left + colW * (i + 0.5);
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${W / 2}" y="24" text-anchor="middle" font-size="16">paytrace sampling lab: ${meta.rate} req/s, ${meta.durationS} s × ${meta.rounds} round(s)</text>`);
+export interface ChartMeta {
+  rate: number;
+  durationS: number;
+  rounds: number;
+}
 
-  // Panel 1: latency percentiles (k6, payments that succeeded).
-  const top1 = 50;
-  const h1 = 280;
-  const maxLatency = Math.max(1, ...configs.flatMap((c) => [c.latency_ms.p99].filter(Number.isFinite)));
-  const y1 = (v: number) => top1 + h1 - (v / (maxLatency * 1.1)) * h1;
-  out.push(`<text x="${left}" y="${top1 - 8}" font-size="13">Latency of POST /process-payment (ms, k6)</text>`);
-  out.push(`<line x1="${left}" y1="${top1 + h1}" x2="${left + plotW}" y2="${top1 + h1}" stroke="#333"/>`);
-  for (let t = 0; t <= 4; t++) {
-    const v = (maxLatency * 1.1 * t) / 4;
-    out.push(`<text x="${left - 8}" y="${y1(v) + 4}" text-anchor="end" fill="#555">${v.toFixed(0)}</text><line x1="${left}" y1="${y1(v)}" x2="${left + plotW}" y2="${y1(v)}" stroke="#eee"/>`);
-  }
-  const series: Array<['p50' | 'p95' | 'p99', string]> = [['p50', '#2b7bba'], ['p95', '#f39c12'], ['p99', '#c0392b']];
-  for (const [key, color] of series) {
-    const pts = configs.map((c, i) => [x(i), y1(c.latency_ms[key])] as const).filter(([, y]) => Number.isFinite(y));
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ')}"/>`);
-    for (const [a, b] of pts) out.push(`<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="4" fill="${color}"/>`);
-  }
-  series.forEach(([key, color], i) => out.push(`<rect x="${left + plotW - 200 + i * 65}" y="${top1 - 20}" width="12" height="12" fill="${color}"/><text x="${left + plotW - 184 + i * 65}" y="${top1 - 10}">${key}</text>`));
+/** The Vega-Lite specification of the chart (exported for tests and for anyone who wants it interactive). */
+export function chartSpec(configs: ChartInput[], meta: ChartMeta): TopLevelSpec {
+  const order = configs.map((c) => c.label);
+  const base = configs[0];
+  const hasMax = configs.every((c) => c.max_throughput_rps !== undefined) && (base?.max_throughput_rps ?? 0) > 0;
+  const throughputName = hasMax ? 'max sustained throughput' : 'achieved throughput';
+  const latency = configs.flatMap((c) => (['p50', 'p95', 'p99'] as const).map((p) => ({ configuration: c.label, percentile: p, ms: c.latency_ms[p] })));
+  const ratios = configs.flatMap((c) => [
+    { configuration: c.label, measure: throughputName, ratio: hasMax ? c.max_throughput_rps! / base!.max_throughput_rps! : c.ratio_to_baseline.achieved_rps },
+    { configuration: c.label, measure: 'service CPU per request', ratio: c.ratio_to_baseline.cpu_ms_per_request.services },
+    { configuration: c.label, measure: 'machine CPU per request', ratio: c.ratio_to_baseline.cpu_ms_per_request.machine },
+  ]);
+  const finite = <T extends Record<string, unknown>>(rows: T[], key: keyof T) => rows.filter((r) => Number.isFinite(r[key] as number));
+  const measures = [throughputName, 'service CPU per request', 'machine CPU per request'];
+  // labelLimit 0: whole labels (the default cuts them at 180 px).
+  const configurationAxis = { field: 'configuration', type: 'nominal', sort: order, title: 'configuration', axis: { labelAngle: -25, labelLimit: 0 } } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `paytrace sampling lab: ${meta.rate} req/s, ${meta.durationS} s × ${meta.rounds} round(s), medians`, fontSize: 15 },
+    background: 'white',
+    config: { font: 'sans-serif', view: { stroke: null } },
+    // Each panel has its own colours and legend.
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+    vconcat: [
+      {
+        title: 'Latency of POST /process-payment (k6)',
+        width: 760,
+        height: 260,
+        data: { values: finite(latency, 'ms') },
+        // No value labels here: close percentiles would print over each other. The table has the numbers.
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: configurationAxis,
+          y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
+          color: { field: 'percentile', type: 'nominal', title: 'percentile', scale: { range: ['#2b7bba', '#f39c12', '#c0392b'] } },
+        },
+      },
+      {
+        title: 'Cost against the SDK-off baseline (1.0 = no cost)',
+        width: 760,
+        height: 220,
+        layer: [
+          {
+            data: { values: finite(ratios, 'ratio') },
+            layer: [
+              { mark: 'bar' },
+              { mark: { type: 'text', dy: -6, fontSize: 9 }, encoding: { text: { field: 'ratio', type: 'quantitative', format: '.2f' }, color: { value: '#222' } } },
+            ],
+            encoding: {
+              x: configurationAxis,
+              xOffset: { field: 'measure', type: 'nominal', sort: measures },
+              y: { field: 'ratio', type: 'quantitative', title: '× baseline' },
+              color: { field: 'measure', type: 'nominal', title: 'measure', sort: measures, scale: { range: ['#2b7bba', '#7f7f7f', '#c7c7c7'] }, legend: { labelLimit: 0 } },
+            },
+          },
+          { data: { values: [{ one: 1 }] }, mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { y: { field: 'one', type: 'quantitative' } } },
+        ],
+      },
+    ],
+  };
+}
 
-  // Panel 2: throughput (max sustained rate if measured, else achieved) and CPU, as ratios to the baseline.
-  const top2 = top1 + h1 + 70;
-  const h2 = 150;
-  const hasMax = configs.every((c) => c.max_throughput_rps !== undefined);
-  const base = configs[0]!;
-  const throughput = (c: ChartInput) => (hasMax ? (c.max_throughput_rps ?? 0) / Math.max(1, base.max_throughput_rps ?? 1) : c.ratio_to_baseline.achieved_rps);
-  const maxRatio = Math.max(1.2, ...configs.map((c) => Math.max(throughput(c), c.ratio_to_baseline.cpu_seconds_services)).filter(Number.isFinite));
-  const y2 = (v: number) => top2 + h2 - (v / maxRatio) * h2;
-  out.push(`<text x="${left}" y="${top2 - 8}" font-size="13">Ratio to the SDK-disabled baseline: ${hasMax ? 'max sustained throughput' : 'achieved throughput'} (blue), service CPU seconds (grey)</text>`);
-  out.push(`<line x1="${left}" y1="${y2(1)}" x2="${left + plotW}" y2="${y2(1)}" stroke="#333" stroke-dasharray="4 3"/><text x="${left - 8}" y="${y2(1) + 4}" text-anchor="end">1.0</text>`);
-  out.push(`<line x1="${left}" y1="${top2 + h2}" x2="${left + plotW}" y2="${top2 + h2}" stroke="#333"/>`);
-  configs.forEach((c, i) => {
-    const bw = colW * 0.3;
-    const t = throughput(c);
-    const cpu = c.ratio_to_baseline.cpu_seconds_services;
-    if (Number.isFinite(t)) out.push(`<rect x="${x(i) - bw - 2}" y="${y2(t)}" width="${bw}" height="${top2 + h2 - y2(t)}" fill="#2b7bba"/><text x="${x(i) - bw / 2 - 2}" y="${y2(t) - 4}" text-anchor="middle" font-size="10">${t.toFixed(2)}</text>`);
-    if (Number.isFinite(cpu)) out.push(`<rect x="${x(i) + 2}" y="${y2(cpu)}" width="${bw}" height="${top2 + h2 - y2(cpu)}" fill="#999"/><text x="${x(i) + bw / 2 + 2}" y="${y2(cpu) - 4}" text-anchor="middle" font-size="10">${cpu.toFixed(2)}</text>`);
-    out.push(`<text x="${x(i)}" y="${top2 + h2 + 18}" text-anchor="middle">${esc(c.label)}</text>`);
-  });
-  out.push('</svg>');
-  return out.join('\n');
+export async function renderChart(configs: ChartInput[], meta: ChartMeta): Promise<string> {
+  const view = new View(parse(compile(chartSpec(configs, meta)).spec), { renderer: 'none' });
+  return view.toSVG();
 }
