@@ -36,10 +36,18 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
     assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99, `${c.id} percentiles ordered: ${p50} ${p95} ${p99}`);
     assert.ok(c.error_rate >= 0 && c.error_rate < 1);
     assert.ok(Number.isInteger(c.dropped_iterations));
-    for (const part of ['auth', 'balance', 'payments', 'gateway', 'otel-collector', 'jaeger', 'postgres', 'stripe-mock']) {
+    for (const part of ['auth', 'balance', 'payments', 'gateway', 'otel-collector', 'jaeger', 'postgres', 'stripe-mock', 'k6', 'machine']) {
       assert.ok(c.cpu_seconds[part] >= 0, `${c.id} CPU of ${part}`);
     }
     assert.ok(c.cpu_seconds_services > 0);
+    // Every cost counted: Postgres' backends do the queries (the old per-group reading gave 0), k6
+    // generates the load, and the machine's busy time covers everything the lab counts.
+    assert.ok(c.cpu_seconds.postgres > 0, `${c.id} Postgres CPU ${c.cpu_seconds.postgres}`);
+    assert.ok(c.cpu_seconds.k6 > 0, `${c.id} k6 CPU ${c.cpu_seconds.k6}`);
+    const { services, counted, machine } = c.cpu_ms_per_request;
+    assert.ok(services > 0 && counted > services, `${c.id} CPU per request ${services} < ${counted}`);
+    assert.ok(machine >= counted * 0.9, `${c.id} machine ${machine} ms per request covers the ${counted} counted`);
+    for (const k of ['services', 'counted', 'machine']) assert.ok(Number.isFinite(c.ratio_to_baseline.cpu_ms_per_request[k]), `${c.id} CPU ratio ${k}`);
     for (const k of ['achieved_rps', 'p50', 'p95', 'p99', 'cpu_seconds_services']) assert.ok(Number.isFinite(c.ratio_to_baseline[k]), `${c.id} ratio ${k}`);
     for (const k of ['sdk_dropped', 'collector_accepted', 'collector_refused', 'collector_sent', 'collector_send_failed', 'jaeger_accepted']) {
       assert.ok(Number.isInteger(c.spans[k]) && c.spans[k] >= 0, `${c.id} spans.${k}`);
@@ -72,12 +80,14 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
   assert.ok(byId.tail.traces_stored > 0 && byId.tail.traces_stored < all.traces_stored);
 
   // The issue's targets are reported (never asserted: they depend on the machine), each with its figure.
-  assert.equal(result.targets.length, 5);
+  assert.equal(result.targets.length, 7);
   for (const t of result.targets) {
     assert.ok(t.target && t.measured && !/NaN|undefined/.test(t.measured), JSON.stringify(t));
     assert.ok(t.met === null || typeof t.met === 'boolean');
   }
   assert.match(table, /Targets \(reported, not asserted\)/);
 
-  assert.match(readFileSync(join(out, 'sampling-lab.svg'), 'utf8'), /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  const svg = readFileSync(join(out, 'sampling-lab.svg'), 'utf8');
+  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  for (const text of ['latency (ms)', '× baseline', 'traceidratio 0.01 (1%)']) assert.ok(svg.includes(text), `the chart shows "${text}"`);
 });
