@@ -22,14 +22,10 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { execFile } from 'node:child_process';
+import { startBenchStack } from './bench-stack.js';
 import { parseAssignments, parseNamedAssignments } from '../lib/env-assignments.js';
-import { startPostgres } from '../lib/postgres.js';
-import { freePort } from '../lib/processes.js';
-import { resetData } from '../lib/reset-data.js';
-import { SERVICES, startServices, type ServiceName } from '../lib/services.js';
+import { SERVICES } from '../lib/services.js';
 import { ROOT } from '../lib/stack-settings.js';
-import { freeTelemetryPorts, startTelemetryPipeline } from '../lib/telemetry-pipeline.js';
-import { ensureTool, startStripeMock } from '../lib/tools.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -113,14 +109,10 @@ const isTelemetry = (who: string) => /^@opentelemetry\/|^@fastify\/otel$|in-the-
 
 const run = promisify(execFile);
 rmSync(args.out!, { recursive: true, force: true });
-const k6 = ensureTool('k6');
-const postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'profile-postgres'), port: await freePort(), reset: true, log: () => undefined });
-const stripePort = await freePort();
-const stripe = await startStripeMock({ port: stripePort });
-const pipeline = await startTelemetryPipeline({ ports: await freeTelemetryPorts(), onLine: () => undefined });
+const stack = await startBenchStack('profile');
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const k6Run = async (gateway: string, seconds: number, summary: string) => {
-  await run(k6, ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${gateway}`, '-e', `RATE=${args.rate}`, '-e', `DURATION=${seconds}s`, '-e', `SUMMARY_PATH=${summary}`, join(ROOT, 'loadtest', 'payments.js')]).catch(
+  await run(stack.k6, ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${gateway}`, '-e', `RATE=${args.rate}`, '-e', `DURATION=${seconds}s`, '-e', `SUMMARY_PATH=${summary}`, join(ROOT, 'loadtest', 'payments.js')]).catch(
     (err: { code?: number }) => {
       if (err.code !== 99) throw err; // 99: thresholds crossed, still a profile
     },
@@ -132,15 +124,9 @@ const k6Run = async (gateway: string, seconds: number, summary: string) => {
 async function profileOnce(config: { name: string; env: Record<string, string> }, round: number) {
   const dir = join(args.out!, config.name, `round-${round}`);
   mkdirSync(dir, { recursive: true });
-  await resetData(postgres.url);
-  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
-  const services = await startServices({
-    ports,
-    databaseUrl: postgres.url,
-    stripeApiBase: `http://127.0.0.1:${stripePort}`,
-    env: { LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...config.env },
-    nodeArgsFor: Object.fromEntries(SERVICES.map((s) => [s, ['--cpu-prof', `--cpu-prof-dir=${join(dir, s)}`]])),
-    onLine: () => undefined,
+  const services = await stack.startServices({
+    env: config.env,
+    nodeArgs: (service) => ['--cpu-prof', `--cpu-prof-dir=${join(dir, service)}`],
   });
   const loadWindow = { from: 0, to: 0 };
   let requests = 0;
@@ -179,9 +165,7 @@ try {
     }
   }
 } finally {
-  await pipeline.stop();
-  await stripe.stop();
-  await postgres.stop();
+  await stack.stop();
 }
 
 // ---- report: CPU ms per request, per owner, one column per configuration ----------------------

@@ -18,15 +18,11 @@
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { startBenchStack } from './bench-stack.js';
 import { parseNamedAssignments } from '../lib/env-assignments.js';
 import { processTreeCpuSeconds } from '../lib/measure.js';
-import { startPostgres } from '../lib/postgres.js';
-import { freePort } from '../lib/processes.js';
-import { resetData } from '../lib/reset-data.js';
-import { SERVICES, startServices, type ServiceName } from '../lib/services.js';
+import { SERVICES } from '../lib/services.js';
 import { ROOT } from '../lib/stack-settings.js';
-import { freeTelemetryPorts, startTelemetryPipeline } from '../lib/telemetry-pipeline.js';
-import { ensureTool, startStripeMock } from '../lib/tools.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,11 +46,7 @@ if (configs.length === 0 || ![rate, durationS, sliceS, rounds].every((n) => Numb
   throw new Error('usage: npm run bench:steady-state -- --config name:KEY=value … [--rate 150 --duration 90 --slice 10 --rounds 2]');
 }
 
-const k6 = ensureTool('k6');
-const postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'steady-state-postgres'), port: await freePort(), reset: true, log: () => undefined });
-const stripePort = await freePort();
-const stripe = await startStripeMock({ port: stripePort });
-const pipeline = await startTelemetryPipeline({ ports: await freeTelemetryPorts(), onLine: () => undefined });
+const stack = await startBenchStack('steady-state');
 interface Slice {
   cpuMsPerPayment: number;
   /** The part of it spent in the kernel. */
@@ -66,15 +58,10 @@ const results = new Map<string, Slice[][]>();
 try {
   for (let round = 0; round < rounds; round++) {
     for (const config of configs) {
-      await resetData(postgres.url);
       let deopts = 0;
-      const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
-      const services = await startServices({
-        ports,
-        databaseUrl: postgres.url,
-        stripeApiBase: `http://127.0.0.1:${stripePort}`,
-        env: { LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...config.env },
-        ...(args.deopts ? { nodeArgsFor: Object.fromEntries(SERVICES.map((s) => [s, ['--trace-deopt']])) } : {}),
+      const services = await stack.startServices({
+        env: config.env,
+        ...(args.deopts ? { nodeArgs: () => ['--trace-deopt'] } : {}),
         onLine: (_service, line) => {
           if (line.includes('bailout (kind:')) deopts++;
         },
@@ -83,7 +70,7 @@ try {
         const pids = SERVICES.map((s) => services.processes.get(s)!.child.pid!);
         const cpu = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid), 0);
         const kernel = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid, 'system'), 0);
-        const load = spawn(k6, ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${services.urls.gateway}`, '-e', `RATE=${rate}`, '-e', `DURATION=${durationS}s`, join(ROOT, 'loadtest', 'payments.js')], { stdio: 'ignore' });
+        const load = spawn(stack.k6, ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${services.urls.gateway}`, '-e', `RATE=${rate}`, '-e', `DURATION=${durationS}s`, join(ROOT, 'loadtest', 'payments.js')], { stdio: 'ignore' });
         const done = new Promise((resolve) => load.once('exit', resolve));
         const slices: Slice[] = [];
         let [cpuBefore, kernelBefore, deoptsBefore] = [cpu(), kernel(), deopts];
@@ -104,9 +91,7 @@ try {
     }
   }
 } finally {
-  await pipeline.stop();
-  await stripe.stop();
-  await postgres.stop();
+  await stack.stop();
 }
 
 const sliceCount = Math.floor(durationS / sliceS);
