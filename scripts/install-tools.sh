@@ -2,7 +2,8 @@
 # Installs paytrace's pinned tools into .tools/ (git-ignored), each once, then reused: the Node.js
 # runtime (the official binary as the npm registry publishes it) and the Go tools, built with
 # `go install` at the versions pinned below. Needs Go (see README), the npm registry and the Go
-# module proxy. Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|k6 ...] (none = all)
+# module proxy; schemathesis (a Python program) comes from PyPI into a venv and needs python3 ≥ 3.11.
+# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|k6|compose-check|schemathesis ...] (none = all)
 set -euo pipefail
 
 # ---- pinned versions ---------------------------------------------------------------------------
@@ -19,6 +20,7 @@ JAEGER_MODULE_VERSION=v1.76.0   # = jaegertracing/jaeger:2.13.0 in docker-compos
 # (= otel/opentelemetry-collector-contrib:0.165.0 in docker-compose.yml).
 OTELCOL_BUILDER_VERSION=v0.160.0
 K6_VERSION=v1.8.1               # = grafana/k6:1.8.1 in docker-compose.yml
+# schemathesis 4.32.5 and each of its dependencies: pinned with their hashes in test/fuzz/requirements.txt.
 # ------------------------------------------------------------------------------------------------
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -84,13 +86,28 @@ tool_compose_check() {
   version=$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-12)
   install compose-check "$version" -- bash -c "cd '$src' && go build -o '$GOBIN/compose-check' ."
 }
+# The OpenAPI fuzzer, in its own venv. The stamp is the requirements file's hash: a new pin reinstalls.
+tool_schemathesis() {
+  local requirements="$ROOT/test/fuzz/requirements.txt"
+  install schemathesis "$(sha256sum "$requirements" | cut -c1-12)" -- build_schemathesis "$requirements"
+}
+build_schemathesis() {
+  command -v python3 >/dev/null || { echo "install-tools: python3 (≥ 3.11, with venv) is required for schemathesis" >&2; exit 1; }
+  rm -rf "$TOOLS/schemathesis"
+  python3 -m venv "$TOOLS/schemathesis"
+  # --require-hashes: nothing unpinned or altered gets in; --no-deps: the file already lists every dependency.
+  "$TOOLS/schemathesis/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$1"
+}
 tool_stripe_mock() { install stripe-mock "$STRIPE_MOCK_VERSION" -- go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"; }
 
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol k6 compose-check)
-if [[ " ${tools[*]} " != " node " ]]; then
-  command -v go >/dev/null || { echo "install-tools: Go is required (https://go.dev/dl/), see README" >&2; exit 1; }
-fi
+[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol k6 compose-check schemathesis)
+for tool in "${tools[@]}"; do
+  if [[ "$tool" != node && "$tool" != schemathesis ]]; then
+    command -v go >/dev/null || { echo "install-tools: Go is required (https://go.dev/dl/), see README" >&2; exit 1; }
+    break
+  fi
+done
 for tool in "${tools[@]}"; do
   case "$tool" in
     node) tool_node ;;
@@ -99,6 +116,7 @@ for tool in "${tools[@]}"; do
     otelcol) tool_otelcol ;;
     k6) tool_k6 ;;
     compose-check) tool_compose_check ;;
+    schemathesis) tool_schemathesis ;;
     *) echo "install-tools: unknown tool '$tool'" >&2; exit 2 ;;
   esac
 done
