@@ -22,7 +22,7 @@ const UNTRUSTED_PARENT = Symbol.for('paytrace.untrusted-inbound-span-context');
  * denial-of-service vector). We start a new trace and keep the caller's context as a link.
  * Outbound injection is unchanged, so internal hops propagate normally.
  */
-class EdgePropagator implements TextMapPropagator {
+export class EdgePropagator implements TextMapPropagator {
   constructor(private readonly inner: TextMapPropagator) {}
 
   inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
@@ -41,7 +41,7 @@ class EdgePropagator implements TextMapPropagator {
 }
 
 /** Adds the link to the caller's context on the span that starts our trace at the edge. */
-class LinkUntrustedParent implements SpanProcessor {
+export class LinkUntrustedParent implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
     const remote = parentContext.getValue(UNTRUSTED_PARENT) as SpanContext | undefined;
     if (remote && !trace.getSpan(parentContext)) {
