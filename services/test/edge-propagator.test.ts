@@ -113,7 +113,8 @@ describe('at the edge: a client traceparent is a link, not the parent', () => {
   });
 
   test('no traceparent, or a malformed one: a plain root without links', () => {
-    for (const headers of [{}, { traceparent: 'garbage' }, { traceparent: `00-${'0'.repeat(32)}-${CLIENT_SPAN_ID}-01` }]) {
+    const cases: Record<string, string>[] = [{}, { traceparent: 'garbage' }, { traceparent: `00-${'0'.repeat(32)}-${CLIENT_SPAN_ID}-01` }];
+    for (const headers of cases) {
       exporter.reset();
       const { span } = serverSpan(edgeTracer, edge, headers);
       span.end();
