@@ -8,24 +8,13 @@
  *   npm run fidelity -- --concurrency 80 --requests 800
  */
 import { parseArgs } from 'node:util';
-import { drivePayments, formatReport, verifyPayments } from './lib/fidelity-run.js';
-import { JaegerClient } from './lib/jaeger.js';
-import { stackSettings } from './lib/stack-settings.js';
+import { JaegerClient, positiveInteger, runCli, stackPorts } from '@paytrace/devstack';
+import { drivePayments, formatReport, verifyPayments } from '@paytrace/devstack/fidelity';
 
-function usage(message: string): never {
-  console.error(`fidelity: ${message}\nusage: npm run fidelity -- [--concurrency N] [--requests N] [--api-key KEY] [--gateway URL] [--jaeger URL]`);
-  process.exit(2);
-}
+const USAGE = 'usage: npm run fidelity -- [--concurrency N] [--requests N] [--api-key KEY] [--gateway URL] [--jaeger URL]';
 
-function positiveInteger(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive integer, not "${value}"`);
-  return n;
-}
-
-let parsed;
-try {
-  parsed = parseArgs({
+await runCli(USAGE, async () => {
+  const { values: args } = parseArgs({
     options: {
       concurrency: { type: 'string', default: '80' },
       requests: { type: 'string', default: '400' },
@@ -33,19 +22,17 @@ try {
       gateway: { type: 'string' },
       jaeger: { type: 'string' },
     },
-  }).values;
-} catch (err) {
-  usage((err as Error).message);
-}
-const settings = stackSettings();
-const gatewayUrl = parsed.gateway ?? `http://127.0.0.1:${settings.ports.gateway}`;
-const jaeger = new JaegerClient(parsed.jaeger ?? `http://127.0.0.1:${settings.telemetry.jaegerQuery}`);
-const concurrency = positiveInteger('concurrency', parsed.concurrency);
-const total = positiveInteger('requests', parsed.requests);
+  });
+  const ports = stackPorts();
+  const gatewayUrl = args.gateway ?? `http://127.0.0.1:${ports.gateway}`;
+  const jaeger = new JaegerClient(args.jaeger ?? `http://127.0.0.1:${ports.jaegerQuery}`);
+  const concurrency = positiveInteger('concurrency', args.concurrency);
+  const total = positiveInteger('requests', args.requests);
 
-const started = performance.now();
-const attempts = await drivePayments({ gatewayUrl, apiKey: parsed['api-key'], concurrency, total });
-console.log(`sent ${total} payments, ${concurrency} in flight, in ${((performance.now() - started) / 1000).toFixed(1)} s; checking their traces…`);
-const report = await verifyPayments(jaeger, attempts);
-console.log(formatReport(report));
-process.exit(report.good === report.checked && report.unsampledStored === 0 && report.checked > 0 ? 0 : 1);
+  const started = performance.now();
+  const attempts = await drivePayments({ gatewayUrl, apiKey: args['api-key'], concurrency, total });
+  console.log(`sent ${total} payments, ${concurrency} in flight, in ${((performance.now() - started) / 1000).toFixed(1)} s; checking their traces…`);
+  const report = await verifyPayments(jaeger, attempts);
+  console.log(formatReport(report));
+  return report.good === report.checked && report.unsampledStored === 0 && report.checked > 0 ? 0 : 1;
+});

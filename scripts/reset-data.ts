@@ -1,7 +1,8 @@
 /** `npm run reset-data`: resets the running stack's database to the seed data. */
-import { resetData } from './lib/reset-data.js';
-import { stackSettings } from './lib/stack-settings.js';
+import { resetData, runCli, stackDatabaseUrl, stackPorts } from '@paytrace/devstack';
 
-const url = process.env.DATABASE_URL ?? stackSettings().databaseUrl;
-await resetData(url);
-console.log(`data reset to the seed (${url.replace(/\/\/[^@]*@/, '//')})`);
+await runCli('usage: npm run reset-data   (DATABASE_URL: another database than the stack’s)', async () => {
+  const url = stackDatabaseUrl(stackPorts());
+  await resetData(url);
+  console.log(`data reset to the seed (${url.replace(/\/\/[^@]*@/, '//')})`);
+});

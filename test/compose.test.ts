@@ -4,8 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT, stackSettings } from '../scripts/lib/stack-settings.js';
-import { ensureTool } from '../scripts/lib/tools.js';
+import { ensureTool, ROOT, stackPorts } from '@paytrace/devstack';
 
 /**
  * docker-compose.yml cannot run on machines without a Docker engine, so it is checked as far as
@@ -29,7 +28,7 @@ const project = JSON.parse(execFileSync(ensureTool('compose-check'), [ROOT], { e
   services: Record<string, ComposeService>;
 };
 const services = project.services;
-const settings = stackSettings({});
+const ports = stackPorts({});
 
 test('compose-go loads it: every part of the stack is a service', () => {
   assert.deepEqual(Object.keys(services).sort(), [
@@ -69,9 +68,9 @@ test('only the gateway, Jaeger and OTLP are published, on the ports of stack.env
       .map(([name, s]) => [name, s.ports!.map((p) => Number(p.published)).sort((a, b) => a - b)]),
   );
   assert.deepEqual(published, {
-    gateway: [settings.ports.gateway],
-    jaeger: [settings.telemetry.jaegerQuery],
-    'otel-collector': [settings.telemetry.otlpGrpc, settings.telemetry.otlpHttp].sort((a, b) => a - b),
+    gateway: [ports.gateway],
+    jaeger: [ports.jaegerQuery],
+    'otel-collector': [ports.otlpGrpc, ports.otlpHttp].sort((a, b) => a - b),
   });
 });
 
@@ -81,16 +80,16 @@ test('the four services: one image, telemetry loaded first, wired to each other 
     assert.ok(s.build, `${name} is built from the Dockerfile`);
     assert.deepEqual(s.command, ['node', '--import', '@paytrace/services/telemetry', `${name}/dist/server.js`]);
     assert.equal(s.environment?.OTEL_SERVICE_NAME, name);
-    assert.equal(s.environment?.PORT, String(settings.ports[name as 'auth']));
-    assert.equal(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, `http://otel-collector:${settings.telemetry.otlpHttp}`);
+    assert.equal(s.environment?.PORT, String(ports[name as 'auth']));
+    assert.equal(s.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, `http://otel-collector:${ports.otlpHttp}`);
     assert.equal(s.environment?.DATABASE_URL, 'postgres://postgres:postgres@postgres:5432/paytrace');
     assert.ok(s.healthcheck?.test.join(' ').includes('/readyz'), `${name} is healthy when ready`);
     assert.equal(s.depends_on?.postgres?.condition, 'service_healthy');
   }
-  assert.equal(services.gateway!.environment?.AUTH_URL, `http://auth:${settings.ports.auth}`);
+  assert.equal(services.gateway!.environment?.AUTH_URL, `http://auth:${ports.auth}`);
   assert.equal(services.gateway!.environment?.PAYTRACE_PUBLIC_EDGE, 'true');
   for (const upstream of ['auth', 'balance', 'payments']) assert.equal(services.gateway!.depends_on?.[upstream]?.condition, 'service_healthy');
-  assert.equal(services.payments!.environment?.STRIPE_API_BASE, `http://stripe-mock:${settings.ports.stripeMock}`);
+  assert.equal(services.payments!.environment?.STRIPE_API_BASE, `http://stripe-mock:${ports.stripeMock}`);
 });
 
 test('the Collector and Jaeger run the same configuration files as the native stack', () => {

@@ -4,10 +4,7 @@ import { join } from 'node:path';
 import { databaseUrl, stripePort } from './support/env.js';
 import { balanceOf, resetData, testPool, transactionsOf } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { startLatencyProxy, type LatencyProxy } from '../scripts/lib/latency-proxy.js';
-import { startPostgres, type PostgresHandle } from '../scripts/lib/postgres.js';
-import { freePort } from '../scripts/lib/processes.js';
-import { ROOT } from '../scripts/lib/stack-settings.js';
+import { freePort, ROOT, startLatencyProxy, startPostgres, type LatencyProxy, type PostgresHandle } from '@paytrace/devstack';
 
 /**
  * Stripe slow or gone. The real stripe-mock sits behind a TCP proxy that the test can slow down
@@ -104,7 +101,7 @@ describe('when Postgres stops while the stack runs', () => {
     for (const name of ['auth', 'balance', 'payments', 'gateway'] as const) {
       const ready = await fetch(`${stack.urls[name]}/readyz`);
       assert.equal(ready.status, 503, name);
-      assert.equal(stack.processes.get(name)?.child.exitCode, null, `${name} must not crash`);
+      assert.equal(stack.processes.get(name)!.exitCode(), undefined, `${name} must not crash`);
     }
 
     await postgres.start();

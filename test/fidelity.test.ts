@@ -4,11 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseUrl, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { drivePayments, formatReport, verifyPayments, type DriveOptions, type FidelityReport, type PaymentAttempt } from '../scripts/lib/fidelity-run.js';
-import { JaegerClient } from '../scripts/lib/jaeger.js';
-import { startLatencyProxy, type LatencyProxy } from '../scripts/lib/latency-proxy.js';
-import { freeTelemetryPorts, startTelemetryPipeline, type TelemetryPipeline } from '../scripts/lib/telemetry-pipeline.js';
-import { NESTING_TOLERANCE_US } from '../scripts/lib/trace-fidelity.js';
+import { freeStackPorts, JaegerClient, startLatencyProxy, startTelemetryPipeline, type LatencyProxy, type TelemetryPipeline } from '@paytrace/devstack';
+import { drivePayments, formatReport, NESTING_TOLERANCE_US, verifyPayments, type DriveOptions, type FidelityReport, type PaymentAttempt } from '@paytrace/devstack/fidelity';
 
 /**
  * Traces must be true when the stack is under stress, not only when it is quiet. Each condition
@@ -33,7 +30,7 @@ describe('traces stay true under concurrent load and faults', () => {
 
   before(async () => {
     pipeline = await startTelemetryPipeline({
-      ports: await freeTelemetryPorts(),
+      ports: await freeStackPorts(),
       onLine: (name, line) => process.env.PAYTRACE_TEST_LOGS && console.log(`${name}| ${line}`),
     });
     jaeger = new JaegerClient(pipeline.jaegerUrl);

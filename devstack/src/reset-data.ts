@@ -1,9 +1,9 @@
 import pg from 'pg';
-import { migrations as authMigrations, seed as seedAuth, SCHEMA as AUTH } from '../../auth/src/data.js';
-import { migrations as balanceMigrations, seed as seedBalance, SCHEMA as BALANCE } from '../../balance/src/data.js';
-import { migrations as gatewayMigrations, seed as seedGateway, SCHEMA as GATEWAY } from '../../gateway/src/data.js';
-import { migrations as paymentsMigrations, seed as seedPayments, SCHEMA as PAYMENTS } from '../../payments/src/data.js';
-import { migrate } from '../../services/src/db.js';
+import { migrations as authMigrations, seed as seedAuth, SCHEMA as AUTH } from '@paytrace/auth/data';
+import { migrations as balanceMigrations, seed as seedBalance, SCHEMA as BALANCE } from '@paytrace/balance/data';
+import { migrations as gatewayMigrations, seed as seedGateway, SCHEMA as GATEWAY } from '@paytrace/gateway/data';
+import { migrations as paymentsMigrations, seed as seedPayments, SCHEMA as PAYMENTS } from '@paytrace/payments/data';
+import { migrate } from '@paytrace/services';
 
 /**
  * Puts every service's tables back to the seed (alice 100000 usd, bob 5000 usd, the load

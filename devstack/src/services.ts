@@ -1,5 +1,5 @@
-import { join } from 'node:path';
-import { ROOT } from './stack-settings.js';
+import { fileURLToPath } from 'node:url';
+import { ROOT } from './ports.js';
 import { startProcess, waitForHttp, type ManagedProcess } from './processes.js';
 
 export const SERVICES = ['auth', 'balance', 'payments', 'gateway'] as const;
@@ -47,6 +47,11 @@ export function serviceEnv(name: ServiceName, options: ServicesOptions): NodeJS.
   };
 }
 
+/** A service's compiled entry point, through its package's exports (`@paytrace/<name>/server`). */
+export function serverEntry(name: ServiceName): string {
+  return fileURLToPath(import.meta.resolve(`@paytrace/${name}/server`));
+}
+
 /**
  * Starts the four services from their compiled `dist/` in dependency order: auth, balance and
  * payments together, then the gateway once they answer.
@@ -63,7 +68,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       // by default services run on the Node.js that runs this script, the project's pinned one.
       command: env.PAYTRACE_NODE || process.execPath,
       // The telemetry bootstrap is loaded before the app, as in the Dockerfile.
-      args: [...(options.nodeArgsFor?.[name] ?? []), '--import', '@paytrace/services/telemetry', join(ROOT, name, 'dist', 'server.js')],
+      args: [...(options.nodeArgsFor?.[name] ?? []), '--import', '@paytrace/services/telemetry', serverEntry(name)],
       env,
       cwd: ROOT,
       ...(options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {}),

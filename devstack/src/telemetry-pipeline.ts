@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startProcess, waitForHttp, type ManagedProcess } from './processes.js';
-import { ROOT, type TelemetryPorts } from './stack-settings.js';
+import { startProcess, waitForHttp, type ManagedProcess } from './processes.js';
+import { portVariables, ROOT, type PortName, type StackPorts } from './ports.js';
 import { ensureTool } from './tools.js';
 
 export interface TelemetryPipeline {
@@ -23,46 +23,36 @@ export interface TelemetryPipeline {
   stop(): Promise<void>;
 }
 
-/** Ports for a private pipeline (tests, the sampling lab) that cannot collide with `npm run stack`. */
-export async function freeTelemetryPorts(): Promise<TelemetryPorts> {
-  return {
-    otlpGrpc: await freePort(),
-    otlpHttp: await freePort(),
-    collectorHealth: await freePort(),
-    collectorMetrics: await freePort(),
-    jaegerOtlpGrpc: await freePort(),
-    jaegerOtlpHttp: await freePort(),
-    jaegerQuery: await freePort(),
-    jaegerQueryGrpc: await freePort(),
-    jaegerHealth: await freePort(),
-    jaegerMetrics: await freePort(),
-  };
-}
-
 /** Where the pipeline keeps its state: the Collector's sending queue and Jaeger's traces. */
 export interface PipelineDataDirs {
   collectorQueue: string;
   jaegerBadger: string;
 }
 
+/** The ports the Collector and Jaeger listen on (the rest of the stack's ports are not theirs). */
+const TELEMETRY_PORTS = [
+  'otlpGrpc',
+  'otlpHttp',
+  'collectorHealth',
+  'collectorMetrics',
+  'jaegerOtlpGrpc',
+  'jaegerOtlpHttp',
+  'jaegerQuery',
+  'jaegerQueryGrpc',
+  'jaegerHealth',
+  'jaegerMetrics',
+] as const satisfies readonly PortName[];
+export type TelemetryPorts = Pick<StackPorts, (typeof TELEMETRY_PORTS)[number]>;
+
 /** The environment that points otel-collector.yaml and telemetry/jaeger.yaml at these ports and directories. */
 export function pipelineEnv(ports: TelemetryPorts, dataDirs: PipelineDataDirs): NodeJS.ProcessEnv {
   return {
+    ...portVariables(Object.fromEntries(TELEMETRY_PORTS.map((name) => [name, ports[name]]))),
     OTELCOL_QUEUE_DIR: dataDirs.collectorQueue,
     JAEGER_BADGER_DIR: dataDirs.jaegerBadger,
     OTELCOL_BIND_HOST: '127.0.0.1',
-    OTELCOL_OTLP_GRPC_PORT: String(ports.otlpGrpc),
-    OTELCOL_OTLP_HTTP_PORT: String(ports.otlpHttp),
-    OTELCOL_HEALTH_PORT: String(ports.collectorHealth),
-    OTELCOL_METRICS_PORT: String(ports.collectorMetrics),
-    JAEGER_OTLP_ENDPOINT: `127.0.0.1:${ports.jaegerOtlpGrpc}`,
     JAEGER_BIND_HOST: '127.0.0.1',
-    JAEGER_OTLP_GRPC_PORT: String(ports.jaegerOtlpGrpc),
-    JAEGER_OTLP_HTTP_PORT: String(ports.jaegerOtlpHttp),
-    JAEGER_QUERY_PORT: String(ports.jaegerQuery),
-    JAEGER_QUERY_GRPC_PORT: String(ports.jaegerQueryGrpc),
-    JAEGER_HEALTH_PORT: String(ports.jaegerHealth),
-    JAEGER_METRICS_PORT: String(ports.jaegerMetrics),
+    JAEGER_OTLP_ENDPOINT: `127.0.0.1:${ports.jaegerOtlpGrpc}`,
   };
 }
 

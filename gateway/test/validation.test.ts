@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildApp } from '../src/app.js';
 import { loadGatewayConfig } from '../src/config.js';
 import { databaseUrl } from '../../test/support/env.js';
-import { freePort } from '../../scripts/lib/processes.js';
+import { freePort } from '@paytrace/devstack';
 
 /**
  * The gateway's edge rules, with nothing behind it: every one of these must be answered before

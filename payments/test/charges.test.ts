@@ -4,7 +4,7 @@ import { buildApp } from '../src/app.js';
 import { loadPaymentsConfig } from '../src/config.js';
 import { databaseUrl, stripeApiBase } from '../../test/support/env.js';
 import { resetData, testPool, transactionsOf } from '../../test/support/db.js';
-import { freePort } from '../../scripts/lib/processes.js';
+import { freePort } from '@paytrace/devstack';
 
 const charge = (payment_id: string, extra: Record<string, unknown> = {}) => ({
   method: 'POST' as const,

@@ -15,94 +15,36 @@
  * A configuration is name:KEY=value[,KEY=value] (the services' environment); the sampler is
  * parentbased_traceidratio unless a configuration sets OTEL_TRACES_SAMPLER.
  */
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { startBenchStack } from './bench-stack.js';
-import { parseNamedAssignments } from '../lib/env-assignments.js';
-import { processTreeCpuSeconds } from '../lib/measure.js';
-import { SERVICES } from '../lib/services.js';
-import { ROOT } from '../lib/stack-settings.js';
+import { parseNamedAssignments, positiveInteger, positiveNumber, runCli, UsageError } from '@paytrace/devstack';
+import { runSteadyState, steadyStateReport } from '@paytrace/devstack/bench';
 
-const { values: args } = parseArgs({
-  options: {
-    config: { type: 'string', multiple: true, default: [] },
-    rate: { type: 'string', default: '150' },
-    duration: { type: 'string', default: '90' },
-    slice: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '2' },
-    deopts: { type: 'boolean', default: true },
-  },
-});
-const rate = Number(args.rate);
-const durationS = Number(args.duration);
-const sliceS = Number(args.slice);
-const rounds = Number(args.rounds);
-const configs = args.config!.map((spec) => {
-  const { name, env } = parseNamedAssignments(spec);
-  return { name, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', ...env } as Record<string, string> };
-});
-if (configs.length === 0 || ![rate, durationS, sliceS, rounds].every((n) => Number.isFinite(n) && n > 0)) {
-  throw new Error('usage: npm run bench:steady-state -- --config name:KEY=value … [--rate 150 --duration 90 --slice 10 --rounds 2]');
-}
+const USAGE = 'usage: npm run bench:steady-state -- --config name:KEY=value … [--rate 150 --duration 90 --slice 10 --rounds 2 --no-deopts]';
 
-const stack = await startBenchStack('steady-state');
-interface Slice {
-  cpuMsPerPayment: number;
-  /** The part of it spent in the kernel. */
-  kernelMsPerPayment: number;
-  deopts: number;
-}
-/** Per slice: results[config][round][slice]. */
-const results = new Map<string, Slice[][]>();
-try {
-  for (let round = 0; round < rounds; round++) {
-    for (const config of configs) {
-      let deopts = 0;
-      const services = await stack.startServices({
-        env: config.env,
-        ...(args.deopts ? { nodeArgs: () => ['--trace-deopt'] } : {}),
-        onLine: (_service, line) => {
-          if (line.includes('bailout (kind:')) deopts++;
-        },
-      });
-      try {
-        const pids = SERVICES.map((s) => services.processes.get(s)!.child.pid!);
-        const cpu = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid), 0);
-        const kernel = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid, 'system'), 0);
-        const load = spawn(stack.k6, ['run', '--quiet', '--no-usage-report', '-e', `PAYTRACE_URL=${services.urls.gateway}`, '-e', `RATE=${rate}`, '-e', `DURATION=${durationS}s`, join(ROOT, 'loadtest', 'payments.js')], { stdio: 'ignore' });
-        const done = new Promise((resolve) => load.once('exit', resolve));
-        const slices: Slice[] = [];
-        let [cpuBefore, kernelBefore, deoptsBefore] = [cpu(), kernel(), deopts];
-        for (let t = sliceS; t <= durationS; t += sliceS) {
-          await new Promise((r) => setTimeout(r, sliceS * 1000));
-          const [cpuNow, kernelNow, deoptsNow] = [cpu(), kernel(), deopts];
-          const perPayment = (seconds: number) => (seconds * 1000) / (rate * sliceS);
-          slices.push({ cpuMsPerPayment: perPayment(cpuNow - cpuBefore), kernelMsPerPayment: perPayment(kernelNow - kernelBefore), deopts: deoptsNow - deoptsBefore });
-          [cpuBefore, kernelBefore, deoptsBefore] = [cpuNow, kernelNow, deoptsNow];
-        }
-        await done;
-        if (!results.has(config.name)) results.set(config.name, []);
-        results.get(config.name)!.push(slices);
-        console.error(`round ${round + 1} ${config.name}: ${slices.map((s) => s.cpuMsPerPayment.toFixed(2)).join(' ')} ms/payment (kernel ${slices.map((s) => s.kernelMsPerPayment.toFixed(2)).join(' ')}); deopts ${slices.map((s) => s.deopts).join(' ')}`);
-      } finally {
-        await services.stop();
-      }
-    }
-  }
-} finally {
-  await stack.stop();
-}
-
-const sliceCount = Math.floor(durationS / sliceS);
-const header = Array.from({ length: sliceCount }, (_, i) => `${i * sliceS}–${(i + 1) * sliceS} s`);
-console.log(`\nServices' CPU ms per payment (mean of ${rounds} rounds) per ${sliceS} s slice at ${rate} req/s; [kernel part], (V8 deopts)\n`);
-console.log(`| configuration | ${header.join(' | ')} |\n| --- | ${header.map(() => '---:').join(' | ')} |`);
-for (const config of configs) {
-  const runs = results.get(config.name) ?? [];
-  const cells = header.map((_, i) => {
-    const mean = (pick: (s: Slice) => number) => runs.reduce((sum, r) => sum + pick(r[i]!), 0) / runs.length;
-    return `${mean((s) => s.cpuMsPerPayment).toFixed(2)} [${mean((s) => s.kernelMsPerPayment).toFixed(2)}] (${mean((s) => s.deopts).toFixed(0)})`;
+await runCli(USAGE, async () => {
+  const { values: args } = parseArgs({
+    allowNegative: true,
+    options: {
+      config: { type: 'string', multiple: true, default: [] },
+      rate: { type: 'string', default: '150' },
+      duration: { type: 'string', default: '90' },
+      slice: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '2' },
+      deopts: { type: 'boolean', default: true },
+    },
   });
-  console.log(`| ${config.name} | ${cells.join(' | ')} |`);
-}
+  if (args.config.length === 0) throw new UsageError('at least one --config');
+  const options = {
+    configs: args.config.map((spec) => {
+      const { name, env } = parseNamedAssignments(spec);
+      return { name, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', ...env } };
+    }),
+    rate: positiveNumber('rate', args.rate),
+    durationS: positiveNumber('duration', args.duration),
+    sliceS: positiveNumber('slice', args.slice),
+    rounds: positiveInteger('rounds', args.rounds),
+    deopts: args.deopts,
+  };
+  const results = await runSteadyState(options, (line) => console.error(line));
+  console.log(steadyStateReport(results, options).join('\n'));
+});

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { databaseUrl } from './env.js';
 
-export { resetData } from '../../scripts/lib/reset-data.js';
+export { resetData } from '@paytrace/devstack';
 
 /** A direct connection for assertions on what the services stored. */
 export function testPool(url = databaseUrl): pg.Pool {

@@ -1,7 +1,7 @@
-import { JaegerClient, type TraceSpan } from '../../scripts/lib/jaeger.js';
+import { JaegerClient, type TraceSpan } from '@paytrace/devstack';
 import { jaegerUrl } from './env.js';
 
-export { describeTrace, type TraceSpan } from '../../scripts/lib/jaeger.js';
+export { describeTrace, type TraceSpan } from '@paytrace/devstack';
 
 /** The Jaeger that `npm test` started. */
 export const jaeger = new JaegerClient(jaegerUrl);

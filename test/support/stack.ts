@@ -1,6 +1,5 @@
-import { freePort } from '../../scripts/lib/processes.js';
 import { otlpEndpoint } from './env.js';
-import { SERVICES, startServices, type RunningServices, type ServiceName, type ServicesOptions } from '../../scripts/lib/services.js';
+import { freePort, SERVICES, startServices, type RunningServices, type ServiceName, type ServicesOptions } from '@paytrace/devstack';
 
 export interface TestStack extends RunningServices {
   gateway: string;

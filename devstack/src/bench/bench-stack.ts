@@ -1,11 +1,10 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPostgres } from '../lib/postgres.js';
-import { freePort } from '../lib/processes.js';
-import { resetData } from '../lib/reset-data.js';
-import { SERVICES, startServices, type RunningServices, type ServiceName } from '../lib/services.js';
-import { ROOT } from '../lib/stack-settings.js';
-import { freeTelemetryPorts, startTelemetryPipeline } from '../lib/telemetry-pipeline.js';
-import { ensureTool, startStripeMock } from '../lib/tools.js';
+import { freeStackPorts, ROOT } from '../ports.js';
+import { resetData } from '../reset-data.js';
+import { SERVICES, type RunningServices, type ServiceName } from '../services.js';
+import { startStack } from '../stack.js';
+import { ensureTool } from '../tools.js';
 
 export interface BenchServicesOptions {
   /** The services' environment on top of LOG_LEVEL=warn and the pipeline's OTLP endpoint. */
@@ -17,6 +16,8 @@ export interface BenchServicesOptions {
 
 export interface BenchStack {
   k6: string;
+  /** A scratch folder for k6 summaries (.data/<name>-tmp). */
+  tmp: string;
   /** Fresh service processes on fresh data, against the stack's Postgres, stripe-mock and Collector. */
   startServices(options: BenchServicesOptions): Promise<RunningServices>;
   stop(): Promise<void>;
@@ -29,28 +30,20 @@ export interface BenchStack {
  */
 export async function startBenchStack(name: string): Promise<BenchStack> {
   const k6 = ensureTool('k6');
-  const postgres = await startPostgres({ dataDir: join(ROOT, '.data', `${name}-postgres`), port: await freePort(), reset: true, log: () => undefined });
-  const stripePort = await freePort();
-  const stripe = await startStripeMock({ port: stripePort });
-  const pipeline = await startTelemetryPipeline({ ports: await freeTelemetryPorts(), onLine: () => undefined });
+  const tmp = join(ROOT, '.data', `${name}-tmp`);
+  mkdirSync(tmp, { recursive: true });
+  const stack = await startStack({ ports: await freeStackPorts(), postgres: { dataDir: join(ROOT, '.data', `${name}-postgres`), fresh: true } });
   return {
     k6,
+    tmp,
     async startServices({ env, nodeArgs, onLine }) {
-      await resetData(postgres.url);
-      const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
-      return startServices({
-        ports,
-        databaseUrl: postgres.url,
-        stripeApiBase: `http://127.0.0.1:${stripePort}`,
-        env: { LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...env },
+      await resetData(stack.databaseUrl);
+      return stack.startServices({
+        env: { LOG_LEVEL: 'warn', ...env },
         ...(nodeArgs ? { nodeArgsFor: Object.fromEntries(SERVICES.map((s) => [s, nodeArgs(s)])) } : {}),
         onLine: onLine ?? (() => undefined),
       });
     },
-    async stop() {
-      await pipeline.stop();
-      await stripe.stop();
-      await postgres.stop();
-    },
+    stop: () => stack.stop(),
   };
 }

@@ -1,4 +1,4 @@
-import type { TraceSpan } from './jaeger.js';
+import type { TraceSpan } from '../jaeger.js';
 
 /**
  * Is a payment's trace true? The checks behind test/fidelity.test.ts and `npm run fidelity`,

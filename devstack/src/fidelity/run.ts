@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeTrace, type JaegerClient, type TraceSpan } from './jaeger.js';
-import { checkPaymentTrace, worstProblem, type Problem, type ProblemKind } from './trace-fidelity.js';
+import { describeTrace, type JaegerClient, type TraceSpan } from '../jaeger.js';
+import { checkPaymentTrace, worstProblem, type Problem, type ProblemKind } from './check.js';
 
 /** One `POST /process-payment` as the client saw it. */
 export interface PaymentAttempt {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAssignments, parseNamedAssignments } from '../../scripts/lib/env-assignments.js';
+import { parseAssignments, parseNamedAssignments } from '../src/env-assignments.js';
 
 test('a value may hold commas: only `,KEY=` starts the next assignment', () => {
   assert.deepEqual(parseAssignments('OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,undici,pg,pino,PAYTRACE_FASTIFY_HOOK_SPANS=true'), {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TraceSpan } from '../../scripts/lib/jaeger.js';
-import { checkPaymentTrace, worstProblem } from '../../scripts/lib/trace-fidelity.js';
+import type { TraceSpan } from '../src/jaeger.js';
+import { checkPaymentTrace, worstProblem } from '../src/fidelity/check.js';
 
 /** A payment's trace as Jaeger would return it: times in µs, parents by id. */
 function span(id: string, parent: string | undefined, service: string, kind: string, start: number, end: number, tags: Record<string, unknown> = {}): TraceSpan {

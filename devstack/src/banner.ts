@@ -1,0 +1,31 @@
+import type { Stack } from './stack.js';
+
+/** What `npm run stack` prints once it is up: where everything is, and what to try. */
+export function stackBanner(stack: Stack, startSeconds: number): string {
+  const urls = stack.services!.urls;
+  const pipeline = stack.pipeline!;
+  const gateway = urls.gateway;
+  return `
+paytrace is up (${startSeconds.toFixed(1)} s). Ctrl-C stops everything.
+
+  gateway     ${gateway}            (the public API; its OpenAPI document: ${gateway}/openapi.json)
+  auth        ${urls.auth}
+  balance     ${urls.balance}
+  payments    ${urls.payments}
+  stripe-mock http://127.0.0.1:${stack.ports.stripeMock}
+  postgres    ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
+  collector   ${pipeline.otlpEndpoint}  (OTLP/HTTP; its own metrics: ${pipeline.collectorMetricsUrl})
+  jaeger      ${pipeline.jaegerUrl}  (HTTP API; a go-installed Jaeger has no UI: see README)
+
+Try:
+  curl -i -X POST ${gateway}/process-payment \\
+    -H 'Authorization: Bearer test_key_alice' -H 'Content-Type: application/json' \\
+    -H "Idempotency-Key: $(date +%s%N)" \\
+    -d '{"amount": 2500, "currency": "usd", "description": "first payment"}'
+  curl -s ${gateway}/accounts/me -H 'Authorization: Bearer test_key_alice'
+
+The response's traceresponse header and trace_id name its trace:
+  npm run trace -- <trace_id>                            # the trace as a waterfall in this terminal
+  curl -s ${pipeline.jaegerUrl}/api/traces/<trace_id>    # the trace as JSON
+`;
+}

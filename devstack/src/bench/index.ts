@@ -1,0 +1,7 @@
+/** @paytrace/devstack/bench: the benchmarks behind `npm run bench:*`, each a function with one options object. */
+export { startBenchStack, type BenchStack, type BenchServicesOptions } from './bench-stack.js';
+export { runProfile, type ProfileOptions, type ProfileConfig, type Profiled } from './profile.js';
+export { profileReport } from './profile-report.js';
+export { attribute, owner, isTelemetry, type CpuProfile } from './profile-attribution.js';
+export { runSteadyState, steadyStateReport, type SteadyStateOptions, type Slice } from './steady-state.js';
+export { runStartupBench, startupReport, STARTUP_VARIANTS, type StartupOptions } from './startup.js';

@@ -1,0 +1,24 @@
+/**
+ * @paytrace/devstack: paytrace's development stack as a library. `npm run stack`, `npm test`, the
+ * sampling lab, the benchmarks and the integration tests all start what they need through it.
+ *
+ *   const stack = await startStack({ ports: await freeStackPorts(), postgres: { dataDir, fresh: true },
+ *                                    resetData: true, services: {} });
+ *   const jaeger = new JaegerClient(stack.pipeline!.jaegerUrl);
+ *   …
+ *   await stack.stop();
+ */
+export { startStack, type Stack, type StackOptions, type StackServicesOptions, type LineSink } from './stack.js';
+export { startServices, serverEntry, serviceEnv, SERVICES, type ServiceName, type ServicesOptions, type RunningServices } from './services.js';
+export { JaegerClient, describeTrace, toSpans, type TraceSpan, type TraceSearch } from './jaeger.js';
+export { ROOT, PORT_VARIABLES, stackPorts, freeStackPorts, freePort, portVariables, stackDatabaseUrl, type StackPorts, type PortName } from './ports.js';
+export { startPostgres, postmasterPid, type PostgresHandle, type StartPostgresOptions } from './postgres.js';
+export { startStripeMock } from './stripe-mock.js';
+export { startTelemetryPipeline, pipelineEnv, type TelemetryPipeline, type TelemetryPorts } from './telemetry-pipeline.js';
+export { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
+export { startProcess, waitFor, waitForHttp, prefixer, type ManagedProcess, type StartOptions, type WaitOptions } from './processes.js';
+export { resetData } from './reset-data.js';
+export { ensureTool, type Tool } from './tools.js';
+export { parseAssignments, parseNamedAssignments } from './env-assignments.js';
+export { fetchText, promSum } from './prometheus.js';
+export { UsageError, runCli, positiveNumber, positiveInteger } from './cli.js';

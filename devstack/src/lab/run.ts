@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JaegerClient } from '../jaeger.js';
+import { freeStackPorts } from '../ports.js';
+import { postmasterPid } from '../postgres.js';
+import { waitFor } from '../processes.js';
+import { fetchText, promSum } from '../prometheus.js';
+import type { Stack } from '../stack.js';
+import { startTelemetryPipeline, type TelemetryPipeline } from '../telemetry-pipeline.js';
+import type { LabConfig } from './configs.js';
+import { machineBusyCpuSeconds, processTreeCpuSeconds, reapedChildrenCpuSeconds } from './cpu.js';
+import { runK6, type K6Result } from './k6.js';
+
+/** One measurement: one configuration, one round. */
+export interface RunResult {
+  config: string;
+  round: number;
+  k6: K6Result;
+  cpuSeconds: Record<string, number>;
+  sdkDroppedSpans: number;
+  collector: { acceptedSpans: number; refusedSpans: number; sentSpans: number; sendFailedSpans: number; queueSizeAtEnd: number };
+  jaeger: { acceptedSpans: number; traces: number; paymentTraces: number };
+  /** Durations (ms) of the stored POST /process-payment roots that answered 201. */
+  sampledDurationsMs: number[];
+}
+
+/** The stored traces whose root is the gateway's POST /process-payment, started in [from, to] (ms). */
+async function storedPaymentTraces(jaegerUrl: string, fromMs: number, toMs: number): Promise<{ traces: number; durationsMs: number[] }> {
+  const traces = await new JaegerClient(jaegerUrl).searchTraces({ service: 'gateway', operation: 'POST /process-payment', fromMs, toMs });
+  const durationsMs: number[] = [];
+  for (const spans of traces) {
+    const root = spans.find((s) => s.name === 'POST /process-payment' && s.parentSpanId === undefined);
+    if (root && Number(root.tags['http.response.status_code']) === 201) durationsMs.push(root.duration / 1000);
+  }
+  return { traces: traces.length, durationsMs };
+}
+
+/** What a measurement runs against: the lab's Postgres and stripe-mock, and how it loads them. */
+export interface LabEnv {
+  /** Postgres and stripe-mock (no pipeline: each measurement starts its own Collector and Jaeger). */
+  stack: Stack;
+  k6: string;
+  /** Where k6 summaries go. */
+  tmp: string;
+  warmupS: number;
+  p99ObjectiveMs: number;
+}
+
+/**
+ * One measurement of one configuration: fresh services, Collector and Jaeger with its settings, a
+ * k6 warm-up, then `seconds` at `rate` with every part's CPU, the spans at each hop and the
+ * stored traces counted.
+ */
+export async function measureOnce(config: LabConfig, round: number, rate: number, seconds: number, env: LabEnv): Promise<RunResult> {
+  const pipeline = await startTelemetryPipeline({ ports: await freeStackPorts(), collectorEnv: config.collectorEnv, onLine: () => undefined });
+  const sdkLogs: string[] = [];
+  const services = await env.stack.startServices({
+    env: { LOG_LEVEL: 'warn', OTEL_LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...config.serviceEnv },
+    onLine: (_service, line) => sdkLogs.push(line),
+  });
+  const k6 = (runSeconds: number, summary: string) =>
+    runK6({ k6: env.k6, gatewayUrl: services.urls.gateway, rate, seconds: runSeconds, summaryPath: join(env.tmp, summary), p99ObjectiveMs: env.p99ObjectiveMs });
+  try {
+    await k6(env.warmupS, 'warmup.json');
+    // Let the warm-up's spans drain before taking the "before" readings.
+    await sleep(1_500);
+    // Each part of the stack is a process tree (Postgres: the postmaster and its backends).
+    const trees: Record<string, number> = {
+      ...Object.fromEntries([...services.processes].map(([name, p]) => [name, p.pid])),
+      'otel-collector': pipeline.collector.pid,
+      jaeger: pipeline.jaeger.pid,
+      postgres: postmasterPid(env.stack.postgres!.dataDir),
+      'stripe-mock': env.stack.stripeMock.pid,
+    };
+    const cpuNow = (): Record<string, number> => ({
+      ...Object.fromEntries(Object.entries(trees).map(([n, pid]) => [n, processTreeCpuSeconds(pid)])),
+      // k6 is the lab's only child that ends within the window: the growth of its reaped children's CPU.
+      k6: reapedChildrenCpuSeconds(),
+      machine: machineBusyCpuSeconds(),
+    });
+    const cpuBefore = cpuNow();
+    const collectorBefore = await fetchText(pipeline.collectorMetricsUrl);
+    const jaegerBefore = await fetchText(pipeline.jaegerMetricsUrl);
+    const droppedBefore = countDropped(sdkLogs);
+
+    const from = Date.now();
+    const k6Result = await k6(seconds, `${config.id}-${round}.json`);
+    const to = Date.now();
+    const cpuSeconds = Object.fromEntries(Object.entries(cpuNow()).map(([n, seconds]) => [n, +(seconds - cpuBefore[n]!).toFixed(2)]));
+
+    // Stop the services: SIGTERM flushes each SDK's last batch. Then let the Collector (and its
+    // tail-sampling decisions) drain into Jaeger.
+    await services.stop();
+    await drain(pipeline);
+    const collectorAfter = await fetchText(pipeline.collectorMetricsUrl);
+    const jaegerAfter = await fetchText(pipeline.jaegerMetricsUrl);
+    const delta = (before: string, after: string, metric: string, filter?: (labels: string) => boolean) =>
+      promSum(after, metric, filter) - promSum(before, metric, filter);
+    const otlpIn = (labels: string) => labels.includes('receiver="otlp"');
+    const stored = await storedPaymentTraces(pipeline.jaegerUrl, from, to);
+    return {
+      config: config.id,
+      round,
+      k6: k6Result,
+      cpuSeconds,
+      sdkDroppedSpans: countDropped(sdkLogs) - droppedBefore,
+      collector: {
+        acceptedSpans: delta(collectorBefore, collectorAfter, 'otelcol_receiver_accepted_spans', otlpIn),
+        refusedSpans: delta(collectorBefore, collectorAfter, 'otelcol_receiver_refused_spans', otlpIn),
+        sentSpans: delta(collectorBefore, collectorAfter, 'otelcol_exporter_sent_spans'),
+        sendFailedSpans: delta(collectorBefore, collectorAfter, 'otelcol_exporter_send_failed_spans'),
+        queueSizeAtEnd: promSum(collectorAfter, 'otelcol_exporter_queue_size'),
+      },
+      jaeger: {
+        acceptedSpans: delta(jaegerBefore, jaegerAfter, 'otelcol_receiver_accepted_spans', otlpIn),
+        traces: stored.traces,
+        paymentTraces: stored.durationsMs.length,
+      },
+      sampledDurationsMs: stored.durationsMs.sort((a, b) => a - b),
+    };
+  } finally {
+    await services.stop();
+    await pipeline.stop();
+  }
+}
+
+/** The JS SDK reports spans its BatchSpanProcessor had to drop through its diagnostic logger. */
+export function countDropped(lines: string[]): number {
+  let dropped = 0;
+  for (const line of lines) {
+    const match = /Dropped (\d+) spans/.exec(line);
+    if (match) dropped += Number(match[1]);
+  }
+  return dropped;
+}
+
+async function drain(pipeline: TelemetryPipeline): Promise<void> {
+  let lastSent = -1;
+  // Tail sampling holds traces for decision_wait (1 s here) before passing them on.
+  await sleep(2_000);
+  // Drained: the exporter's queue is empty and nothing more was sent in the last second.
+  await waitFor(
+    'the Collector to drain',
+    async () => {
+      const metrics = await fetchText(pipeline.collectorMetricsUrl);
+      const sent = promSum(metrics, 'otelcol_exporter_sent_spans');
+      const settled = promSum(metrics, 'otelcol_exporter_queue_size') === 0 && sent === lastSent;
+      lastSent = sent;
+      if (!settled) {
+        await sleep(1_000);
+        throw new Error(`${sent} spans sent so far`);
+      }
+    },
+    { timeoutMs: 30_000 },
+  ).catch(() => undefined); // after 30 s the run reports what did arrive
+}
