@@ -1,20 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { registerHooks } from 'node:module';
 
-/**
- * gateway/src/idempotency.ts imports `@paytrace/services`, whose package export is the built
- * `dist/`. A unit test must not need `npm run build`, so that one specifier is sent to the
- * services' TypeScript source (tsx compiles it); nothing else is redirected. This runs in the
- * test file's own process (node --test isolates files), so no other test sees the hook.
- */
-const servicesSource = new URL('../../services/src/index.ts', import.meta.url).href;
-registerHooks({
-  resolve: (specifier, context, next) =>
-    specifier === '@paytrace/services' ? { url: servicesSource, shortCircuit: true } : next(specifier, context),
-});
-const { requestFingerprint, newPaymentId } = await import('../../gateway/src/idempotency.js');
+// gateway/src/idempotency.ts imports `@paytrace/services`: `npm run test:unit` resolves it to the
+// TypeScript source (the `paytrace-source` export condition), so no build is needed.
+import { newPaymentId, requestFingerprint } from '../../gateway/src/idempotency.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 const hex = (body: unknown) => requestFingerprint(body).toString('hex');

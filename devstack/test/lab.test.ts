@@ -1,0 +1,109 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from '../src/cli.js';
+import { CONFIGS, selectConfigs } from '../src/lab/configs.js';
+import { parseK6Summary } from '../src/lab/k6.js';
+import { parseLabArgs } from '../src/lab/options.js';
+import type { ConfigSummary } from '../src/lab/summary.js';
+import { checkTargets } from '../src/lab/targets.js';
+
+describe('the lab command line', () => {
+  test('defaults, and --quick picks the short ones', () => {
+    const full = parseLabArgs([]);
+    assert.deepEqual([full.rounds, full.rate, full.durationS, full.warmupS, full.p99ObjectiveMs], [3, 50, 30, 30, 250]);
+    const quick = parseLabArgs(['--quick']);
+    assert.deepEqual([quick.rounds, quick.rate, quick.durationS, quick.warmupS], [1, 20, 6, 2]);
+  });
+
+  test('with --max-throughput and no --rate, the rate is left for the lab to find', () => {
+    assert.equal(parseLabArgs(['--max-throughput']).rate, undefined);
+    assert.equal(parseLabArgs(['--max-throughput', '--rate', '80']).rate, 80);
+  });
+
+  test('bad numbers are usage errors that name the flag', () => {
+    for (const argv of [['--rounds', 'x'], ['--rounds', '1.5'], ['--rate=-3'], ['--duration', '0'], ['--warmup', ''], ['--ladder-from', 'NaN']]) {
+      assert.throws(() => parseLabArgs(argv), (err: Error) => err instanceof UsageError && err.message.includes(argv[0]!.slice(2).split('=')[0]!), argv.join(' '));
+    }
+    assert.equal(parseLabArgs(['--warmup', '0']).warmupS, 0, 'no warm-up is allowed');
+  });
+
+  test('an unknown flag is refused by parseArgs', () => {
+    assert.throws(() => parseLabArgs(['--ratez', '3']), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+  });
+});
+
+describe('configurations', () => {
+  test('--only keeps the baseline first, since every ratio is against it', () => {
+    assert.deepEqual(
+      selectConfigs({ only: ['ratio-1'], variants: [] }).map((c) => c.id),
+      ['sdk-off', 'ratio-1'],
+    );
+  });
+
+  test('a variant is a configuration plus environment; commas stay inside a value', () => {
+    const configs = selectConfigs({ only: ['sdk-off'], variants: ['lean@ratio-0:OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,undici,pg,FOO=1'] });
+    const lean = configs.at(-1)!;
+    assert.equal(lean.id, 'ratio-0+lean');
+    assert.equal(lean.sdkRatio, 0);
+    assert.equal(lean.serviceEnv.OTEL_NODE_ENABLED_INSTRUMENTATIONS, 'http,undici,pg');
+    assert.equal(lean.serviceEnv.FOO, '1');
+    assert.equal(lean.serviceEnv.OTEL_TRACES_SAMPLER_ARG, '0');
+  });
+
+  test('unknown configurations and malformed variants are usage errors', () => {
+    assert.throws(() => selectConfigs({ only: ['ratio-2'], variants: [] }), UsageError);
+    assert.throws(() => selectConfigs({ only: undefined, variants: ['x@sdk-off:A=1'] }), UsageError);
+    assert.throws(() => selectConfigs({ only: undefined, variants: ['novalue'] }), UsageError);
+    assert.equal(CONFIGS[0]!.id, 'sdk-off');
+  });
+});
+
+describe('k6 summary', () => {
+  test("the payments' latency, TTFB and the sampled/unsampled split", () => {
+    const result = parseK6Summary({
+      metrics: {
+        http_reqs: { values: { count: 600, rate: 49.8 } },
+        'http_req_duration{kind:payment}': { values: { med: 10, 'p(95)': 20, 'p(99)': 30 } },
+        'http_req_waiting{kind:payment}': { values: { med: 9, 'p(95)': 19, 'p(99)': 29 } },
+        payment_waiting_sampled: { values: { count: 6, med: 9.5, 'p(95)': 18, 'p(99)': 18 } },
+        payment_waiting_unsampled: { values: { count: 0 } },
+        http_req_failed: { values: { rate: 0.001 } },
+      },
+    });
+    assert.equal(result.requests, 600);
+    assert.equal(result.achievedRps, 49.8);
+    assert.deepEqual([result.p50, result.p95, result.p99], [10, 20, 30]);
+    assert.deepEqual(result.waiting, { p50: 9, p95: 19, p99: 29 });
+    assert.deepEqual(result.waitingBySampling, { sampled: { count: 6, p50: 9.5, p95: 18, p99: 18 }, unsampled: null });
+    assert.equal(result.errorRate, 0.001);
+    assert.equal(result.droppedIterations, 0, 'absent: none dropped');
+  });
+});
+
+describe('targets', () => {
+  const summary = (id: string, servicesCpu: number, extra: Partial<ConfigSummary> = {}) =>
+    ({
+      id,
+      label: id,
+      cpu_ms_per_request: { services: servicesCpu, counted: 0, machine: 0 },
+      latency_ms: { p50: 1, p95: 2, p99: 10 },
+      ratio_to_baseline: { p99: 1 },
+      spans: { sdk_dropped: 0, collector_accepted: 100, collector_refused: 0, collector_sent: 100, collector_send_failed: 0, jaeger_accepted: 100 },
+      ...extra,
+    }) as unknown as ConfigSummary;
+
+  test('CPU at ratio 0 and the step to 1%, against the baseline', () => {
+    const targets = checkTargets([summary('sdk-off', 4), summary('ratio-0', 4.4), summary('ratio-0.01', 4.6)], false);
+    const byName = (part: string) => targets.find((t) => t.target.includes(part))!;
+    assert.equal(byName('at ratio 0 ≤ 1.15').met, true); // 1.10 ×
+    assert.equal(byName('≤ ratio 0 + 0.03').met, false); // +0.05 ×
+    assert.equal(byName('max throughput at 1%').met, null, 'not measured without --max-throughput');
+  });
+
+  test('at 100%: every span stored, none dropped', () => {
+    const lost = summary('ratio-1', 5, { spans: { sdk_dropped: 3, collector_accepted: 100, collector_refused: 0, collector_sent: 100, collector_send_failed: 0, jaeger_accepted: 97 } });
+    const targets = checkTargets([summary('sdk-off', 4), lost], false);
+    assert.equal(targets.find((t) => t.target.includes('every exported span'))!.met, false);
+    assert.equal(targets.find((t) => t.target.includes('no span dropped'))!.met, false);
+  });
+});
