@@ -1,15 +1,8 @@
 import type pg from 'pg';
-import { AppError, notFound, query, withTransaction } from '@paytrace/services';
+import { AppError, notFound, query, withTransaction, type Static } from '@paytrace/services';
+import type { Hold as HoldSchema } from './contract.js';
 
-export interface Hold {
-  hold_id: string;
-  hold_key: string;
-  account_id: string;
-  currency: string;
-  amount: number;
-  status: 'held' | 'captured' | 'released';
-  balance_after: number;
-}
+export type Hold = Static<typeof HoldSchema>;
 
 interface HoldRow {
   id: string;

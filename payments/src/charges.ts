@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { trace } from '@opentelemetry/api';
-import { AppError, query } from '@paytrace/services';
+import { AppError, query, type Static } from '@paytrace/services';
+import type { ChargeResult as ChargeResultSchema, PaymentStatus as PaymentStatusSchema, TransactionView as TransactionViewSchema } from './contract.js';
 import type { StripeClient } from './stripe.js';
 
 export interface ChargeInput {
@@ -12,13 +13,7 @@ export interface ChargeInput {
   description?: string | undefined;
 }
 
-export interface ChargeResult {
-  payment_id: string;
-  status: 'succeeded';
-  stripe_charge_id: string;
-  /** false when this payment had already succeeded and nothing was charged again. */
-  charged_now: boolean;
-}
+export type ChargeResult = Static<typeof ChargeResultSchema>;
 
 interface TransactionRow {
   payment_id: string;
@@ -95,11 +90,7 @@ export async function chargePayment(db: pg.Pool, stripe: StripeClient, log: Fast
   return { payment_id: input.paymentId, status: 'succeeded', stripe_charge_id: chargeId, charged_now: true };
 }
 
-export interface PaymentStatus {
-  payment_id: string;
-  /** `succeeded` if any attempt succeeded, else the latest attempt's status; `unknown` if never attempted. */
-  status: 'succeeded' | 'failed' | 'pending' | 'unknown';
-}
+export type PaymentStatus = Static<typeof PaymentStatusSchema>;
 
 /** What happened to a payment: used by the gateway when its call to payments ended ambiguously. */
 export async function paymentStatus(db: pg.Pool, paymentId: string): Promise<PaymentStatus> {
@@ -112,15 +103,7 @@ export async function paymentStatus(db: pg.Pool, paymentId: string): Promise<Pay
   return { payment_id: paymentId, status: rows[0]?.status ?? 'unknown' };
 }
 
-export interface TransactionView {
-  payment_id: string;
-  amount: number;
-  currency: string;
-  description: string | null;
-  status: string;
-  failure_code: string | null;
-  created_at: string;
-}
+export type TransactionView = Static<typeof TransactionViewSchema>;
 
 export async function recentTransactions(db: pg.Pool, accountId: string, limit: number): Promise<TransactionView[]> {
   const { rows } = await query<TransactionRow>(

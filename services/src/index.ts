@@ -7,4 +7,5 @@ export * from './server.js';
 export * from './shutdown.js';
 export * from './tracing.js';
 export * from './schemas.js';
+export * from './upstream-answer.js';
 export { Type, type Static } from '@sinclair/typebox';

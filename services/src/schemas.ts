@@ -1,15 +1,11 @@
 import { Type } from '@sinclair/typebox';
 
-/**
- * One payment attempt as payments' transaction log shows it, and as the gateway passes it on in
- * GET /accounts/me: one schema for both ends of that contract.
- */
-export const TransactionViewSchema = Type.Object({
-  payment_id: Type.String(),
-  amount: Type.Integer(),
-  currency: Type.String(),
-  description: Type.Union([Type.String(), Type.Null()]),
-  status: Type.String(),
-  failure_code: Type.Union([Type.String(), Type.Null()]),
-  created_at: Type.String(),
-});
+/** An amount of money in minor units: the one bound every service checks a payment against. */
+export const Amount = Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'Minor units (cents).' });
+
+/** Currencies accepted (ISO 4217, lower case, as the Stripe API writes them). */
+export const Currency = Type.Union(
+  [Type.Literal('usd'), Type.Literal('eur'), Type.Literal('gbp'), Type.Literal('chf'), Type.Literal('cad')],
+  { description: 'ISO 4217 code, lower case.' },
+);
+export const CURRENCIES = Currency.anyOf.map((literal) => literal.const);

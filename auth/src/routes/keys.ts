@@ -1,9 +1,7 @@
 import type pg from 'pg';
-import { Type, query, unauthorized, type ServiceApp } from '@paytrace/services';
+import { query, unauthorized, type ServiceApp, type Static } from '@paytrace/services';
+import { VerifiedKey, VerifyKeyBody } from '../contract.js';
 import { hashApiKey } from '../data.js';
-
-const VerifyKeyBody = Type.Object({ api_key: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
-const VerifiedKey = Type.Object({ account_id: Type.String(), account_name: Type.String() });
 
 /**
  * POST /v1/keys/verify — is this API key valid, and whose is it?
@@ -14,7 +12,7 @@ export function keyRoutes(app: ServiceApp, db: pg.Pool): void {
     '/v1/keys/verify',
     { schema: { body: VerifyKeyBody, response: { 200: VerifiedKey, 401: { $ref: 'ErrorResponse#' } } } },
     async function verifyApiKey(request) {
-      const { rows } = await query<{ account_id: string; account_name: string }>(
+      const { rows } = await query<Static<typeof VerifiedKey>>(
         db,
         `SELECT a.id AS account_id, a.name AS account_name
            FROM auth.api_keys k JOIN auth.accounts a ON a.id = k.account_id

@@ -1,36 +1,15 @@
 import type pg from 'pg';
 import { trace } from '@opentelemetry/api';
-import { Type, type ServiceApp } from '@paytrace/services';
+import type { ServiceApp } from '@paytrace/services';
+import { AccountParams, Balances, Hold, HoldParams, PlaceHoldBody } from '../contract.js';
 import { captureHold, listBalances, placeHold, releaseHold } from '../holds.js';
 
-const HoldSchema = Type.Object({
-  hold_id: Type.String(),
-  hold_key: Type.String(),
-  account_id: Type.String(),
-  currency: Type.String(),
-  amount: Type.Integer(),
-  status: Type.Union([Type.Literal('held'), Type.Literal('captured'), Type.Literal('released')]),
-  balance_after: Type.Integer(),
-});
-
-const PlaceHoldBody = Type.Object(
-  {
-    hold_key: Type.String({ minLength: 1, maxLength: 128 }),
-    account_id: Type.String({ minLength: 1, maxLength: 64 }),
-    amount: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
-    currency: Type.String({ pattern: '^[a-z]{3}$' }),
-  },
-  { additionalProperties: false },
-);
-
-const HoldParams = Type.Object({ hold_key: Type.String({ minLength: 1, maxLength: 128 }) });
-const AccountParams = Type.Object({ account_id: Type.String({ minLength: 1, maxLength: 64 }) });
 const errors = { 400: { $ref: 'ErrorResponse#' }, 402: { $ref: 'ErrorResponse#' }, 404: { $ref: 'ErrorResponse#' }, 409: { $ref: 'ErrorResponse#' } };
 
 /** Holds are addressed by their key (the payment id), which the caller knows even after a lost answer. */
 export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
   /** Check the balance and hold the amount (debited now, captured or released later). */
-  app.post('/v1/holds', { schema: { body: PlaceHoldBody, response: { 200: HoldSchema, 201: HoldSchema, ...errors } } }, async function holdMoney(request, reply) {
+  app.post('/v1/holds', { schema: { body: PlaceHoldBody, response: { 200: Hold, 201: Hold, ...errors } } }, async function holdMoney(request, reply) {
     const { hold_key, account_id, amount, currency } = request.body;
     const { hold, created } = await placeHold(db, { holdKey: hold_key, accountId: account_id, amount, currency });
     trace.getActiveSpan()?.setAttribute('paytrace.hold.created', created);
@@ -38,12 +17,12 @@ export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
     return hold;
   });
 
-  app.post('/v1/holds/:hold_key/capture', { schema: { params: HoldParams, response: { 200: HoldSchema, ...errors } } }, async function capture(request) {
+  app.post('/v1/holds/:hold_key/capture', { schema: { params: HoldParams, response: { 200: Hold, ...errors } } }, async function capture(request) {
     return captureHold(db, request.params.hold_key);
   }
   );
 
-  app.post('/v1/holds/:hold_key/release', { schema: { params: HoldParams, response: { 200: HoldSchema, ...errors } } }, async function release(request) {
+  app.post('/v1/holds/:hold_key/release', { schema: { params: HoldParams, response: { 200: Hold, ...errors } } }, async function release(request) {
     return releaseHold(db, request.params.hold_key);
   }
   );
@@ -53,7 +32,7 @@ export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
     {
       schema: {
         params: AccountParams,
-        response: { 200: Type.Object({ balances: Type.Array(Type.Object({ currency: Type.String(), balance: Type.Integer() })) }) },
+        response: { 200: Balances },
       },
     },
     async function balancesOfAccount(request) {
