@@ -2,6 +2,8 @@ import type { FastifyServerOptions } from 'fastify';
 import { createServiceApp, openServiceDatabase, traceResponseHeader } from '@paytrace/services';
 import type { GatewayConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
+import { decorateAuthentication } from './authentication.js';
+import { registerOpenApi } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
 import { paymentRoutes } from './routes/payments.js';
 import { closeUpstreams, createUpstreams } from './upstreams.js';
@@ -26,6 +28,8 @@ export async function buildApp({ config, logger }: BuildGatewayAppOptions) {
     const value = traceResponseHeader();
     if (value) reply.header('traceresponse', value);
   });
+  await registerOpenApi(app);
+  decorateAuthentication(app);
   paymentRoutes(app, db, upstreams, config);
   accountRoutes(app, upstreams);
   return app;

@@ -1,67 +1,29 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { Hold, type PlaceHoldBody } from '@paytrace/balance/contract';
+import { PaymentStatus, type ChargeBody } from '@paytrace/payments/contract';
 import {
   AppError,
   PAYMENT_ID_ATTRIBUTE,
-  PAYMENT_ID_HEADER,
   recordFailure,
   serverSpan,
   throwIfError,
   toErrorResponse,
-  unauthorized,
+  upstreamAnswer,
+  type Currency,
   type JsonResponse,
+  type Static,
 } from '@paytrace/services';
+import { forPayment } from './authentication.js';
+import type { PaymentSucceeded } from './contract.js';
 import type { StoredResponse } from './idempotency.js';
 import type { Upstreams } from './upstreams.js';
-
-export interface Account {
-  account_id: string;
-  account_name: string;
-}
-
-/**
- * Every call made for a payment names it, so each service's SERVER span carries the payment id
- * (`paytrace.payment.id`): searchable in Jaeger, and a check that a hop belongs to its trace.
- */
-const forPayment = (paymentId: string) => ({ [PAYMENT_ID_HEADER]: paymentId });
-
-/**
- * Asks auth whose API key this is. Missing, malformed or unknown keys are a 401. `paymentId`:
- * the payment this request proposes (a retry under an Idempotency-Key may go on under the id of
- * its first attempt).
- */
-export async function authenticate(upstreams: Upstreams, authorization: string | undefined, paymentId?: string): Promise<Account> {
-  const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(authorization ?? '');
-  if (!match) throw unauthorized('Send the API key as "Authorization: Bearer <key>".');
-  const res = await upstreams.auth.request<Account>('POST', '/v1/keys/verify', {
-    body: { api_key: match[1] },
-    ...(paymentId ? { headers: forPayment(paymentId) } : {}),
-  });
-  if (res.status === 401) throw unauthorized();
-  throwIfError('auth', res);
-  return res.body;
-}
 
 export interface PaymentRequest {
   paymentId: string;
   accountId: string;
   amount: number;
-  currency: string;
+  currency: Static<typeof Currency>;
   description?: string | undefined;
-}
-
-export interface PaymentSucceeded {
-  payment_id: string;
-  /** The trace of the request that made the payment: open it in Jaeger. */
-  trace_id?: string;
-  status: 'succeeded';
-  amount: number;
-  currency: string;
-  balance_after: number;
-}
-
-interface Hold {
-  balance_after: number;
-  status: string;
 }
 
 /**
@@ -79,7 +41,8 @@ function finalRefusal(err: AppError): StoredResponse {
  * is released, so the account ends exactly where it started.
  *
  * Returns the final answer (201, or a final refusal: 402 insufficient funds, 502 declined).
- * Throws an AppError (503/504) when a dependency failed and the same request may be retried.
+ * Throws an AppError (503/504) when a dependency failed and the same request may be retried (or a
+ * 502 when balance answered outside its contract).
  */
 export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest): Promise<StoredResponse> {
   const span = serverSpan();
@@ -92,14 +55,18 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
     });
   }
 
-  let hold: Hold;
+  let hold: Static<typeof Hold>;
   try {
-    const res = await upstreams.balance.request<Hold>('POST', '/v1/holds', {
+    const res = await upstreams.balance.request('POST', '/v1/holds', {
       headers: forPayment(payment.paymentId),
-      body: { hold_key: payment.paymentId, account_id: payment.accountId, amount: payment.amount, currency: payment.currency },
+      body: {
+        hold_key: payment.paymentId,
+        account_id: payment.accountId,
+        amount: payment.amount,
+        currency: payment.currency,
+      } satisfies Static<typeof PlaceHoldBody>,
     });
-    throwIfError('balance', res);
-    hold = res.body;
+    hold = upstreamAnswer('balance', Hold, res);
   } catch (err) {
     if (err instanceof AppError && err.statusCode === 402) return outcome(finalRefusal(err), 'insufficient_funds');
     // The hold may or may not have been placed (e.g. a lost answer): undo it if it exists.
@@ -117,7 +84,7 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
         amount: payment.amount,
         currency: payment.currency,
         ...(payment.description === undefined ? {} : { description: payment.description }),
-      },
+      } satisfies Static<typeof ChargeBody>,
     });
   } catch (transportError) {
     // No answer from payments: it may have charged. Ask it before touching the hold.
@@ -137,7 +104,12 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
   return succeed(upstreams, log, payment, hold);
 }
 
-async function succeed(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest, hold: Hold): Promise<StoredResponse> {
+async function succeed(
+  upstreams: Upstreams,
+  log: FastifyBaseLogger,
+  payment: PaymentRequest,
+  hold: Static<typeof Hold>,
+): Promise<StoredResponse> {
   try {
     const path = `/v1/holds/${encodeURIComponent(payment.paymentId)}/capture`;
     throwIfError('balance', await upstreams.balance.request('POST', path, { headers: forPayment(payment.paymentId) }));
@@ -146,7 +118,7 @@ async function succeed(upstreams: Upstreams, log: FastifyBaseLogger, payment: Pa
     log.error({ err, paymentId: payment.paymentId }, 'charged, but the hold could not be captured; it stays held');
   }
   const traceId = serverSpan()?.spanContext().traceId;
-  const body: PaymentSucceeded = {
+  const body: Static<typeof PaymentSucceeded> = {
     payment_id: payment.paymentId,
     ...(traceId ? { trace_id: traceId } : {}),
     status: 'succeeded',
@@ -161,15 +133,15 @@ async function settleUnknownCharge(
   upstreams: Upstreams,
   log: FastifyBaseLogger,
   payment: PaymentRequest,
-  hold: Hold,
+  hold: Static<typeof Hold>,
   transportError: unknown,
 ): Promise<StoredResponse> {
   let status: string | undefined;
   try {
-    const res = await upstreams.payments.request<{ status: string }>('GET', `/v1/charges/${encodeURIComponent(payment.paymentId)}`, {
+    const res = await upstreams.payments.request('GET', `/v1/charges/${encodeURIComponent(payment.paymentId)}`, {
       headers: forPayment(payment.paymentId),
     });
-    if (res.status === 200) status = res.body.status;
+    if (res.status === 200) status = upstreamAnswer('payments', PaymentStatus, res).status;
   } catch {
     // still unknown
   }

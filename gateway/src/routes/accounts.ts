@@ -1,29 +1,35 @@
-import { TransactionViewSchema, Type, throwIfError, type ServiceApp } from '@paytrace/services';
-import { authenticate } from '../payment-flow.js';
+import { Balances } from '@paytrace/balance/contract';
+import { Transactions } from '@paytrace/payments/contract';
+import { upstreamAnswer, type ServiceApp } from '@paytrace/services';
+import { authenticate } from '../authentication.js';
+import { AccountView } from '../contract.js';
+import { errorResponses } from '../openapi.js';
 import type { Upstreams } from '../upstreams.js';
-
-const AccountView = Type.Object({
-  account_id: Type.String(),
-  account_name: Type.String(),
-  balances: Type.Array(Type.Object({ currency: Type.String(), balance: Type.Integer() })),
-  recent_payments: Type.Array(TransactionViewSchema),
-});
 
 export function accountRoutes(app: ServiceApp, upstreams: Upstreams): void {
   /** The key's account: balances and the last 10 payment attempts. */
   app.get(
     '/accounts/me',
-    { schema: { response: { 200: AccountView, 401: { $ref: 'ErrorResponse#' }, 503: { $ref: 'ErrorResponse#' }, 504: { $ref: 'ErrorResponse#' } } } },
+    {
+      schema: {
+        summary: 'The API key’s account: balances and the last 10 payment attempts',
+        security: [{ apiKey: [] }],
+        response: { 200: { ...AccountView, description: 'The account.' }, ...errorResponses(401, 431, 502, 503, 504) },
+      },
+      preHandler: authenticate(upstreams, { makesPayment: false }),
+    },
     async function myAccount(request) {
-      const account = await authenticate(upstreams, request.headers.authorization);
+      const { account } = request;
       const id = encodeURIComponent(account.account_id);
       const [balances, transactions] = await Promise.all([
-        upstreams.balance.request<{ balances: Array<{ currency: string; balance: number }> }>('GET', `/v1/accounts/${id}/balances`),
-        upstreams.payments.request<{ transactions: [] }>('GET', '/v1/transactions', { query: { account_id: account.account_id, limit: 10 } }),
+        upstreams.balance.request('GET', `/v1/accounts/${id}/balances`),
+        upstreams.payments.request('GET', '/v1/transactions', { query: { account_id: account.account_id, limit: 10 } }),
       ]);
-      throwIfError('balance', balances);
-      throwIfError('payments', transactions);
-      return { ...account, balances: balances.body.balances, recent_payments: transactions.body.transactions };
+      return {
+        ...account,
+        balances: upstreamAnswer('balance', Balances, balances).balances,
+        recent_payments: upstreamAnswer('payments', Transactions, transactions).transactions,
+      };
     },
   );
 }

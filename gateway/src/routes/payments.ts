@@ -1,53 +1,32 @@
 import type pg from 'pg';
 import type { FastifyReply } from 'fastify';
-import { Type, type ServiceApp } from '@paytrace/services';
+import type { ServiceApp } from '@paytrace/services';
+import { authenticate } from '../authentication.js';
 import type { GatewayConfig } from '../config.js';
-import { type StoredResponse, claimKey, completeKey, newPaymentId, releaseKeyForRetry, requestFingerprint } from '../idempotency.js';
-import { authenticate, runPayment } from '../payment-flow.js';
+import { PaymentSucceeded, ProcessPaymentBody, ProcessPaymentHeaders } from '../contract.js';
+import { type StoredResponse, claimKey, completeKey, releaseKeyForRetry, requestFingerprint } from '../idempotency.js';
+import { errorResponses } from '../openapi.js';
+import { runPayment } from '../payment-flow.js';
 import type { Upstreams } from '../upstreams.js';
-
-/** Currencies accepted (ISO 4217, lower case, as the Stripe API writes them). */
-export const CURRENCIES = ['usd', 'eur', 'gbp', 'chf', 'cad'] as const;
-
-const ProcessPaymentBody = Type.Object(
-  {
-    amount: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'Minor units (cents).' }),
-    currency: Type.Union(CURRENCIES.map((c) => Type.Literal(c))),
-    description: Type.Optional(Type.String({ maxLength: 200 })),
-  },
-  { additionalProperties: false },
-);
-
-const ProcessPaymentHeaders = Type.Object({
-  // 1–255 printable ASCII characters.
-  'idempotency-key': Type.Optional(Type.String({ pattern: '^[\\x20-\\x7E]{1,255}$' })),
-});
-
-const PaymentSucceeded = Type.Object({
-  payment_id: Type.String(),
-  trace_id: Type.Optional(Type.String({ description: 'Open it in Jaeger: /trace/<trace_id>' })),
-  status: Type.Literal('succeeded'),
-  amount: Type.Integer(),
-  currency: Type.String(),
-  balance_after: Type.Integer(),
-});
-
-const Err = { $ref: 'ErrorResponse#' };
 
 export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams, config: GatewayConfig): void {
   app.post(
     '/process-payment',
     {
       schema: {
+        summary: 'Pay: hold the amount, charge the card, capture the hold',
+        security: [{ apiKey: [] }],
         headers: ProcessPaymentHeaders,
         body: ProcessPaymentBody,
-        response: { 200: PaymentSucceeded, 201: PaymentSucceeded, 400: Err, 401: Err, 402: Err, 409: Err, 502: Err, 503: Err, 504: Err },
+        response: {
+          201: { ...PaymentSucceeded, description: 'Paid (or, with `idempotent-replayed: true`, paid by an earlier request with this Idempotency-Key).' },
+          ...errorResponses(400, 401, 402, 409, 413, 415, 431, 502, 503, 504),
+        },
       },
+      preHandler: authenticate(upstreams, { makesPayment: true }),
     },
     async function processPayment(request, reply) {
-      // Chosen first, so that every hop (auth too) is made for a named payment.
-      const proposedPaymentId = newPaymentId();
-      const account = await authenticate(upstreams, request.headers.authorization, proposedPaymentId);
+      const { account, proposedPaymentId } = request;
       const { amount, currency, description } = request.body;
       const payment = { accountId: account.account_id, amount, currency, description };
       const key = request.headers['idempotency-key'];
