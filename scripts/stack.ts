@@ -36,8 +36,12 @@ await runCli(USAGE, async () => {
     }
     process.exit(code);
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', () => {
+    void stopAll(0);
+  });
+  process.on('SIGTERM', () => {
+    void stopAll(0);
+  });
 
   const external = process.env.DATABASE_URL;
   say(external ? 'using DATABASE_URL (your Postgres)' : `starting postgres on 127.0.0.1:${ports.postgres} (data in .data/postgres)`);

@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { databaseUrl, stripePort } from './support/env.js';
 import { balanceOf, resetData, testPool, transactionsOf } from './support/db.js';
@@ -108,7 +109,7 @@ describe('when Postgres stops while the stack runs', () => {
     let status = 0;
     for (let i = 0; i < 50 && status !== 201; i++) {
       status = (await stack.pay({ amount: 100, currency: 'usd' }, { idempotencyKey: 'outage-0' })).status;
-      if (status !== 201) await new Promise((r) => setTimeout(r, 200));
+      if (status !== 201) await sleep(200);
     }
     assert.equal(status, 201);
     const db = testPool(postgres.url);

@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { databaseUrl, stripeApiBase, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
@@ -285,7 +286,7 @@ describe('sampling: every service agrees, no partial traces', () => {
         } else {
           // Give the pipeline time to deliver anything it had, then look for any trace at all.
           await stack.stop();
-          await new Promise((r) => setTimeout(r, 1_500));
+          await sleep(1_500);
           for (const id of traceIds) assert.equal(await getTrace(id), undefined, `trace ${id} must not exist`);
           const seen = (await jaegerServices()).filter((s) => s.endsWith(suffix));
           assert.deepEqual(seen, [], 'no service exported a single span');

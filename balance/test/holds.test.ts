@@ -8,8 +8,8 @@ import { balanceOf, resetData, testPool } from '../../test/support/db.js';
 describe('balance', () => {
   let app: Awaited<ReturnType<typeof buildApp>>;
   const db = testPool();
-  const hold = (hold_key: string, amount: number, account_id = 'acct_bob', currency = 'usd') =>
-    app.inject({ method: 'POST', url: '/v1/holds', payload: { hold_key, account_id, amount, currency } });
+  const hold = (holdKey: string, amount: number, accountId = 'acct_bob', currency = 'usd') =>
+    app.inject({ method: 'POST', url: '/v1/holds', payload: { hold_key: holdKey, account_id: accountId, amount, currency } });
 
   before(async () => {
     app = await buildApp({ config: loadBalanceConfig({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '20' }), logger: false });

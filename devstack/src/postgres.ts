@@ -171,7 +171,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     );
     for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream }).on('line', log);
     const proc = child;
-    exited = new Promise((done) => proc.once('exit', () => done()));
+    exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     await waitUntilReady(options.port, proc);
     await ensureDatabase(options.port);
   };

@@ -6,10 +6,10 @@ import { databaseUrl, stripeApiBase } from '../../test/support/env.js';
 import { resetData, testPool, transactionsOf } from '../../test/support/db.js';
 import { freePort } from '@paytrace/devstack';
 
-const charge = (payment_id: string, extra: Record<string, unknown> = {}) => ({
+const charge = (paymentId: string, extra: Record<string, unknown> = {}) => ({
   method: 'POST' as const,
   url: '/v1/charges',
-  payload: { payment_id, account_id: 'acct_alice', amount: 1_500, currency: 'usd', ...extra },
+  payload: { payment_id: paymentId, account_id: 'acct_alice', amount: 1_500, currency: 'usd', ...extra },
 });
 
 describe('payments (against the real stripe-mock)', () => {

@@ -55,7 +55,9 @@ if (enabled) {
   const shutdown = () => Promise.race([sdk.shutdown(), new Promise<void>((resolve) => setTimeout(resolve, flushTimeoutMs).unref())]);
   addShutdownHook(shutdown);
   // A process that ends without listen()'s graceful shutdown (a script, a crash) still flushes.
-  process.once('beforeExit', () => void shutdown());
+  process.once('beforeExit', () => {
+    void shutdown();
+  });
 }
 
 function packageVersion(): string {

@@ -20,9 +20,13 @@ function fakeClocks(startWallMs: number, stepMs = 0.0001) {
   };
   return {
     sources,
-    advance: (ms: number) => void (elapsedMs += ms),
+    advance: (ms: number) => {
+      elapsedMs += ms;
+    },
     /** The wall clock is stepped (NTP, a suspended VM); the monotonic clock is not. */
-    stepWall: (ms: number) => void (wallStepMs += ms),
+    stepWall: (ms: number) => {
+      wallStepMs += ms;
+    },
     /** What a perfect wall clock reads now. */
     trueMs: () => epochMs + elapsedMs + wallStepMs,
   };
