@@ -1,4 +1,6 @@
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError, type ErrorBody } from './errors.js';
@@ -40,10 +42,41 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
 };
 
 /**
+ * Errors Node's HTTP parser meets before there is a request for Fastify to route (a header block
+ * over the limit, bytes that are not HTTP): answered here in the same envelope as every other
+ * error, instead of Fastify's default `{ error, message, statusCode }`.
+ */
+const PARSER_ERRORS: Record<string, [status: number, code: string, message: string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', 'The request headers are larger than the server accepts.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'request_timeout', 'The request was not received in time.'],
+};
+
+function answerParserError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection has no one left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = PARSER_ERRORS[err.code ?? ''] ?? [400, 'invalid_request', 'The request is not valid HTTP.'];
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code, message } } satisfies ErrorBody);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/** A URL Fastify's router cannot decode (e.g. `/%zz`) or a route parameter over its length limit. */
+function answerUndecodableUrl(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void reply.code(400).send({ error: { code: 'invalid_request', message: err.message } } satisfies ErrorBody);
+}
+
+/**
  * The Fastify instance every paytrace service starts from: strict JSON-schema validation (no type
  * coercion, unknown fields rejected rather than silently dropped), one error handler for the one
- * error model, JSON 404s, `/healthz` + `/readyz`, and pino logs that carry the active span's
- * `trace_id`/`span_id` (a `mixin`: no instrumentation needed, no work for lines not written).
+ * error model (also for what Node's HTTP parser and Fastify's router refuse, and for requests that
+ * arrive while the service shuts down), JSON 404s, `/healthz` + `/readyz`, and pino logs that
+ * carry the active span's `trace_id`/`span_id` (a `mixin`: no instrumentation needed, no work for
+ * lines not written).
  *
  * Route handlers set the status with `reply.code()` and return the body rather than calling
  * `reply.send()`: @fastify/otel ends its `request` span as the reply is sent, so a handler that
@@ -61,6 +94,26 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     logger,
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    clientErrorHandler: answerParserError,
+    frameworkErrors: answerUndecodableUrl,
+    // Our own 503 while shutting down (below), in the envelope rather than Fastify's body.
+    return503OnClosing: false,
+  });
+
+  // Node answers an `Expect` other than 100-continue with a bare 417; this one has the envelope.
+  app.server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify({ error: { code: 'expectation_failed', message: 'Only "Expect: 100-continue" is supported.' } } satisfies ErrorBody);
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+  });
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async function refuseWhileClosing(_request, reply) {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new AppError(503, 'shutting_down', 'The service is shutting down; try again.');
   });
 
   app.addSchema(ErrorResponseSchema);
