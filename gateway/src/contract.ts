@@ -1,6 +1,6 @@
 import { Balances } from '@paytrace/balance/contract';
 import { Transactions } from '@paytrace/payments/contract';
-import { Amount, Currency, Type } from '@paytrace/services';
+import { Amount, Currency, Description, Type } from '@paytrace/services';
 
 /**
  * The gateway's public API: the schemas its routes validate and serialise with, and from which
@@ -11,7 +11,7 @@ export const ProcessPaymentBody = Type.Object(
   {
     amount: Amount,
     currency: Currency,
-    description: Type.Optional(Type.String({ maxLength: 200 })),
+    description: Type.Optional(Description),
   },
   { additionalProperties: false },
 );
@@ -19,8 +19,11 @@ export const ProcessPaymentBody = Type.Object(
 export const ProcessPaymentHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
-      pattern: '^[\\x20-\\x7E]{1,255}$',
-      description: '1–255 printable ASCII characters. The same key with the same body answers the first result again, without paying twice.',
+      // What arrives: HTTP drops a header value's leading and trailing whitespace.
+      pattern: '^[\\x21-\\x7E](?:[\\x20-\\x7E]{0,253}[\\x21-\\x7E])?$',
+      description:
+        '1–255 printable ASCII characters, not starting or ending with a space. The same key with the same body answers the first ' +
+        'result again, without paying twice; with another body it is a 409.',
     }),
   ),
 });

@@ -41,6 +41,7 @@ describe('gateway input validation', () => {
     ['unsupported currency', { amount: 100, currency: 'xyz' }],
     ['description too long', { amount: 100, currency: 'usd', description: 'x'.repeat(201) }],
     ['description not a string', { amount: 100, currency: 'usd', description: 7 }],
+    ['description with a NUL character (Postgres text cannot hold one)', { amount: 100, currency: 'usd', description: 'a\u0000b' }],
     ['unknown field', { amount: 100, currency: 'usd', card_number: '4242424242424242' }],
     ['body is an array', [{ amount: 100, currency: 'usd' }]],
     ['idempotency key too long', { amount: 100, currency: 'usd' }, { 'idempotency-key': 'k'.repeat(256) }],

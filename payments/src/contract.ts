@@ -1,4 +1,4 @@
-import { Amount, Currency, Type } from '@paytrace/services';
+import { Amount, Currency, Description, Type } from '@paytrace/services';
 
 /**
  * payments' HTTP contract: the schemas its routes validate and serialise with, published as
@@ -13,7 +13,7 @@ export const ChargeBody = Type.Object(
     account_id: Type.String({ minLength: 1, maxLength: 64 }),
     amount: Amount,
     currency: Currency,
-    description: Type.Optional(Type.String({ maxLength: 200 })),
+    description: Type.Optional(Description),
   },
   { additionalProperties: false },
 );

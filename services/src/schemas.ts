@@ -9,3 +9,9 @@ export const Currency = Type.Union(
   { description: 'ISO 4217 code, lower case.' },
 );
 export const CURRENCIES = Currency.anyOf.map((literal) => literal.const);
+
+/**
+ * A payment's free-text description, stored in Postgres and sent to Stripe. Postgres text cannot
+ * hold a NUL character, so one is refused here (a 400) rather than failing the insert (a 500).
+ */
+export const Description = Type.String({ maxLength: 200, pattern: '^[^\\u0000]*$' });
