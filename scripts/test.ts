@@ -4,7 +4,7 @@
  * against them, and stops them again. Tests that need to break a dependency (stop Postgres,
  * slow Stripe) start their own instance. Arguments filter the files: `npm test -- trace payment`.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { freeStackPorts, ROOT, runCli, startStack } from '@paytrace/devstack';
@@ -19,7 +19,8 @@ await runCli('usage: npm test -- [part of a test file path ...]', async () => {
   );
   const stack = await startStack({
     ports: await freeStackPorts(),
-    postgres: { dataDir: join(ROOT, '.data', 'test-postgres'), fresh: true },
+    // A cluster of this run's own, so two runs on one machine do not stop each other's server.
+    postgres: { dataDir: join(ROOT, '.data', `test-postgres-${process.pid}`), fresh: true },
     onLine: (source, line) => process.env.PAYTRACE_TEST_LOGS && console.log(`${source}| ${line}`),
   });
   try {
@@ -40,5 +41,6 @@ await runCli('usage: npm test -- [part of a test file path ...]', async () => {
     return result.exitCode ?? 1;
   } finally {
     await stack.stop();
+    rmSync(stack.postgres!.dataDir, { recursive: true, force: true });
   }
 });

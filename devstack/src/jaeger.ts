@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from './processes.js';
 
 /** A span as Jaeger's query API (`/api/traces/{id}`) returns it, with its tags as an object. */
 export interface TraceSpan {
@@ -88,22 +88,26 @@ export class JaegerClient {
    */
   async waitForTrace(traceId: string, options: { minSpans?: number; timeoutMs?: number; stableMs?: number } = {}): Promise<TraceSpan[]> {
     const timeoutMs = options.timeoutMs ?? 20_000;
-    const deadline = Date.now() + timeoutMs;
     let last: TraceSpan[] | undefined;
     let stableSince = 0;
-    while (Date.now() < deadline) {
-      const spans = await this.getTrace(traceId);
-      if (spans && spans.length >= (options.minSpans ?? 1)) {
-        if (last && last.length === spans.length) {
-          if (Date.now() - stableSince >= (options.stableMs ?? 1_000)) return spans;
-        } else {
-          stableSince = Date.now();
-        }
-        last = spans;
-      }
-      await sleep(150);
+    try {
+      return await waitFor(
+        `trace ${traceId}`,
+        async () => {
+          const spans = await this.getTrace(traceId);
+          if (!spans || spans.length < (options.minSpans ?? 1)) throw new Error(`${spans?.length ?? 0} spans`);
+          if (last?.length !== spans.length) {
+            last = spans;
+            stableSince = Date.now();
+          }
+          if (Date.now() - stableSince < (options.stableMs ?? 1_000)) throw new Error(`${spans.length} spans, still arriving`);
+          return spans;
+        },
+        { timeoutMs, intervalMs: 150 },
+      );
+    } catch {
+      throw new Error(`trace ${traceId} not complete in Jaeger after ${timeoutMs} ms (${last?.length ?? 0} spans)`);
     }
-    throw new Error(`trace ${traceId} not complete in Jaeger after ${timeoutMs} ms (${last?.length ?? 0} spans)`);
   }
 
   /** The traces that match, each as flat spans. */

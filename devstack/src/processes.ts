@@ -99,12 +99,14 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 export interface WaitOptions {
   timeoutMs?: number;
+  /** Between attempts; default 100 ms. */
+  intervalMs?: number;
   /** Gives up at once when this process ends (its last output goes into the error). */
   process?: ManagedProcess;
 }
 
 /**
- * Retries `check` every 100 ms until it resolves, `timeoutMs` passes, or the process exits. A
+ * Retries `check` every 100 ms (`intervalMs`) until it resolves, `timeoutMs` passes, or the process exits. A
  * check that throws p-retry's AbortError gives up at once with that error.
  */
 export async function waitFor<T>(what: string, check: () => Promise<T>, options: WaitOptions = {}): Promise<T> {
@@ -127,7 +129,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T>, options:
   try {
     return await pRetry(attempt, {
       retries: Number.POSITIVE_INFINITY,
-      minTimeout: 100,
+      minTimeout: options.intervalMs ?? 100,
       factor: 1,
       maxRetryTime: timeoutMs,
       onFailedAttempt: ({ error }) => {
