@@ -4,11 +4,9 @@ import { Type } from '@sinclair/typebox';
 export const Amount = Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'Minor units (cents).' });
 
 /** Currencies accepted (ISO 4217, lower case, as the Stripe API writes them). */
-export const Currency = Type.Union(
-  [Type.Literal('usd'), Type.Literal('eur'), Type.Literal('gbp'), Type.Literal('chf'), Type.Literal('cad')],
-  { description: 'ISO 4217 code, lower case.' },
-);
-export const CURRENCIES = Currency.anyOf.map((literal) => literal.const);
+export const Currency = Type.Union([Type.Literal('usd'), Type.Literal('eur'), Type.Literal('gbp'), Type.Literal('chf'), Type.Literal('cad')], {
+  description: 'ISO 4217 code, lower case.',
+});
 
 /**
  * A payment's free-text description, stored in Postgres and sent to Stripe. Postgres text cannot
