@@ -22,7 +22,8 @@ await runCli(LAB_USAGE, async () => {
   const options = parseLabArgs(process.argv.slice(2));
   selectConfigs(options); // a bad --only or --variant is a usage error before anything starts
   const started = Date.now();
-  const progress = (message: string) => process.stderr.write(`[sampling-lab ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const progress = (message: string) =>
+    process.stderr.write(`[sampling-lab ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
   const result = await runLab(options, progress);
   const reports = await writeLabReports(result, options.outDir);
   console.log(reports.markdown);

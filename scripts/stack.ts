@@ -17,7 +17,9 @@ import { stackBanner } from '@paytrace/devstack/banner';
 const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS]';
 
 await runCli(USAGE, async () => {
-  const { values: args } = parseArgs({ options: { reset: { type: 'boolean', default: false }, 'stripe-latency-ms': { type: 'string', default: '0' } } });
+  const { values: args } = parseArgs({
+    options: { reset: { type: 'boolean', default: false }, 'stripe-latency-ms': { type: 'string', default: '0' } },
+  });
   const stripeLatencyMs = positiveNumber('stripe-latency-ms', args['stripe-latency-ms'], { allowZero: true });
   const ports = stackPorts();
   const startedAt = performance.now();

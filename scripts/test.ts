@@ -14,9 +14,13 @@ const TEST_DIRS = ['services/test', 'devstack/test', 'test/unit', 'auth/test', '
 
 await runCli('usage: npm test -- [part of a test file path ...]', async () => {
   const filter = process.argv.slice(2);
-  const files = TEST_DIRS.flatMap((dir) => (existsSync(join(ROOT, dir)) ? readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.test.ts')).map((f) => join(dir, f)) : [])).filter(
-    (f) => filter.length === 0 || filter.some((part) => f.includes(part)),
-  );
+  const files = TEST_DIRS.flatMap((dir) =>
+    existsSync(join(ROOT, dir))
+      ? readdirSync(join(ROOT, dir))
+          .filter((f) => f.endsWith('.test.ts'))
+          .map((f) => join(dir, f))
+      : [],
+  ).filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)));
   const stack = await startStack({
     ports: await freeStackPorts(),
     // A cluster of this run's own, so two runs on one machine do not stop each other's server.

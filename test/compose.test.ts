@@ -56,7 +56,10 @@ test('every image is pinned to a version, and the Go tools match the native buil
   const pinned = (name: string) => new RegExp(`^${name}=(\\S+)`, 'm').exec(install)?.[1];
   assert.equal(services['stripe-mock']!.image, `stripe/stripe-mock:${pinned('STRIPE_MOCK_VERSION')}`);
   assert.equal(services.k6!.image, `grafana/k6:${pinned('K6_VERSION')!.slice(1)}`);
-  assert.equal(services['otel-collector']!.image, `otel/opentelemetry-collector-contrib:${(parse(builder) as { dist: { version: string } }).dist.version}`);
+  assert.equal(
+    services['otel-collector']!.image,
+    `otel/opentelemetry-collector-contrib:${(parse(builder) as { dist: { version: string } }).dist.version}`,
+  );
   assert.equal(services.jaeger!.image, 'jaegertracing/jaeger:2.13.0');
   assert.equal(pinned('JAEGER_MODULE_VERSION'), 'v1.76.0', 'the Go module tag of Jaeger v2.13.0');
 });
@@ -114,7 +117,10 @@ test("the Collector's queue and Jaeger's traces live on named volumes, handed to
 test('the Dockerfile builds in stages and runs as a non-root user with production dependencies only', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const stages = [...dockerfile.matchAll(/^FROM (\S+) AS (\w+)/gm)].map((m) => [m[1], m[2]]);
-  assert.deepEqual(stages.map((s) => s[1]), ['build', 'runtime']);
+  assert.deepEqual(
+    stages.map((s) => s[1]),
+    ['build', 'runtime'],
+  );
   for (const [image] of stages) assert.match(image!, /^node:\d+\.\d+\.\d+-/, 'node image pinned to a patch release');
   const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
   assert.match(runtime, /npm ci --omit=dev/);

@@ -81,7 +81,12 @@ describe('when Postgres stops while the stack runs', () => {
   let stack: TestStack;
 
   before(async () => {
-    postgres = await startPostgres({ dataDir: join(ROOT, '.data', 'test-postgres-outage'), port: await freePort(), reset: true, log: () => undefined });
+    postgres = await startPostgres({
+      dataDir: join(ROOT, '.data', 'test-postgres-outage'),
+      port: await freePort(),
+      reset: true,
+      log: () => undefined,
+    });
     await resetData(postgres.url);
     stack = await startTestStack({ databaseUrl: postgres.url, stripeApiBase: `http://127.0.0.1:${stripePort}` });
   });

@@ -4,8 +4,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseUrl, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { freeStackPorts, JaegerClient, startLatencyProxy, startTelemetryPipeline, type LatencyProxy, type TelemetryPipeline } from '@paytrace/devstack';
-import { drivePayments, formatReport, NESTING_TOLERANCE_US, verifyPayments, type DriveOptions, type FidelityReport, type PaymentAttempt } from '@paytrace/devstack/fidelity';
+import {
+  freeStackPorts,
+  JaegerClient,
+  startLatencyProxy,
+  startTelemetryPipeline,
+  type LatencyProxy,
+  type TelemetryPipeline,
+} from '@paytrace/devstack';
+import {
+  drivePayments,
+  formatReport,
+  NESTING_TOLERANCE_US,
+  verifyPayments,
+  type DriveOptions,
+  type FidelityReport,
+  type PaymentAttempt,
+} from '@paytrace/devstack/fidelity';
 
 /**
  * Traces must be true when the stack is under stress, not only when it is quiet. Each condition
@@ -66,7 +81,10 @@ describe('traces stay true under concurrent load and faults', () => {
 
   /** Checks every request's trace, prints the counts, and fails with the first bad trace. */
   async function assertTrue(t: TestContext, attempts: PaymentAttempt[], options: { sampled: 'all' | 'some'; settleTimeoutMs?: number }) {
-    const report: FidelityReport = await verifyPayments(jaeger, attempts, { settleTimeoutMs: options.settleTimeoutMs ?? 30_000, toleranceUs: NESTING_TOLERANCE_US });
+    const report: FidelityReport = await verifyPayments(jaeger, attempts, {
+      settleTimeoutMs: options.settleTimeoutMs ?? 30_000,
+      toleranceUs: NESTING_TOLERANCE_US,
+    });
     const summary = formatReport(report);
     t.diagnostic(summary.split('\n').slice(0, 2).join(' | '));
     assert.deepEqual(report.statuses, { 201: attempts.length }, `every payment succeeded\n${summary}`);

@@ -113,7 +113,10 @@ describe('process-payment, end to end', () => {
     assert.equal(rows[0].n, 10);
     const balancesAfter = results.filter((r) => r.status === 201).map((r) => r.body.balance_after as number);
     assert.ok(balancesAfter.every((b) => b >= 0));
-    assert.deepEqual(balancesAfter.sort((x, y) => x - y), [0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500]);
+    assert.deepEqual(
+      balancesAfter.sort((x, y) => x - y),
+      [0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500],
+    );
   });
 
   test('every service answers healthz and readyz', async () => {

@@ -47,8 +47,12 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
     const { services, counted, machine } = c.cpu_ms_per_request;
     assert.ok(services > 0 && counted > services, `${c.id} CPU per request ${services} < ${counted}`);
     assert.ok(machine >= counted * 0.9, `${c.id} machine ${machine} ms per request covers the ${counted} counted`);
-    for (const k of ['services', 'counted', 'machine']) assert.ok(Number.isFinite(c.ratio_to_baseline.cpu_ms_per_request[k]), `${c.id} CPU ratio ${k}`);
-    for (const k of ['achieved_rps', 'p50', 'p95', 'p99', 'cpu_seconds_services']) assert.ok(Number.isFinite(c.ratio_to_baseline[k]), `${c.id} ratio ${k}`);
+    for (const k of ['services', 'counted', 'machine']) {
+      assert.ok(Number.isFinite(c.ratio_to_baseline.cpu_ms_per_request[k]), `${c.id} CPU ratio ${k}`);
+    }
+    for (const k of ['achieved_rps', 'p50', 'p95', 'p99', 'cpu_seconds_services']) {
+      assert.ok(Number.isFinite(c.ratio_to_baseline[k]), `${c.id} ratio ${k}`);
+    }
     for (const k of ['sdk_dropped', 'collector_accepted', 'collector_refused', 'collector_sent', 'collector_send_failed', 'jaeger_accepted']) {
       assert.ok(Number.isInteger(c.spans[k]) && c.spans[k] >= 0, `${c.id} spans.${k}`);
     }

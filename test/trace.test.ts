@@ -1,31 +1,16 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
 import { databaseUrl, stripeApiBase, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
-import { describeTrace, getTrace, jaegerServices, waitForTrace, type TraceSpan } from './support/jaeger.js';
+import { describeTrace, waitForTrace, type TraceSpan } from './support/jaeger.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { assertWellFormed, isError, randomHex, SERVICES } from './support/trace-assertions.js';
 
 /**
  * Traces are the product: each test makes a real request through the four services, the real
  * OpenTelemetry Collector and the real Jaeger, then fetches the trace from Jaeger's HTTP API
  * and asserts its shape.
  */
-
-const SERVICES = ['auth', 'balance', 'gateway', 'payments'];
-const isError = (s: TraceSpan) => s.tags['otel.status_code'] === 'ERROR';
-const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
-
-/** One root, and every other span's parent is in the trace. */
-function assertWellFormed(spans: TraceSpan[]): TraceSpan {
-  const ids = new Set(spans.map((s) => s.spanId));
-  const roots = spans.filter((s) => s.parentSpanId === undefined);
-  assert.equal(roots.length, 1, `exactly one root span:\n${describeTrace(spans)}`);
-  const orphans = spans.filter((s) => s.parentSpanId !== undefined && !ids.has(s.parentSpanId));
-  assert.deepEqual(orphans.map((s) => `${s.service} ${s.name}`), [], `no orphan spans:\n${describeTrace(spans)}`);
-  return roots[0]!;
-}
 
 const childrenOf = (spans: TraceSpan[], parent: TraceSpan) => spans.filter((s) => s.parentSpanId === parent.spanId);
 
@@ -89,14 +74,23 @@ describe('a payment as one trace in Jaeger', () => {
     const charge = hop(spans, 'payments', '/v1/charges');
     const capture = hop(spans, 'balance', '/v1/holds/:hold_key/capture');
     const order = [auth, holdPlaced, charge, capture].map((h) => h.server.startTime);
-    assert.deepEqual(order, [...order].sort((a, b) => a - b), `hops in order auth → hold → charge → capture:\n${describeTrace(spans)}`);
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      `hops in order auth → hold → charge → capture:\n${describeTrace(spans)}`,
+    );
     for (const { client, server } of [auth, holdPlaced, charge, capture]) {
       assert.ok(subtree(spans, root).includes(client), 'every hop hangs under the root');
       assert.ok(server.startTime >= client.startTime, 'the server span starts inside its client span');
     }
 
     // A span for every SQL query, under the service that ran it, parameterised.
-    for (const [service, below] of [['auth', auth.server], ['balance', holdPlaced.server], ['payments', charge.server], ['gateway', root]] as const) {
+    for (const [service, below] of [
+      ['auth', auth.server],
+      ['balance', holdPlaced.server],
+      ['payments', charge.server],
+      ['gateway', root],
+    ] as const) {
       const queries = sqlSpans(spans, service);
       assert.ok(queries.length > 0, `${service} has SQL spans:\n${describeTrace(spans)}`);
       for (const q of queries) {
@@ -107,7 +101,10 @@ describe('a payment as one trace in Jaeger', () => {
       }
     }
     const balanceSql = sqlSpans(spans, 'balance').map((q) => String(q.tags['db.query.text']));
-    assert.ok(balanceSql.some((q) => /UPDATE balance\.balances SET balance = balance - \$1/.test(q)), 'the conditional debit, with $1 not a value');
+    assert.ok(
+      balanceSql.some((q) => /UPDATE balance\.balances SET balance = balance - \$1/.test(q)),
+      'the conditional debit, with $1 not a value',
+    );
 
     // The Stripe call: a CLIENT span from payments, to stripe-mock's /v1/charges.
     const stripe = spans.find((s) => s.service === 'payments' && s.kind === 'client' && String(s.tags['url.full'] ?? '').includes('/v1/charges'));
@@ -127,8 +124,14 @@ describe('a payment as one trace in Jaeger', () => {
     const traceId = res.headers.get('traceresponse')!.split('-')[1]!;
     await waitForTrace(traceId, { minSpans: 3 });
     const lines = stack.logLines.filter((l) => l.includes(traceId));
-    assert.ok(lines.some((l) => l.startsWith('gateway|')), 'the gateway logged for this trace');
-    assert.ok(lines.some((l) => l.startsWith('auth|')), 'auth logged for this trace');
+    assert.ok(
+      lines.some((l) => l.startsWith('gateway|')),
+      'the gateway logged for this trace',
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('auth|')),
+      'auth logged for this trace',
+    );
     for (const line of lines) assert.match(line, /"span_id":"[0-9a-f]{16}"/);
   });
 
@@ -151,7 +154,10 @@ describe('a payment as one trace in Jaeger', () => {
     assert.equal(isError(client), true);
     assert.equal(client.tags['error.type'], '402');
     // Nothing was charged: no call to payments.
-    assert.equal(spans.some((s) => s.service === 'payments'), false);
+    assert.equal(
+      spans.some((s) => s.service === 'payments'),
+      false,
+    );
   });
 
   test('no span or log holds the API key, the Authorization header or SQL parameter values', async () => {
@@ -207,93 +213,4 @@ describe('when Stripe rejects the charge', () => {
     // And the hold was released, in the same trace.
     hop(spans, 'balance', '/v1/holds/:hold_key/release');
   });
-});
-
-describe('trace context at the public edge', () => {
-  let stack: TestStack;
-  before(async () => {
-    stack = await startTestStack({ databaseUrl, stripeApiBase });
-    await resetData(databaseUrl);
-  });
-  after(() => stack?.stop());
-
-  const foreignParent = () => ({ traceId: randomHex(16), spanId: randomHex(8) });
-
-  test('by default a caller\u2019s sampled traceparent neither joins nor forces our trace; it becomes a link', async () => {
-    const caller = foreignParent();
-    const res = await stack.pay({ amount: 10, currency: 'usd' }, { headers: { traceparent: `00-${caller.traceId}-${caller.spanId}-01` } });
-    assert.equal(res.status, 201);
-    assert.notEqual(res.body.trace_id, caller.traceId, 'a new trace was started');
-    assert.equal(await getTrace(caller.traceId), undefined, 'nothing was recorded in the caller\u2019s trace');
-    const spans = await waitForTrace(res.body.trace_id, { minSpans: 20 });
-    const root = assertWellFormed(spans);
-    assert.deepEqual(root.links, [{ traceId: caller.traceId, spanId: caller.spanId }], 'the caller\u2019s context is kept as a link');
-  });
-
-  test('by default an unsampled traceparent does not switch our tracing off either', async () => {
-    const caller = foreignParent();
-    const res = await stack.pay({ amount: 10, currency: 'usd' }, { headers: { traceparent: `00-${caller.traceId}-${caller.spanId}-00` } });
-    assert.match(res.headers.get('traceresponse') ?? '', /-01$/);
-    await waitForTrace(res.body.trace_id, { minSpans: 20 });
-  });
-
-  test('with PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT=true the caller\u2019s context is the parent', async () => {
-    await stack.stopService('gateway');
-    await stack.startService('gateway', { PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT: 'true' });
-    try {
-      const caller = foreignParent();
-      const res = await stack.pay({ amount: 10, currency: 'usd' }, { headers: { traceparent: `00-${caller.traceId}-${caller.spanId}-01` } });
-      assert.equal(res.body.trace_id, caller.traceId);
-      const spans = await waitForTrace(caller.traceId, { minSpans: 20 });
-      const gatewayRoot = spans.find((s) => s.service === 'gateway' && s.kind === 'server');
-      assert.equal(gatewayRoot?.parentSpanId, caller.spanId, 'our root is a child of the caller\u2019s span');
-      assert.deepEqual([...new Set(spans.map((s) => s.service))].sort(), SERVICES);
-
-      const unsampled = foreignParent();
-      const quiet = await stack.pay({ amount: 10, currency: 'usd' }, { headers: { traceparent: `00-${unsampled.traceId}-${unsampled.spanId}-00` } });
-      assert.match(quiet.headers.get('traceresponse') ?? '', /-00$/, 'the caller\u2019s decision not to sample is honoured');
-    } finally {
-      await stack.stopService('gateway');
-      await stack.startService('gateway');
-    }
-  });
-});
-
-describe('sampling: every service agrees, no partial traces', () => {
-  for (const ratio of ['0', '1']) {
-    test(`OTEL_TRACES_SAMPLER=parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG=${ratio}`, async () => {
-      const suffix = `-ratio${ratio}-${randomHex(3)}`;
-      const names = Object.fromEntries(SERVICES.map((s) => [s, { OTEL_SERVICE_NAME: `${s}${suffix}` }]));
-      const stack = await startTestStack({
-        databaseUrl,
-        stripeApiBase,
-        env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: ratio },
-        envFor: names,
-      });
-      try {
-        const traceIds: string[] = [];
-        for (let i = 0; i < 5; i++) {
-          const res = await stack.pay({ amount: 10, currency: 'usd' });
-          assert.equal(res.status, 201);
-          traceIds.push(res.body.trace_id);
-        }
-        if (ratio === '1') {
-          for (const id of traceIds) {
-            const spans = await waitForTrace(id, { minSpans: 20 });
-            assertWellFormed(spans);
-            assert.deepEqual([...new Set(spans.map((s) => s.service))].sort(), SERVICES.map((s) => `${s}${suffix}`).sort());
-          }
-        } else {
-          // Give the pipeline time to deliver anything it had, then look for any trace at all.
-          await stack.stop();
-          await sleep(1_500);
-          for (const id of traceIds) assert.equal(await getTrace(id), undefined, `trace ${id} must not exist`);
-          const seen = (await jaegerServices()).filter((s) => s.endsWith(suffix));
-          assert.deepEqual(seen, [], 'no service exported a single span');
-        }
-      } finally {
-        await stack.stop();
-      }
-    });
-  }
 });

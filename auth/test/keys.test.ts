@@ -41,7 +41,9 @@ describe('auth', () => {
   test('only a hash of each key is stored', async () => {
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM auth.api_keys WHERE encode(key_sha256, 'escape') LIKE '%test_key%'`);
     assert.equal(rows[0].n, 0);
-    const { rows: columns } = await db.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'api_keys'`);
+    const { rows: columns } = await db.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'api_keys'`,
+    );
     assert.deepEqual(columns.map((c) => c.column_name).sort(), ['account_id', 'created_at', 'key_sha256', 'revoked_at']);
   });
 

@@ -78,11 +78,9 @@ export async function placeHold(
     }
 
     const existing = (
-      await query<HoldRow>(
-        client,
-        'SELECT id, hold_key, account_id, currency, amount, status FROM balance.holds WHERE hold_key = $1 FOR UPDATE',
-        [input.holdKey],
-      )
+      await query<HoldRow>(client, 'SELECT id, hold_key, account_id, currency, amount, status FROM balance.holds WHERE hold_key = $1 FOR UPDATE', [
+        input.holdKey,
+      ])
     ).rows[0];
     // No hold and nothing inserted: the account has no balance in this currency at all.
     if (!existing) throw insufficientFunds();
@@ -134,11 +132,11 @@ export async function releaseHold(db: pg.Pool, holdKey: string): Promise<Hold> {
     if (hold.status === 'captured') throw new AppError(409, 'hold_captured', 'This hold was captured and cannot be released.');
     if (hold.status === 'held') {
       await query(client, `UPDATE balance.holds SET status = 'released', updated_at = now() WHERE id = $1`, [hold.id]);
-      await query(
-        client,
-        'UPDATE balance.balances SET balance = balance + $1, updated_at = now() WHERE account_id = $2 AND currency = $3',
-        [hold.amount, hold.account_id, hold.currency],
-      );
+      await query(client, 'UPDATE balance.balances SET balance = balance + $1, updated_at = now() WHERE account_id = $2 AND currency = $3', [
+        hold.amount,
+        hold.account_id,
+        hold.currency,
+      ]);
       hold.status = 'released';
     }
     return toHold(hold, await currentBalance(client, hold.account_id, hold.currency));

@@ -11,7 +11,17 @@
 export { startStack, type Stack, type StackOptions, type StackServicesOptions, type LineSink } from './stack.js';
 export { startServices, serverEntry, serviceEnv, SERVICES, type ServiceName, type ServicesOptions, type RunningServices } from './services.js';
 export { JaegerClient, describeTrace, toSpans, type TraceSpan, type TraceSearch } from './jaeger.js';
-export { ROOT, PORT_VARIABLES, stackPorts, freeStackPorts, freePort, portVariables, stackDatabaseUrl, type StackPorts, type PortName } from './ports.js';
+export {
+  ROOT,
+  PORT_VARIABLES,
+  stackPorts,
+  freeStackPorts,
+  freePort,
+  portVariables,
+  stackDatabaseUrl,
+  type StackPorts,
+  type PortName,
+} from './ports.js';
 export { startPostgres, postmasterPid, type PostgresHandle, type StartPostgresOptions } from './postgres.js';
 export { startStripeMock } from './stripe-mock.js';
 export { startTelemetryPipeline, pipelineEnv, type TelemetryPipeline, type TelemetryPorts } from './telemetry-pipeline.js';

@@ -12,7 +12,12 @@ export interface LatencyProxy {
  * bytes: the client still talks to the real server (stripe-mock), only slower. Used to make Stripe
  * slow enough to time out in tests, and to give the local stack the latency of a remote API.
  */
-export async function startLatencyProxy(options: { targetPort: number; targetHost?: string; port?: number; latencyMs?: number }): Promise<LatencyProxy> {
+export async function startLatencyProxy(options: {
+  targetPort: number;
+  targetHost?: string;
+  port?: number;
+  latencyMs?: number;
+}): Promise<LatencyProxy> {
   let latencyMs = options.latencyMs ?? 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -31,9 +36,11 @@ export async function startLatencyProxy(options: { targetPort: number; targetHos
     let chain = Promise.resolve();
     upstream.on('data', (chunk: Buffer) => {
       const due = Date.now() + latencyMs;
-      chain = chain.then(() => new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())))).then(() => {
-        if (!client.destroyed) client.write(chunk);
-      });
+      chain = chain
+        .then(() => new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now()))))
+        .then(() => {
+          if (!client.destroyed) client.write(chunk);
+        });
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -151,7 +151,11 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     }
     try {
       // Password auth on 127.0.0.1 (the only address it listens on); trust on its private socket.
-      run(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', `--pwfile=${pwFile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-locale'], runAs);
+      run(
+        join(bin, 'initdb'),
+        ['-D', dataDir, '-U', 'postgres', `--pwfile=${pwFile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-locale'],
+        runAs,
+      );
     } finally {
       rmSync(pwFile, { force: true });
     }

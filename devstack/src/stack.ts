@@ -71,7 +71,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if ('url' in options.postgres) {
       databaseUrl = options.postgres.url;
     } else {
-      postgres = await startPostgres({ dataDir: options.postgres.dataDir, port: ports.postgres, reset: options.postgres.fresh ?? false, log: sink('postgres') });
+      postgres = await startPostgres({
+        dataDir: options.postgres.dataDir,
+        port: ports.postgres,
+        reset: options.postgres.fresh ?? false,
+        log: sink('postgres'),
+      });
       started.push(() => postgres!.stop());
       databaseUrl = postgres.url;
     }

@@ -41,7 +41,9 @@ export function renderWaterfall(traceId: string, spans: TraceSpan[], options: Wa
   // Depth counted over the spans shown, so hidden plumbing does not indent the chart.
   const shownDepth = (s: TraceSpan): number => {
     let depth = 0;
-    for (let p = s.parentSpanId ? byId.get(s.parentSpanId) : undefined; p; p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined) if (interesting(p)) depth++;
+    for (let p = s.parentSpanId ? byId.get(s.parentSpanId) : undefined; p; p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined) {
+      if (interesting(p)) depth++;
+    }
     return depth;
   };
   const ordered: TraceSpan[] = [];

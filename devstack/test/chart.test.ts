@@ -15,14 +15,27 @@ test('the chart has both panels with axis titles, every configuration, and the C
     { rate: 150, durationS: 30, rounds: 3 },
   );
   assert.match(svg, /^<svg/);
-  for (const text of ['latency (ms)', '× baseline', 'configuration', 'traceidratio 0.01 (1%) + a long variant name', 'max sustained throughput', 'service CPU per request', '1.23', '0.75']) {
+  for (const text of [
+    'latency (ms)',
+    '× baseline',
+    'configuration',
+    'traceidratio 0.01 (1%) + a long variant name',
+    'max sustained throughput',
+    'service CPU per request',
+    '1.23',
+    '0.75',
+  ]) {
     assert.ok(svg.includes(text), `the SVG shows "${text}"`);
   }
   assert.ok(!svg.includes('NaN'));
 });
 
 test('without a max-throughput search it shows the achieved throughput, and skips figures that are missing', async () => {
-  const svg = await renderChart([config('SDK disabled (baseline)', 20, 1), config('traceidratio 0', NaN, 1.3)], { rate: 50, durationS: 6, rounds: 1 });
+  const svg = await renderChart([config('SDK disabled (baseline)', 20, 1), config('traceidratio 0', NaN, 1.3)], {
+    rate: 50,
+    durationS: 6,
+    rounds: 1,
+  });
   assert.ok(svg.includes('achieved throughput'));
   assert.ok(!svg.includes('NaN'));
 });

@@ -25,5 +25,8 @@ test('anything that is not KEY=value is refused, not guessed', () => {
 });
 
 test('a named configuration: the name before the first colon', () => {
-  assert.deepEqual(parseNamedAssignments('node20@ratio-0.01:PAYTRACE_NODE=/usr/bin/node'), { name: 'node20@ratio-0.01', env: { PAYTRACE_NODE: '/usr/bin/node' } });
+  assert.deepEqual(parseNamedAssignments('node20@ratio-0.01:PAYTRACE_NODE=/usr/bin/node'), {
+    name: 'node20@ratio-0.01',
+    env: { PAYTRACE_NODE: '/usr/bin/node' },
+  });
 });

@@ -4,8 +4,28 @@ import type { TraceSpan } from '../src/jaeger.js';
 import { checkPaymentTrace, worstProblem } from '../src/fidelity/check.js';
 
 /** A payment's trace as Jaeger would return it: times in µs, parents by id. */
-function span(id: string, parent: string | undefined, service: string, kind: string, start: number, end: number, tags: Record<string, unknown> = {}): TraceSpan {
-  return { traceId: 't1', spanId: id, parentSpanId: parent, service, name: `${service}-${id}`, kind, startTime: start, duration: end - start, tags, links: [], logs: [] };
+function span(
+  id: string,
+  parent: string | undefined,
+  service: string,
+  kind: string,
+  start: number,
+  end: number,
+  tags: Record<string, unknown> = {},
+): TraceSpan {
+  return {
+    traceId: 't1',
+    spanId: id,
+    parentSpanId: parent,
+    service,
+    name: `${service}-${id}`,
+    kind,
+    startTime: start,
+    duration: end - start,
+    tags,
+    links: [],
+    logs: [],
+  };
 }
 
 const PAY = { 'paytrace.payment.id': 'pay_1' };
@@ -32,7 +52,10 @@ describe('checkPaymentTrace', () => {
 
   test('a hop of another payment is cross-wired', () => {
     const spans = plainSuccess();
-    spans.push(span('c5', 'root', 'gateway', 'client', 300, 400), span('s5', 'c5', 'payments', 'server', 310, 390, { 'paytrace.payment.id': 'pay_2' }));
+    spans.push(
+      span('c5', 'root', 'gateway', 'client', 300, 400),
+      span('s5', 'c5', 'payments', 'server', 310, 390, { 'paytrace.payment.id': 'pay_2' }),
+    );
     const problems = checkPaymentTrace(spans, { paymentId: 'pay_1' });
     assert.equal(worstProblem(problems), 'cross-wired');
     assert.ok(problems.some((p) => p.detail.includes('pay_2')));

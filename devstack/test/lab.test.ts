@@ -22,7 +22,11 @@ describe('the lab command line', () => {
 
   test('bad numbers are usage errors that name the flag', () => {
     for (const argv of [['--rounds', 'x'], ['--rounds', '1.5'], ['--rate=-3'], ['--duration', '0'], ['--warmup', ''], ['--ladder-from', 'NaN']]) {
-      assert.throws(() => parseLabArgs(argv), (err: Error) => err instanceof UsageError && err.message.includes(argv[0]!.slice(2).split('=')[0]!), argv.join(' '));
+      assert.throws(
+        () => parseLabArgs(argv),
+        (err: Error) => err instanceof UsageError && err.message.includes(argv[0]!.slice(2).split('=')[0]!),
+        argv.join(' '),
+      );
     }
     assert.equal(parseLabArgs(['--warmup', '0']).warmupS, 0, 'no warm-up is allowed');
   });
@@ -101,7 +105,9 @@ describe('targets', () => {
   });
 
   test('at 100%: every span stored, none dropped', () => {
-    const lost = summary('ratio-1', 5, { spans: { sdk_dropped: 3, collector_accepted: 100, collector_refused: 0, collector_sent: 100, collector_send_failed: 0, jaeger_accepted: 97 } });
+    const lost = summary('ratio-1', 5, {
+      spans: { sdk_dropped: 3, collector_accepted: 100, collector_refused: 0, collector_sent: 100, collector_send_failed: 0, jaeger_accepted: 97 },
+    });
     const targets = checkTargets([summary('sdk-off', 4), lost], false);
     assert.equal(targets.find((t) => t.target.includes('every exported span'))!.met, false);
     assert.equal(targets.find((t) => t.target.includes('no span dropped'))!.met, false);

@@ -36,7 +36,7 @@ describe('quantileWithCi: the order-statistic 95% confidence interval', () => {
   test('covers the true median about 95% of the time (seeded simulation)', () => {
     // A small linear congruential generator: the same samples on every run.
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     let covered = 0;
     const trials = 2_000;
     for (let t = 0; t < trials; t++) {

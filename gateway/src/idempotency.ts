@@ -44,8 +44,7 @@ interface KeyRow {
   stale: boolean;
 }
 
-const conflict = () =>
-  new AppError(409, 'idempotency_conflict', 'This Idempotency-Key was already used with a different request body.');
+const conflict = () => new AppError(409, 'idempotency_conflict', 'This Idempotency-Key was already used with a different request body.');
 
 /**
  * Claims an idempotency key for a request. Exactly one request at a time owns a key; twins that
@@ -109,9 +108,8 @@ export async function completeKey(db: pg.Pool, accountId: string, key: string, r
 
 /** The attempt ended without a final answer (a dependency was down): a retry with the key may run again. */
 export async function releaseKeyForRetry(db: pg.Pool, accountId: string, key: string): Promise<void> {
-  await query(
-    db,
-    `UPDATE gateway.idempotency_keys SET state = 'retryable', updated_at = now() WHERE account_id = $1 AND idempotency_key = $2`,
-    [accountId, key],
-  );
+  await query(db, `UPDATE gateway.idempotency_keys SET state = 'retryable', updated_at = now() WHERE account_id = $1 AND idempotency_key = $2`, [
+    accountId,
+    key,
+  ]);
 }

@@ -104,12 +104,7 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
   return succeed(upstreams, log, payment, hold);
 }
 
-async function succeed(
-  upstreams: Upstreams,
-  log: FastifyBaseLogger,
-  payment: PaymentRequest,
-  hold: Static<typeof Hold>,
-): Promise<StoredResponse> {
+async function succeed(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest, hold: Static<typeof Hold>): Promise<StoredResponse> {
   try {
     const path = `/v1/holds/${encodeURIComponent(payment.paymentId)}/capture`;
     throwIfError('balance', await upstreams.balance.request('POST', path, { headers: forPayment(payment.paymentId) }));

@@ -2,7 +2,11 @@ import type pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { trace } from '@opentelemetry/api';
 import { AppError, query, type Static } from '@paytrace/services';
-import type { ChargeResult as ChargeResultSchema, PaymentStatus as PaymentStatusSchema, TransactionView as TransactionViewSchema } from './contract.js';
+import type {
+  ChargeResult as ChargeResultSchema,
+  PaymentStatus as PaymentStatusSchema,
+  TransactionView as TransactionViewSchema,
+} from './contract.js';
 import type { StripeClient } from './stripe.js';
 
 export interface ChargeInput {
@@ -28,11 +32,7 @@ interface TransactionRow {
 }
 
 async function findSucceeded(db: pg.Pool, paymentId: string): Promise<TransactionRow | undefined> {
-  const { rows } = await query<TransactionRow>(
-    db,
-    `SELECT * FROM payments.transactions WHERE payment_id = $1 AND status = 'succeeded'`,
-    [paymentId],
-  );
+  const { rows } = await query<TransactionRow>(db, `SELECT * FROM payments.transactions WHERE payment_id = $1 AND status = 'succeeded'`, [paymentId]);
   return rows[0];
 }
 

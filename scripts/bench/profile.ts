@@ -23,7 +23,8 @@ import { parseArgs } from 'node:util';
 import { parseAssignments, parseNamedAssignments, positiveInteger, positiveNumber, ROOT, runCli } from '@paytrace/devstack';
 import { profileReport, runProfile } from '@paytrace/devstack/bench';
 
-const USAGE = 'usage: npm run bench:profile -- [--config name:KEY=value[,KEY=value]]... [--env KEY=value]... [--rate N] [--duration S] [--warmup S] [--rounds N] [--top N] [--functions] [--out DIR]';
+const USAGE =
+  'usage: npm run bench:profile -- [--config name:KEY=value[,KEY=value]]... [--env KEY=value]... [--rate N] [--duration S] [--warmup S] [--rounds N] [--top N] [--functions] [--out DIR]';
 
 await runCli(USAGE, async () => {
   const { values: args } = parseArgs({

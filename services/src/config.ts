@@ -5,7 +5,15 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
 export const BaseConfigSchema = {
   HOST: Type.String({ default: '127.0.0.1' }),
   LOG_LEVEL: Type.Union(
-    [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
     { default: 'info' },
   ),
   /** How long graceful shutdown may take before the process exits anyway. */
@@ -24,10 +32,7 @@ export const DatabaseConfigSchema = {
  * Reads and validates configuration once, at boot. A bad value stops the process with a message
  * naming the variable, instead of failing later on a request.
  */
-export function loadConfig<P extends TProperties>(
-  properties: P,
-  env: NodeJS.ProcessEnv = process.env,
-): Static<TObject<P>> {
+export function loadConfig<P extends TProperties>(properties: P, env: NodeJS.ProcessEnv = process.env): Static<TObject<P>> {
   return envSchema<Static<TObject<P>>>({
     schema: Type.Object(properties),
     data: env,

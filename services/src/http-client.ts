@@ -64,7 +64,11 @@ export class JsonClient {
       body = JSON.stringify(options.body);
     }
     const query = options.query
-      ? Object.fromEntries(Object.entries(options.query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))
+      ? Object.fromEntries(
+          Object.entries(options.query)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, String(v)]),
+        )
       : undefined;
 
     try {
@@ -78,7 +82,7 @@ export class JsonClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await res.body.text();
-      let parsed: unknown = undefined;
+      let parsed: unknown;
       if (text.length > 0) {
         try {
           parsed = JSON.parse(text);
@@ -95,11 +99,7 @@ export class JsonClient {
   private toAppError(err: unknown): AppError {
     if (err instanceof AppError) return err;
     const e = err as { name?: string; code?: string; cause?: { code?: string } };
-    if (
-      e.name === 'TimeoutError' ||
-      err instanceof undiciErrors.HeadersTimeoutError ||
-      err instanceof undiciErrors.BodyTimeoutError
-    ) {
+    if (e.name === 'TimeoutError' || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
       return dependencyTimeout(this.name, err);
     }
     // Connection refused, reset, DNS failure, connect timeout: the dependency is not there.

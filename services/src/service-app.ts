@@ -27,10 +27,7 @@ export interface ServiceAppOptions {
 /** Anything a client might send that must never reach a log line. */
 const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]', 'req.headers["stripe-key"]'];
 
-export const ErrorResponseSchema = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
-  { $id: 'ErrorResponse' },
-);
+export const ErrorResponseSchema = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) }, { $id: 'ErrorResponse' });
 
 /** Fastify's own client-error codes, mapped to paytrace error codes. */
 const FASTIFY_CLIENT_ERRORS: Record<string, string> = {

@@ -41,7 +41,12 @@ before(async () => {
 
 after(() => app.close());
 
-const json = (body: unknown) => ({ method: 'POST' as const, url: '/items', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+const json = (body: unknown) => ({
+  method: 'POST' as const,
+  url: '/items',
+  headers: { 'content-type': 'application/json' },
+  payload: JSON.stringify(body),
+});
 
 describe('errors through createServiceApp (app.inject, no server)', () => {
   test('an AppError 4xx answers its status, code and message', async () => {
@@ -185,7 +190,10 @@ describe('toErrorResponse', () => {
 
   test('a validation error is 400 whatever its statusCode says', () => {
     const err = Object.assign(new Error('body/amount must be integer'), { validation: [{}], statusCode: 500 });
-    assert.deepEqual(toErrorResponse(err as never), { status: 400, body: { error: { code: 'invalid_request', message: 'body/amount must be integer' } } });
+    assert.deepEqual(toErrorResponse(err as never), {
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'body/amount must be integer' } },
+    });
   });
 
   test('no statusCode, or a 3xx/5xx one, is a hidden 500', () => {

@@ -50,10 +50,16 @@ describe('log correlation (pino mixin)', () => {
     log.warn('outside');
     assert.equal(lines[0]!.trace_id, undefined);
     let calls = 0;
-    const quiet = pino({ level: 'warn', mixin: () => {
-      calls++;
-      return {};
-    } }, new Writable({ write: (_c, _e, done) => done() }));
+    const quiet = pino(
+      {
+        level: 'warn',
+        mixin: () => {
+          calls++;
+          return {};
+        },
+      },
+      new Writable({ write: (_c, _e, done) => done() }),
+    );
     quiet.info('not written');
     assert.equal(calls, 0);
   });

@@ -36,9 +36,7 @@ describe('ContextPreservingPool', () => {
   async function requestsThrough(pool: Pool) {
     seen.length = 0;
     await Promise.all(
-      ['A', 'B', 'C'].map((name) =>
-        requestContext.run(name, async () => (await pool.request({ method: 'GET', path: `/${name}` })).body.text()),
-      ),
+      ['A', 'B', 'C'].map((name) => requestContext.run(name, async () => (await pool.request({ method: 'GET', path: `/${name}` })).body.text())),
     );
     await pool.close();
     return seen.map((s) => `${s.path} in ${s.context}`).sort();

@@ -103,7 +103,10 @@ describe('PreciseStartTimeProcessor', () => {
       parent.end();
     }
     const spans = exporter.getFinishedSpans();
-    assert.ok(spans.some((s) => s.startTime[1] % 1e6 !== 0), 'sub-millisecond starts');
+    assert.ok(
+      spans.some((s) => s.startTime[1] % 1e6 !== 0),
+      'sub-millisecond starts',
+    );
     for (let i = 0; i < spans.length; i += 2) {
       const [child, parent] = [spans[i]!, spans[i + 1]!];
       assert.ok(toMs(child.startTime) >= toMs(parent.startTime), 'child starts after its parent');

@@ -10,8 +10,8 @@ const errors = { 400: { $ref: 'ErrorResponse#' }, 402: { $ref: 'ErrorResponse#' 
 export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
   /** Check the balance and hold the amount (debited now, captured or released later). */
   app.post('/v1/holds', { schema: { body: PlaceHoldBody, response: { 200: Hold, 201: Hold, ...errors } } }, async function holdMoney(request, reply) {
-    const { hold_key, account_id, amount, currency } = request.body;
-    const { hold, created } = await placeHold(db, { holdKey: hold_key, accountId: account_id, amount, currency });
+    const { hold_key: holdKey, account_id: accountId, amount, currency } = request.body;
+    const { hold, created } = await placeHold(db, { holdKey, accountId, amount, currency });
     trace.getActiveSpan()?.setAttribute('paytrace.hold.created', created);
     reply.code(created ? 201 : 200);
     return hold;
@@ -19,13 +19,11 @@ export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
 
   app.post('/v1/holds/:hold_key/capture', { schema: { params: HoldParams, response: { 200: Hold, ...errors } } }, async function capture(request) {
     return captureHold(db, request.params.hold_key);
-  }
-  );
+  });
 
   app.post('/v1/holds/:hold_key/release', { schema: { params: HoldParams, response: { 200: Hold, ...errors } } }, async function release(request) {
     return releaseHold(db, request.params.hold_key);
-  }
-  );
+  });
 
   app.get(
     '/v1/accounts/:account_id/balances',

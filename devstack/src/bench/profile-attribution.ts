@@ -56,4 +56,3 @@ export function attribute(profile: CpuProfile, window: { from: number; to: numbe
 }
 
 export const isTelemetry = (who: string) => /^@opentelemetry\/|^@fastify\/otel$|in-the-middle$|^shimmer$|^protobufjs$/.test(who);
-

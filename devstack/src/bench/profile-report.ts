@@ -9,7 +9,10 @@ export function profileReport(results: Profiled[], options: ProfileOptions & { t
   const busy = (r: Profiled) => [...r.byOwner.values()].reduce((a, b) => a + b, 0);
   const telemetry = (r: Profiled) => [...r.byOwner].filter(([who]) => isTelemetry(who)).reduce((a, [, ms]) => a + ms, 0);
   for (const r of results) {
-    const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`).join(' ') || '(defaults: SDK on, parentbased_always_on)';
+    const env =
+      Object.entries(r.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '(defaults: SDK on, parentbased_always_on)';
     log(`${r.name}: ${env}; ${r.requests} requests at ${options.rate} req/s after ${options.warmupS} s of warm-up, ${options.rounds} round(s)`);
   }
   const owners = new Map<string, number>();
@@ -20,13 +23,17 @@ export function profileReport(results: Profiled[], options: ProfileOptions & { t
     log(`| ${who}${isTelemetry(who) ? ' (telemetry)' : ''} | ${results.map((r) => perRequest(r, r.byOwner.get(who) ?? 0).toFixed(3)).join(' | ')} |`);
   }
   log(`| **all (busy)** | ${results.map((r) => perRequest(r, busy(r)).toFixed(3)).join(' | ')} |`);
-  log(`| of which telemetry packages | ${results.map((r) => `${perRequest(r, telemetry(r)).toFixed(3)} (${((telemetry(r) / busy(r)) * 100).toFixed(1)}%)`).join(' | ')} |`);
+  log(
+    `| of which telemetry packages | ${results.map((r) => `${perRequest(r, telemetry(r)).toFixed(3)} (${((telemetry(r) / busy(r)) * 100).toFixed(1)}%)`).join(' | ')} |`,
+  );
   log(`\nprofiles: ${options.outDir}/<configuration>/round-<n>/<service>/*.cpuprofile`);
   if (options.functions) {
     const fns = new Map<string, number>();
     for (const r of results) for (const [fn, ms] of r.telemetrySelf) fns.set(fn, Math.max(fns.get(fn) ?? 0, perRequest(r, ms)));
     log(`\n| telemetry function (self time, ms per request) | ${cols.join(' | ')} |\n| --- |${cols.map(() => ' ---: |').join('')}`);
-    for (const [fn] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`| ${fn} | ${results.map((r) => perRequest(r, r.telemetrySelf.get(fn) ?? 0).toFixed(3)).join(' | ')} |`);
+    for (const [fn] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+      log(`| ${fn} | ${results.map((r) => perRequest(r, r.telemetrySelf.get(fn) ?? 0).toFixed(3)).join(' | ')} |`);
+    }
   }
 
   return lines;

@@ -41,7 +41,16 @@ async function profileOnce(stack: BenchStack, config: ProfileConfig, round: numb
     nodeArgs: (service) => ['--cpu-prof', `--cpu-prof-dir=${join(dir, service)}`],
   });
   const k6 = async (seconds: number, summary: string) =>
-    (await runK6({ k6: stack.k6, gatewayUrl: services.urls.gateway, rate: options.rate, seconds, summaryPath: join(dir, summary), p99ObjectiveMs: 250 })).requests;
+    (
+      await runK6({
+        k6: stack.k6,
+        gatewayUrl: services.urls.gateway,
+        rate: options.rate,
+        seconds,
+        summaryPath: join(dir, summary),
+        p99ObjectiveMs: 250,
+      })
+    ).requests;
   const loadWindow = { from: 0, to: 0 };
   let requests = 0;
   try {

@@ -55,9 +55,16 @@ export async function runStartupBench(options: StartupOptions, progress: (line: 
 /** Medians, extremes and the ratio of each median to the SDK-off one. */
 export function startupReport(samples: Map<string, number[]>, options: StartupOptions): string[] {
   const base = median(samples.get(STARTUP_VARIANTS[0]!.name)!);
-  const lines = [`${options.service}: process start → /healthz answers, median of ${options.rounds} interleaved rounds`, '', '| variant | median | min | max | ratio to SDK disabled |', '| --- | ---: | ---: | ---: | ---: |'];
+  const lines = [
+    `${options.service}: process start → /healthz answers, median of ${options.rounds} interleaved rounds`,
+    '',
+    '| variant | median | min | max | ratio to SDK disabled |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
   for (const [name, xs] of samples) {
-    lines.push(`| ${name} | ${median(xs).toFixed(0)} ms | ${Math.min(...xs).toFixed(0)} ms | ${Math.max(...xs).toFixed(0)} ms | ${(median(xs) / base).toFixed(2)} |`);
+    lines.push(
+      `| ${name} | ${median(xs).toFixed(0)} ms | ${Math.min(...xs).toFixed(0)} ms | ${Math.max(...xs).toFixed(0)} ms | ${(median(xs) / base).toFixed(2)} |`,
+    );
   }
   return lines;
 }

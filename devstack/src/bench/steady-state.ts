@@ -27,50 +27,65 @@ export interface Slice {
  * Runs each configuration `rounds` times, alternating, on one private stack; returns per
  * configuration, per round, its slices.
  */
-export async function runSteadyState(options: SteadyStateOptions, progress: (line: string) => void = () => undefined): Promise<Map<string, Slice[][]>> {
+export async function runSteadyState(
+  options: SteadyStateOptions,
+  progress: (line: string) => void = () => undefined,
+): Promise<Map<string, Slice[][]>> {
   const { configs, rate, durationS, sliceS, rounds } = options;
   const results = new Map<string, Slice[][]>();
   const stack = await startBenchStack('steady-state');
   try {
-  for (let round = 0; round < rounds; round++) {
-    for (const config of configs) {
-      let deopts = 0;
-      const services = await stack.startServices({
-        env: config.env,
-        ...(options.deopts ? { nodeArgs: () => ['--trace-deopt'] } : {}),
-        onLine: (_service, line) => {
-          if (line.includes('bailout (kind:')) deopts++;
-        },
-      });
-      try {
-        const pids = SERVICES.map((s) => services.processes.get(s)!.pid);
-        const cpu = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid), 0);
-        const kernel = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid, 'system'), 0);
-        const done = runK6({ k6: stack.k6, gatewayUrl: services.urls.gateway, rate, seconds: durationS, summaryPath: join(stack.tmp, 'k6-summary.json'), p99ObjectiveMs: 250 });
-        const slices: Slice[] = [];
-        let [cpuBefore, kernelBefore, deoptsBefore] = [cpu(), kernel(), deopts];
-        for (let t = sliceS; t <= durationS; t += sliceS) {
-          await sleep(sliceS * 1000);
-          const [cpuNow, kernelNow, deoptsNow] = [cpu(), kernel(), deopts];
-          const perPayment = (seconds: number) => (seconds * 1000) / (rate * sliceS);
-          slices.push({ cpuMsPerPayment: perPayment(cpuNow - cpuBefore), kernelMsPerPayment: perPayment(kernelNow - kernelBefore), deopts: deoptsNow - deoptsBefore });
-          [cpuBefore, kernelBefore, deoptsBefore] = [cpuNow, kernelNow, deoptsNow];
+    for (let round = 0; round < rounds; round++) {
+      for (const config of configs) {
+        let deopts = 0;
+        const services = await stack.startServices({
+          env: config.env,
+          ...(options.deopts ? { nodeArgs: () => ['--trace-deopt'] } : {}),
+          onLine: (_service, line) => {
+            if (line.includes('bailout (kind:')) deopts++;
+          },
+        });
+        try {
+          const pids = SERVICES.map((s) => services.processes.get(s)!.pid);
+          const cpu = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid), 0);
+          const kernel = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid, 'system'), 0);
+          const done = runK6({
+            k6: stack.k6,
+            gatewayUrl: services.urls.gateway,
+            rate,
+            seconds: durationS,
+            summaryPath: join(stack.tmp, 'k6-summary.json'),
+            p99ObjectiveMs: 250,
+          });
+          const slices: Slice[] = [];
+          let [cpuBefore, kernelBefore, deoptsBefore] = [cpu(), kernel(), deopts];
+          for (let t = sliceS; t <= durationS; t += sliceS) {
+            await sleep(sliceS * 1000);
+            const [cpuNow, kernelNow, deoptsNow] = [cpu(), kernel(), deopts];
+            const perPayment = (seconds: number) => (seconds * 1000) / (rate * sliceS);
+            slices.push({
+              cpuMsPerPayment: perPayment(cpuNow - cpuBefore),
+              kernelMsPerPayment: perPayment(kernelNow - kernelBefore),
+              deopts: deoptsNow - deoptsBefore,
+            });
+            [cpuBefore, kernelBefore, deoptsBefore] = [cpuNow, kernelNow, deoptsNow];
+          }
+          await done;
+          if (!results.has(config.name)) results.set(config.name, []);
+          results.get(config.name)!.push(slices);
+          progress(
+            `round ${round + 1} ${config.name}: ${slices.map((s) => s.cpuMsPerPayment.toFixed(2)).join(' ')} ms/payment (kernel ${slices.map((s) => s.kernelMsPerPayment.toFixed(2)).join(' ')}); deopts ${slices.map((s) => s.deopts).join(' ')}`,
+          );
+        } finally {
+          await services.stop();
         }
-        await done;
-        if (!results.has(config.name)) results.set(config.name, []);
-        results.get(config.name)!.push(slices);
-        progress(`round ${round + 1} ${config.name}: ${slices.map((s) => s.cpuMsPerPayment.toFixed(2)).join(' ')} ms/payment (kernel ${slices.map((s) => s.kernelMsPerPayment.toFixed(2)).join(' ')}); deopts ${slices.map((s) => s.deopts).join(' ')}`);
-      } finally {
-        await services.stop();
       }
     }
-  }
   } finally {
     await stack.stop();
   }
   return results;
 }
-
 
 /** The table: CPU ms per payment per slice, mean over rounds, [kernel part] and (V8 deopts). */
 export function steadyStateReport(results: Map<string, Slice[][]>, options: SteadyStateOptions): string[] {

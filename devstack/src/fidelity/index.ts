@@ -1,3 +1,21 @@
 /** @paytrace/devstack/fidelity: is every payment's trace true? The checker and a driver for it. */
-export { checkPaymentTrace, worstProblem, NESTING_TOLERANCE_US, PLAIN_SUCCESS_HOPS, type Problem, type ProblemKind, type PaymentTraceExpectation } from './check.js';
-export { drivePayments, verifyPayments, firstBad, formatReport, type PaymentAttempt, type DriveOptions, type BadTrace, type FidelityReport, type VerifyOptions } from './run.js';
+export {
+  checkPaymentTrace,
+  worstProblem,
+  NESTING_TOLERANCE_US,
+  PLAIN_SUCCESS_HOPS,
+  type Problem,
+  type ProblemKind,
+  type PaymentTraceExpectation,
+} from './check.js';
+export {
+  drivePayments,
+  verifyPayments,
+  firstBad,
+  formatReport,
+  type PaymentAttempt,
+  type DriveOptions,
+  type BadTrace,
+  type FidelityReport,
+  type VerifyOptions,
+} from './run.js';

@@ -158,15 +158,24 @@ export function formatReport(report: FidelityReport): string {
     .map(([kind, n]) => `${kind} ${n}`)
     .join(', ');
   const lines = [
-    `requests ${report.requests} (HTTP ${Object.entries(report.statuses).map(([s, n]) => `${s}×${n}`).join(' ')}), sampled ${report.sampled}, unsampled ${report.unsampled}`,
+    `requests ${report.requests} (HTTP ${Object.entries(report.statuses)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ')}), sampled ${report.sampled}, unsampled ${report.unsampled}`,
     `traces checked ${report.checked}: good ${report.good}; bad: ${bad}; unsampled but stored ${report.unsampledStored}`,
   ];
   for (const [kind, example] of Object.entries(report.examples)) {
     const own = example.problems.filter((p) => p.kind === kind);
-    lines.push(`first ${kind} trace ${example.traceId}: ${own.slice(0, 3).map((p) => p.detail).join('; ')}${own.length > 3 ? ` (+${own.length - 3} more)` : ''}`);
+    lines.push(
+      `first ${kind} trace ${example.traceId}: ${own
+        .slice(0, 3)
+        .map((p) => p.detail)
+        .join('; ')}${own.length > 3 ? ` (+${own.length - 3} more)` : ''}`,
+    );
   }
   const worst = firstBad(report);
-  if (worst) lines.push(`the first ${worstProblem(worst.problems)} trace, ${worst.traceId} (payment ${worst.paymentId}):`, describeTrace(worst.spans));
+  if (worst) {
+    lines.push(`the first ${worstProblem(worst.problems)} trace, ${worst.traceId} (payment ${worst.paymentId}):`, describeTrace(worst.spans));
+  }
   return lines.join('\n');
 }
 

@@ -25,16 +25,28 @@ export function chartSpec(configs: ChartInput[], meta: ChartMeta): TopLevelSpec 
   const base = configs[0];
   const hasMax = configs.every((c) => c.max_throughput_rps !== undefined) && (base?.max_throughput_rps ?? 0) > 0;
   const throughputName = hasMax ? 'max sustained throughput' : 'achieved throughput';
-  const latency = configs.flatMap((c) => (['p50', 'p95', 'p99'] as const).map((p) => ({ configuration: c.label, percentile: p, ms: c.latency_ms[p] })));
+  const latency = configs.flatMap((c) =>
+    (['p50', 'p95', 'p99'] as const).map((p) => ({ configuration: c.label, percentile: p, ms: c.latency_ms[p] })),
+  );
   const ratios = configs.flatMap((c) => [
-    { configuration: c.label, measure: throughputName, ratio: hasMax ? c.max_throughput_rps! / base!.max_throughput_rps! : c.ratio_to_baseline.achieved_rps },
+    {
+      configuration: c.label,
+      measure: throughputName,
+      ratio: hasMax ? c.max_throughput_rps! / base!.max_throughput_rps! : c.ratio_to_baseline.achieved_rps,
+    },
     { configuration: c.label, measure: 'service CPU per request', ratio: c.ratio_to_baseline.cpu_ms_per_request.services },
     { configuration: c.label, measure: 'machine CPU per request', ratio: c.ratio_to_baseline.cpu_ms_per_request.machine },
   ]);
   const finite = <T extends Record<string, unknown>>(rows: T[], key: keyof T) => rows.filter((r) => Number.isFinite(r[key] as number));
   const measures = [throughputName, 'service CPU per request', 'machine CPU per request'];
   // labelLimit 0: whole labels (the default cuts them at 180 px).
-  const configurationAxis = { field: 'configuration', type: 'nominal', sort: order, title: 'configuration', axis: { labelAngle: -25, labelLimit: 0 } } as const;
+  const configurationAxis = {
+    field: 'configuration',
+    type: 'nominal',
+    sort: order,
+    title: 'configuration',
+    axis: { labelAngle: -25, labelLimit: 0 },
+  } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: `paytrace sampling lab: ${meta.rate} req/s, ${meta.durationS} s × ${meta.rounds} round(s), medians`, fontSize: 15 },
@@ -65,13 +77,23 @@ export function chartSpec(configs: ChartInput[], meta: ChartMeta): TopLevelSpec 
             data: { values: finite(ratios, 'ratio') },
             layer: [
               { mark: 'bar' },
-              { mark: { type: 'text', dy: -6, fontSize: 9 }, encoding: { text: { field: 'ratio', type: 'quantitative', format: '.2f' }, color: { value: '#222' } } },
+              {
+                mark: { type: 'text', dy: -6, fontSize: 9 },
+                encoding: { text: { field: 'ratio', type: 'quantitative', format: '.2f' }, color: { value: '#222' } },
+              },
             ],
             encoding: {
               x: configurationAxis,
               xOffset: { field: 'measure', type: 'nominal', sort: measures },
               y: { field: 'ratio', type: 'quantitative', title: '× baseline' },
-              color: { field: 'measure', type: 'nominal', title: 'measure', sort: measures, scale: { range: ['#2b7bba', '#7f7f7f', '#c7c7c7'] }, legend: { labelLimit: 0 } },
+              color: {
+                field: 'measure',
+                type: 'nominal',
+                title: 'measure',
+                sort: measures,
+                scale: { range: ['#2b7bba', '#7f7f7f', '#c7c7c7'] },
+                legend: { labelLimit: 0 },
+              },
             },
           },
           { data: { values: [{ one: 1 }] }, mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { y: { field: 'one', type: 'quantitative' } } },

@@ -41,7 +41,11 @@ export function selectConfigs(selection: { only?: string[] | undefined; variants
     const [name, baseId = 'ratio-1'] = head.split('@');
     const base = CONFIGS.find((c) => c.id === baseId);
     if (!name || !base || base.id === 'sdk-off') {
-      throw new UsageError(`--variant ${spec}: expected name[@configuration]:KEY=value[,KEY=value], the configuration one of ${CONFIGS.slice(1).map((c) => c.id).join(', ')}`);
+      throw new UsageError(
+        `--variant ${spec}: expected name[@configuration]:KEY=value[,KEY=value], the configuration one of ${CONFIGS.slice(1)
+          .map((c) => c.id)
+          .join(', ')}`,
+      );
     }
     chosen.push({ ...base, id: `${base.id}+${name}`, label: `${base.label} + ${name}`, serviceEnv: { ...base.serviceEnv, ...env } });
   }

@@ -42,11 +42,21 @@ export interface K6RunOptions {
 
 /** Runs loadtest/payments.js at a constant arrival rate and reads its summary. */
 export async function runK6(options: K6RunOptions): Promise<K6Result> {
-  const env = { PAYTRACE_URL: options.gatewayUrl, RATE: options.rate, DURATION: `${options.seconds}s`, SUMMARY_PATH: options.summaryPath, P99_MS: options.p99ObjectiveMs };
-  const result = await execa(options.k6, ['run', '--quiet', '--no-usage-report', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), join(ROOT, 'loadtest', 'payments.js')], {
-    reject: false,
-    stdin: 'ignore',
-  });
+  const env = {
+    PAYTRACE_URL: options.gatewayUrl,
+    RATE: options.rate,
+    DURATION: `${options.seconds}s`,
+    SUMMARY_PATH: options.summaryPath,
+    P99_MS: options.p99ObjectiveMs,
+  };
+  const result = await execa(
+    options.k6,
+    ['run', '--quiet', '--no-usage-report', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), join(ROOT, 'loadtest', 'payments.js')],
+    {
+      reject: false,
+      stdin: 'ignore',
+    },
+  );
   // Exit code 99: thresholds crossed. That is a result to report, not a failure of the lab.
   if (result.exitCode !== 0 && result.exitCode !== 99) throw new Error(`k6 failed (${result.shortMessage}):\n${result.stderr}`);
   return parseK6Summary(JSON.parse(readFileSync(options.summaryPath, 'utf8')) as K6Summary);
@@ -78,4 +88,3 @@ export function parseK6Summary(summary: K6Summary): K6Result {
     droppedIterations: m('dropped_iterations').count ?? 0,
   };
 }
-

@@ -60,7 +60,9 @@ export async function runLab(options: LabOptions, progress: (message: string) =>
     for (let round = 1; round <= options.rounds; round++) {
       for (const [i, config] of configs.entries()) {
         const leftS = ((options.rounds - round) * configs.length + (configs.length - i)) * perRunS;
-        progress(`round ${round}/${options.rounds}, ${config.label} (${rate} req/s for ${options.durationS} s), about ${Math.ceil(leftS / 60)} min left`);
+        progress(
+          `round ${round}/${options.rounds}, ${config.label} (${rate} req/s for ${options.durationS} s), about ${Math.ceil(leftS / 60)} min left`,
+        );
         runs.get(config.id)!.push(await measureOnce(config, round, rate, options.durationS, env));
       }
     }

@@ -3,7 +3,11 @@ import type { Target } from './targets.js';
 import { minSampleForCi } from './statistics.js';
 
 /** The lab's report as Markdown tables: cost, CPU per part, what the traces tell, targets. */
-export function markdownReport(summaries: ConfigSummary[], meta: { rate: number; durationS: number; rounds: number; p99ObjectiveMs: number }, targets: Target[]): string {
+export function markdownReport(
+  summaries: ConfigSummary[],
+  meta: { rate: number; durationS: number; rounds: number; p99ObjectiveMs: number },
+  targets: Target[],
+): string {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   const lines = [
     `Sampling lab: ${meta.rate} req/s for ${meta.durationS} s per run, ${meta.rounds} interleaved round(s); medians over rounds.`,
@@ -12,7 +16,8 @@ export function markdownReport(summaries: ConfigSummary[], meta: { rate: number;
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const s of summaries) {
-    const cpuCell = (part: 'services' | 'counted' | 'machine') => `${f(s.cpu_ms_per_request[part], 2)} (${f(s.ratio_to_baseline.cpu_ms_per_request[part], 2)})`;
+    const cpuCell = (part: 'services' | 'counted' | 'machine') =>
+      `${f(s.cpu_ms_per_request[part], 2)} (${f(s.ratio_to_baseline.cpu_ms_per_request[part], 2)})`;
     lines.push(
       `| ${s.label} | ${f(s.achieved_rps)} | ${f(s.latency_ms.p50)} | ${f(s.latency_ms.p95)} | ${f(s.latency_ms.p99)} | ${f(s.ratio_to_baseline.p99, 2)} | ${f(s.error_rate * 100, 2)}% | ${s.dropped_iterations} | ${cpuCell('services')} | ${cpuCell('counted')} | ${cpuCell('machine')} | ${s.spans.collector_accepted} / ${s.spans.collector_refused} | ${s.spans.jaeger_accepted} | ${s.traces_stored} |`,
     );
@@ -23,8 +28,15 @@ export function markdownReport(summaries: ConfigSummary[], meta: { rate: number;
     'CPU per request k6 made, medians over rounds. All counted: the services, Postgres (postmaster and every backend), stripe-mock, the Collector, Jaeger and k6. Machine: every core busy, whoever used it (the lab itself and the kernel too).',
     '',
     `| configuration | ${partsOf(summaries).join(' | ')} |`,
-    `| --- | ${partsOf(summaries).map(() => '---:').join(' | ')} |`,
-    ...summaries.map((s) => `| ${s.label} | ${partsOf(summaries).map((part) => f(s.cpu_ms_per_request_by_part[part] ?? NaN, 2)).join(' | ')} |`),
+    `| --- | ${partsOf(summaries)
+      .map(() => '---:')
+      .join(' | ')} |`,
+    ...summaries.map(
+      (s) =>
+        `| ${s.label} | ${partsOf(summaries)
+          .map((part) => f(s.cpu_ms_per_request_by_part[part] ?? NaN, 2))
+          .join(' | ')} |`,
+    ),
     '',
     'What the stored traces say about latency (201 payments of the median round; 95% CI from order statistics; truth = k6 time-to-first-byte).',
     `A valid 95% CI needs at least ${needed.p50} traces for p50, ${needed.p95} for p95 and ${needed.p99} for p99, whatever the sampling rate.`,
@@ -58,14 +70,21 @@ export function markdownReport(summaries: ConfigSummary[], meta: { rate: number;
   }
   if (summaries.some((s) => s.max_throughput_rps !== undefined)) {
     const base = summaries[0]!.max_throughput_rps ?? NaN;
-    lines.push('', `Max throughput (p99 < ${meta.p99ObjectiveMs} ms, no dropped iterations, < 0.1% errors):`, '', '| configuration | max req/s | × baseline |', '| --- | ---: | ---: |');
+    lines.push(
+      '',
+      `Max throughput (p99 < ${meta.p99ObjectiveMs} ms, no dropped iterations, < 0.1% errors):`,
+      '',
+      '| configuration | max req/s | × baseline |',
+      '| --- | ---: | ---: |',
+    );
     for (const s of summaries) lines.push(`| ${s.label} | ${s.max_throughput_rps ?? '–'} | ${f((s.max_throughput_rps ?? NaN) / base, 2)} |`);
   }
   lines.push('', 'Targets (reported, not asserted):', '', '| target | measured | met |', '| --- | --- | :---: |');
-  for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met === null ? '– (needs --max-throughput)' : t.met ? 'yes' : '**no**'} |`);
+  for (const t of targets) {
+    lines.push(`| ${t.target} | ${t.measured} | ${t.met === null ? '– (needs --max-throughput)' : t.met ? 'yes' : '**no**'} |`);
+  }
   return lines.join('\n');
 }
 
 /** The CPU columns of the per-part table, in the order the lab measures them (machine last). */
 const partsOf = (summaries: ConfigSummary[]) => Object.keys(summaries[0]?.cpu_seconds ?? {});
-

@@ -59,7 +59,14 @@ export async function measureOnce(config: LabConfig, round: number, rate: number
     onLine: (_service, line) => sdkLogs.push(line),
   });
   const k6 = (runSeconds: number, summary: string) =>
-    runK6({ k6: env.k6, gatewayUrl: services.urls.gateway, rate, seconds: runSeconds, summaryPath: join(env.tmp, summary), p99ObjectiveMs: env.p99ObjectiveMs });
+    runK6({
+      k6: env.k6,
+      gatewayUrl: services.urls.gateway,
+      rate,
+      seconds: runSeconds,
+      summaryPath: join(env.tmp, summary),
+      p99ObjectiveMs: env.p99ObjectiveMs,
+    });
   try {
     await k6(env.warmupS, 'warmup.json');
     // Let the warm-up's spans drain before taking the "before" readings.

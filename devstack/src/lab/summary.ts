@@ -21,14 +21,31 @@ export interface ConfigSummary {
   cpu_ms_per_request: { services: number; counted: number; machine: number };
   /** CPU milliseconds per request of each part, as in cpu_seconds. */
   cpu_ms_per_request_by_part: Record<string, number>;
-  spans: { sdk_dropped: number; collector_accepted: number; collector_refused: number; collector_sent: number; collector_send_failed: number; jaeger_accepted: number };
+  spans: {
+    sdk_dropped: number;
+    collector_accepted: number;
+    collector_refused: number;
+    collector_sent: number;
+    collector_send_failed: number;
+    jaeger_accepted: number;
+  };
   traces_stored: number;
   /** From the stored traces of one round (the median one), against k6's waiting time of that round. */
-  sampled_latency_estimate: Record<'p50' | 'p95' | 'p99', { estimate_ms: number; ci95_ms: [number, number]; ci_valid: boolean; k6_ms: number; k6_inside: boolean } | null>;
+  sampled_latency_estimate: Record<
+    'p50' | 'p95' | 'p99',
+    { estimate_ms: number; ci95_ms: [number, number]; ci_valid: boolean; k6_ms: number; k6_inside: boolean } | null
+  >;
   sampled_traces: number;
   /** k6's waiting time (median round) of the payments the stack sampled and of those it did not. */
   k6_waiting_by_sampling: Record<'sampled' | 'unsampled', WaitingStats | null>;
-  ratio_to_baseline: { achieved_rps: number; p50: number; p95: number; p99: number; cpu_seconds_services: number; cpu_ms_per_request: { services: number; counted: number; machine: number } };
+  ratio_to_baseline: {
+    achieved_rps: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    cpu_seconds_services: number;
+    cpu_ms_per_request: { services: number; counted: number; machine: number };
+  };
   max_throughput_rps?: number;
 }
 
@@ -43,11 +60,21 @@ export function summarise(config: LabConfig, runs: RunResult[], baseline?: Confi
   // The round whose k6 p50 is the median one stands for the configuration in the estimate.
   const representative = [...runs].sort((a, b) => a.k6.p50 - b.k6.p50)[Math.floor(runs.length / 2)]!;
   const estimate: ConfigSummary['sampled_latency_estimate'] = { p50: null, p95: null, p99: null };
-  for (const [key, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]] as const) {
+  for (const [key, q] of [
+    ['p50', 0.5],
+    ['p95', 0.95],
+    ['p99', 0.99],
+  ] as const) {
     const ci = quantileWithCi(representative.sampledDurationsMs, q);
     const truth = representative.k6.waiting[key];
     estimate[key] = ci
-      ? { estimate_ms: +ci.estimate.toFixed(2), ci95_ms: [+ci.low.toFixed(2), +ci.high.toFixed(2)], ci_valid: ci.valid, k6_ms: +truth.toFixed(2), k6_inside: truth >= ci.low && truth <= ci.high }
+      ? {
+          estimate_ms: +ci.estimate.toFixed(2),
+          ci95_ms: [+ci.low.toFixed(2), +ci.high.toFixed(2)],
+          ci_valid: ci.valid,
+          k6_ms: +truth.toFixed(2),
+          k6_inside: truth >= ci.low && truth <= ci.high,
+        }
       : null;
   }
   const summary: ConfigSummary = {
@@ -79,7 +106,14 @@ export function summarise(config: LabConfig, runs: RunResult[], baseline?: Confi
     sampled_latency_estimate: estimate,
     sampled_traces: representative.sampledDurationsMs.length,
     k6_waiting_by_sampling: representative.k6.waitingBySampling,
-    ratio_to_baseline: { achieved_rps: 1, p50: 1, p95: 1, p99: 1, cpu_seconds_services: 1, cpu_ms_per_request: { services: 1, counted: 1, machine: 1 } },
+    ratio_to_baseline: {
+      achieved_rps: 1,
+      p50: 1,
+      p95: 1,
+      p99: 1,
+      cpu_seconds_services: 1,
+      cpu_ms_per_request: { services: 1, counted: 1, machine: 1 },
+    },
   };
   if (baseline) {
     const r = (a: number, b: number) => (b > 0 ? +(a / b).toFixed(3) : NaN);
@@ -98,4 +132,3 @@ export function summarise(config: LabConfig, runs: RunResult[], baseline?: Confi
   }
   return summary;
 }
-

@@ -16,7 +16,10 @@ export function checkTargets(summaries: ConfigSummary[], ratesFromMax: boolean):
   const one = by['ratio-0.01'];
   const targets: Target[] = [];
   const absent = (target: string) => targets.push({ target, measured: 'configuration not in this run', met: null });
-  for (const [id, s, min] of [['100%', full, 0.85], ['1%', one, 0.95]] as const) {
+  for (const [id, s, min] of [
+    ['100%', full, 0.85],
+    ['1%', one, 0.95],
+  ] as const) {
     const target = `max throughput at ${id} ≥ ${min} × baseline`;
     if (!s) {
       absent(target);
@@ -33,7 +36,11 @@ export function checkTargets(summaries: ConfigSummary[], ratesFromMax: boolean):
   const cpu = (x: ConfigSummary) => x.cpu_ms_per_request.services;
   if (zero) {
     const r = cpu(zero) / cpu(base);
-    targets.push({ target: 'service CPU per request at ratio 0 ≤ 1.15 × baseline', measured: `${cpu(zero).toFixed(2)} / ${cpu(base).toFixed(2)} ms = ${r.toFixed(2)} ×`, met: r <= 1.15 });
+    targets.push({
+      target: 'service CPU per request at ratio 0 ≤ 1.15 × baseline',
+      measured: `${cpu(zero).toFixed(2)} / ${cpu(base).toFixed(2)} ms = ${r.toFixed(2)} ×`,
+      met: r <= 1.15,
+    });
   } else absent('service CPU per request at ratio 0 ≤ 1.15 × baseline');
   if (zero && one) {
     const step = (cpu(one) - cpu(zero)) / cpu(base);
@@ -71,4 +78,3 @@ export function checkTargets(summaries: ConfigSummary[], ratesFromMax: boolean):
   });
   return targets;
 }
-

@@ -19,7 +19,10 @@ export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams
         headers: ProcessPaymentHeaders,
         body: ProcessPaymentBody,
         response: {
-          201: { ...PaymentSucceeded, description: 'Paid (or, with `idempotent-replayed: true`, paid by an earlier request with this Idempotency-Key).' },
+          201: {
+            ...PaymentSucceeded,
+            description: 'Paid (or, with `idempotent-replayed: true`, paid by an earlier request with this Idempotency-Key).',
+          },
           ...errorResponses(400, 401, 402, 409, 413, 415, 431, 502, 503, 504),
         },
       },

@@ -12,20 +12,16 @@ export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient)
     '/v1/charges',
     { schema: { body: ChargeBody, response: { 201: ChargeResult, 400: Err, 409: Err, 502: Err, 503: Err, 504: Err } } },
     async function chargeCard(request, reply) {
-      const { payment_id, account_id, amount, currency, description } = request.body;
-      const result = await chargePayment(db, stripe, request.log, { paymentId: payment_id, accountId: account_id, amount, currency, description });
+      const { payment_id: paymentId, account_id: accountId, amount, currency, description } = request.body;
+      const result = await chargePayment(db, stripe, request.log, { paymentId, accountId, amount, currency, description });
       reply.code(201);
       return result;
     },
   );
 
-  app.get(
-    '/v1/charges/:payment_id',
-    { schema: { params: ChargeParams, response: { 200: PaymentStatus } } },
-    async function statusOfPayment(request) {
-      return paymentStatus(db, request.params.payment_id);
-    },
-  );
+  app.get('/v1/charges/:payment_id', { schema: { params: ChargeParams, response: { 200: PaymentStatus } } }, async function statusOfPayment(request) {
+    return paymentStatus(db, request.params.payment_id);
+  });
 
   app.get(
     '/v1/transactions',
