@@ -48,7 +48,6 @@ async function profileOnce(stack: BenchStack, config: ProfileConfig, round: numb
         rate: options.rate,
         seconds,
         summaryPath: join(dir, summary),
-        p99ObjectiveMs: 250,
       })
     ).requests;
   const loadWindow = { from: 0, to: 0 };

@@ -55,7 +55,6 @@ export async function runSteadyState(
             rate,
             seconds: durationS,
             summaryPath: join(stack.tmp, 'k6-summary.json'),
-            p99ObjectiveMs: 250,
           });
           const slices: Slice[] = [];
           let [cpuBefore, kernelBefore, deoptsBefore] = [cpu(), kernel(), deopts];
