@@ -1,0 +1,189 @@
+/**
+ * Many analysed traces → one verdict: which service and operation to look at first, and why, in a
+ * sentence a learner can act on. Pure functions.
+ */
+import { quantileWithCi } from '../lab/statistics.js';
+import type { TraceAnalysis } from './analysis.js';
+import { operationKey, type Operation, type OperationCategory } from './spans.js';
+
+export interface ShareStats {
+  /** Share of each trace's critical path (0..1), a trace without it counting 0. */
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+export interface ServiceStats extends ShareStats {
+  service: string;
+}
+
+export interface OperationStats extends ShareStats, Operation {}
+
+export interface Culprit {
+  service: string;
+  operation: string;
+  target?: string;
+  /** latency: its mean critical-path share; errors: the share of all traces failing there; sequential: the calls' mean share of the request. */
+  share: number;
+  kind: 'latency' | 'errors' | 'sequential';
+}
+
+export interface Verdict {
+  count: number;
+  failed: number;
+  failureRate: number;
+  /** By mean share, largest first. */
+  services: ServiceStats[];
+  operations: OperationStats[];
+  culprit: Culprit | undefined;
+  sentence: string;
+}
+
+export interface VerdictOptions {
+  /** The failure rate from which errors, not latency, are the verdict (default 0.05). */
+  minFailureRate?: number;
+}
+
+/**
+ * Percentiles by nearest rank (the ⌈n·q⌉-th smallest value), the estimate the lab's
+ * quantileWithCi gives, so the detective and the sampling lab report the same p50 and p95.
+ */
+function stats(values: number[]): ShareStats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const q = (p: number) => quantileWithCi(sorted, p)?.estimate ?? 0;
+  return { p50: q(0.5), p95: q(0.95), mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0 };
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** "gateway's", "payments'". */
+const owner = (service: string) => (service.endsWith('s') ? `${service}'` : `${service}'s`);
+
+/** The operation in words, as the subject of a sentence about its time or its errors. */
+function describe(op: Pick<Operation, 'service' | 'operation' | 'target' | 'category'>, about: 'time' | 'errors'): string {
+  const target = op.target ?? op.operation;
+  switch (op.category) {
+    case 'outside':
+      return `${owner(op.service)} call to ${target} (an outside API)`;
+    case 'hop':
+      return about === 'time'
+        ? `the wait around ${owner(op.service)} call to ${target} (queueing for a connection and the network, outside both services)`
+        : `${owner(op.service)} call to ${target}`;
+    case 'query':
+      return `${owner(op.service)} query "${target}"`;
+    case 'handler':
+      return about === 'time'
+        ? `the code of ${op.service} ${op.operation} itself (time in none of its child spans)`
+        : `${op.service} ${op.operation}`;
+    case 'client':
+      return `${owner(op.service)} ${op.operation} call${op.target ? ` to ${op.target}` : ''}`;
+    default:
+      return `${owner(op.service)} step "${op.operation}"`;
+  }
+}
+
+const ADVICE: Readonly<Record<OperationCategory, string>> = {
+  outside: 'speed up or time out that call first',
+  hop: "look at the caller's connection pool and keep-alive (and the network) first",
+  query: 'look at that query first (EXPLAIN ANALYZE: its plan, indexes and locks)',
+  handler: 'profile that handler first (CPU work, and awaits that have no span of their own)',
+  client: 'look at that call first',
+  internal: 'look at what that step waits on first',
+};
+
+/** Per key, each trace's share (0 where the trace does not have it). */
+function shareTable<T>(traces: TraceAnalysis[], entries: (t: TraceAnalysis) => Array<{ key: string; item: T; share: number }>) {
+  const table = new Map<string, { item: T; shares: number[] }>();
+  traces.forEach((t, i) => {
+    for (const { key, item, share } of entries(t)) {
+      const row = table.get(key) ?? { item, shares: new Array<number>(traces.length).fill(0) };
+      row.shares[i] = (row.shares[i] ?? 0) + share;
+      table.set(key, row);
+    }
+  });
+  return [...table.values()];
+}
+
+/** The most frequent value (ties: the first seen). */
+function mostFrequent<T>(items: T[], key: (x: T) => string): { item: T; n: number } | undefined {
+  const counts = new Map<string, { item: T; n: number }>();
+  for (const item of items) {
+    const k = key(item);
+    const c = counts.get(k) ?? { item, n: 0 };
+    c.n++;
+    counts.set(k, c);
+  }
+  return [...counts.values()].reduce<{ item: T; n: number } | undefined>((best, c) => (!best || c.n > best.n ? c : best), undefined);
+}
+
+export function verdict(traces: TraceAnalysis[], options: VerdictOptions = {}): Verdict {
+  const count = traces.length;
+  const failedTraces = traces.filter((t) => t.failed);
+  const failureRate = count ? failedTraces.length / count : 0;
+  const services = shareTable(traces, (t) => t.onPath.services.map((s) => ({ key: s.service, item: s.service, share: s.share })))
+    .map(({ item, shares }) => ({ service: item, ...stats(shares) }))
+    .sort((a, b) => b.mean - a.mean || a.service.localeCompare(b.service));
+  const operations: OperationStats[] = shareTable(traces, (t) =>
+    t.onPath.operations.map(({ us: _us, share, ...op }) => ({ key: operationKey(op), item: op as Operation, share })),
+  )
+    .map(({ item, shares }) => ({ ...item, ...stats(shares) }))
+    .sort((a, b) => b.mean - a.mean);
+  const base = { count, failed: failedTraces.length, failureRate, services, operations };
+  if (count === 0) {
+    return { ...base, culprit: undefined, sentence: 'No traces to judge: send some requests (or widen the search) and ask again.' };
+  }
+  const over = `over ${plural(count, 'trace')}`;
+
+  // (a) Errors first: a request that fails is worse than a slow one, whatever the latency says.
+  const minFailureRate = options.minFailureRate ?? 0.05;
+  if (failedTraces.length > 0 && failureRate >= minFailureRate) {
+    const top = mostFrequent(
+      failedTraces.map((t) => t.errorOrigin!),
+      (o) => operationKey(o),
+    )!;
+    const origin = top.item;
+    const share = top.n / count;
+    return {
+      ...base,
+      culprit: { service: origin.service, operation: origin.operation, ...(origin.target ? { target: origin.target } : {}), share, kind: 'errors' },
+      sentence:
+        `${failedTraces.length} of ${plural(count, 'trace')} failed (${pct(failureRate)}), ${top.n} of them starting at ` +
+        `${describe(origin, 'errors')}${origin.errorType ? ` with ${origin.errorType}` : ''} (${pct(share)} of all traces): fix that error first, before any latency.`,
+    };
+  }
+
+  // (b) Independent reads made one after the other: the cheapest big win (make them concurrent).
+  const sequential = traces.filter((t) => t.sequentialReads);
+  const seqShare = (t: TraceAnalysis) => (t.duration > 0 ? t.sequentialReads!.us / t.duration : 0);
+  const meanSeq = sequential.reduce((a, t) => a + seqShare(t), 0) / (sequential.length || 1);
+  if (sequential.length * 2 >= count && meanSeq >= 0.25) {
+    const top = mostFrequent(sequential, (t) => `${t.sequentialReads!.parent.service}\u0000${t.sequentialReads!.operation}`)!;
+    const reads = top.item.sequentialReads!;
+    const savable = sequential.reduce((a, t) => a + t.sequentialReads!.savable, 0) / sequential.length;
+    const savableShare = sequential.reduce((a, t) => a + (t.duration > 0 ? t.sequentialReads!.savable / t.duration : 0), 0) / sequential.length;
+    return {
+      ...base,
+      culprit: { service: reads.parent.service, operation: reads.operation, share: meanSeq, kind: 'sequential' },
+      sentence:
+        `${reads.parent.service} ${reads.operation} calls ${reads.targets.join(' and then ')} one after the other in ` +
+        `${sequential.length} of ${plural(count, 'trace')}, ${pct(meanSeq)} of the request on average; the reads do not depend on each other, ` +
+        `so made concurrently (Promise.all) they would save about ${ms(savable)} a request (${pct(savableShare)}).`,
+    };
+  }
+
+  // (c) Latency: the service holding most of the critical path, then its biggest operation.
+  const service = services[0];
+  const op = service && operations.find((o) => o.service === service.service);
+  if (!service || !op) return { ...base, culprit: undefined, sentence: `No critical path to judge ${over} (every trace took 0 µs).` };
+  return {
+    ...base,
+    culprit: { service: op.service, operation: op.operation, ...(op.target ? { target: op.target } : {}), share: op.mean, kind: 'latency' },
+    sentence:
+      `${describe(op, 'time')} is ${pct(op.mean)} of the critical path (p50 ${pct(op.p50)}, p95 ${pct(op.p95)}) ${over}, ` +
+      `in ${service.service}, the service holding the most of it (${pct(service.mean)}): ${ADVICE[op.category]}.`,
+  };
+}
+
+/** The verdict on one trace. */
+export const verdictForTrace = (analysis: TraceAnalysis): Verdict => verdict([analysis]);

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeTrace, verdict, verdictForTrace } from '../src/detective/index.js';
+import { renderWaterfall } from '../src/waterfall.js';
+import { accountTrace, loadFixture, paymentTrace, span } from './fixtures/detective-traces.js';
+
+const payments = (n: number, options: { stripeMs?: (i: number) => number; failEvery?: number } = {}) =>
+  Array.from({ length: n }, (_, i) =>
+    analyzeTrace(
+      paymentTrace({
+        traceId: `t${i}`,
+        stripeMs: options.stripeMs?.(i) ?? 90,
+        fail: options.failEvery !== undefined && i % options.failEvery === 0,
+      }),
+    ),
+  );
+
+test('no traces: no culprit, and a sentence that says so', () => {
+  const v = verdict([]);
+  assert.equal(v.culprit, undefined);
+  assert.equal(v.count, 0);
+  assert.match(v.sentence, /no traces/i);
+});
+
+test('latency: the slow outside call in the service holding most of the critical path', () => {
+  const v = verdict(payments(40, { stripeMs: (i) => 60 + i }));
+  assert.equal(v.failed, 0);
+  assert.deepEqual(
+    { ...v.culprit, share: undefined },
+    { service: 'payments', operation: 'POST', target: '127.0.0.1:12111/v1/charges', kind: 'latency', share: undefined },
+  );
+  const stripe = v.operations[0]!;
+  assert.equal(stripe.target, '127.0.0.1:12111/v1/charges', 'operations are sorted by mean share');
+  assert.equal(v.culprit!.share, stripe.mean);
+  assert.ok(stripe.p50 <= stripe.p95 && stripe.p50 > 0.6 && stripe.p95 < 0.8);
+  assert.equal(v.services[0]!.service, 'payments');
+  assert.match(
+    v.sentence,
+    /^payments' call to 127\.0\.0\.1:12111\/v1\/charges \(an outside API\) is \d+% of the critical path \(p50 \d+%, p95 \d+%\) over 40 traces/,
+  );
+  assert.match(v.sentence, /time out that call/);
+});
+
+test('percentiles by nearest rank; a trace without the service counts 0 for it', () => {
+  // Four traces: payments' share is 0 in one (a request that never reached it).
+  const withPayments = payments(3);
+  const without = analyzeTrace([span('root', undefined, 'gateway', 'GET /health', 'server', 0, 10, {}, 'h')]);
+  const v = verdict([...withPayments, without]);
+  const p = v.services.find((s) => s.service === 'payments')!;
+  const share = withPayments[0]!.onPath.services.find((s) => s.service === 'payments')!.share;
+  assert.ok(Math.abs(p.mean - (share * 3) / 4) < 1e-12);
+  assert.equal(p.p50, share, 'the 2nd of [0, s, s, s]');
+  assert.equal(p.p95, share);
+  const gateway = v.services.find((s) => s.service === 'gateway')!;
+  assert.equal(gateway.p95, 1, 'the health check is all gateway');
+});
+
+test('errors: past the failure rate, the most frequent error origin, whatever the latency', () => {
+  const traces = payments(20, { failEvery: 5 }); // 4 of 20 fail: 20%
+  const v = verdict(traces);
+  assert.equal(v.failed, 4);
+  assert.equal(v.failureRate, 0.2);
+  assert.deepEqual(v.culprit, { service: 'payments', operation: 'POST', target: '127.0.0.1:12111/v1/charges', share: 0.2, kind: 'errors' });
+  assert.match(
+    v.sentence,
+    /^4 of 20 traces failed \(20%\), 4 of them starting at payments' call to 127\.0\.0\.1:12111\/v1\/charges \(an outside API\) with ECONNRESET/,
+  );
+  assert.equal(verdict(traces, { minFailureRate: 0.5 }).culprit?.kind, 'latency', 'below the threshold latency decides');
+  assert.equal(verdictForTrace(traces[0]!).culprit?.kind, 'errors');
+});
+
+test('sequential: independent reads awaited one after the other in most traces', () => {
+  const traces = Array.from({ length: 6 }, (_, i) => analyzeTrace(accountTrace({ traceId: `a${i}`, concurrent: i === 5 })));
+  const v = verdict(traces);
+  assert.equal(v.culprit?.kind, 'sequential');
+  assert.equal(v.culprit?.service, 'gateway');
+  assert.equal(v.culprit?.operation, 'GET /accounts/me');
+  assert.ok(Math.abs(v.culprit!.share - 22 / 30) < 1e-9, 'the reads are 22 of 30 ms');
+  assert.match(
+    v.sentence,
+    /gateway GET \/accounts\/me calls balance \/balances and then payments \/transactions one after the other in 5 of 6 traces/,
+  );
+  assert.match(v.sentence, /Promise\.all.*10\.0 ms/);
+  // The concurrent version alone is judged on latency.
+  assert.equal(verdict([traces[5]!]).culprit?.kind, 'latency');
+});
+
+test('the recorded traces: a verdict that names a service and operation of the trace', () => {
+  for (const name of ['payment', 'account'] as const) {
+    const spans = loadFixture(name);
+    const v = verdictForTrace(analyzeTrace(spans));
+    assert.equal(v.culprit?.kind, 'latency');
+    assert.ok(
+      spans.some((s) => s.service === v.culprit!.service && s.name === v.culprit!.operation),
+      `${v.culprit!.service} ${v.culprit!.operation}`,
+    );
+    assert.ok(v.culprit!.share > 0 && v.culprit!.share <= 1);
+    assert.ok(v.sentence.length > 40 && v.sentence.endsWith('.'));
+  }
+});
+
+test('the waterfall marks the critical path and ends with the verdict, path by service and hop waits', () => {
+  const spans = loadFixture('account');
+  const lines = renderWaterfall(spans[0]!.traceId, spans, { width: 40 });
+  const text = lines.join('\n');
+  const analysis = analyzeTrace(spans);
+  assert.ok(lines.includes(`verdict: ${verdictForTrace(analysis).sentence}`));
+  assert.match(text, /critical path by service: gateway [\d.]+ ms \(\d+%\), payments/);
+  assert.match(text, /gateway → balance \/v1\/accounts\/:account_id\/balances +[\d.]+ ms before +[\d.]+ ms after/);
+  const balanceRow = lines.find((l) => l.startsWith('balance ') && l.includes('GET /v1/accounts'))!;
+  assert.ok(balanceRow.includes('░') && !balanceRow.includes('▓'), 'the concurrent balance read is off the path');
+  const paymentsRow = lines.find((l) => l.startsWith('payments') && l.includes('GET /v1/transactions'))!;
+  assert.ok(paymentsRow.includes('▓'));
+  assert.ok(!text.includes('handler - '), 'plumbing hidden by default');
+  assert.ok(renderWaterfall('x', spans, { all: true }).some((l) => l.includes('handler - myAccount')));
+});
