@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './fault-flags.js';
 export * from './config.js';
 export * from './db.js';
 export * from './http-client.js';
