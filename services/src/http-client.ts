@@ -45,6 +45,7 @@ export class JsonClient {
     this.timeoutMs = options.timeoutMs;
     this.defaultHeaders = options.headers ?? {};
     this.pool = new ContextPreservingPool(options.baseUrl, {
+      poolName: options.name,
       connections: options.connections ?? 32,
       connect: { timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,

@@ -18,6 +18,7 @@
  */
 import { AsyncResource } from 'node:async_hooks';
 import pg from 'pg';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { Client, Pool, type Dispatcher } from 'undici';
 
 /**
@@ -27,20 +28,67 @@ import { Client, Pool, type Dispatcher } from 'undici';
  * `traceparent`) fires in whichever context emitted it. So each dispatch remembers its caller's
  * context, and the clients this pool creates dispatch inside it. Cost: one AsyncResource per
  * request, whether or not it waits.
+ *
+ * The same bookkeeping makes the wait itself visible. The CLIENT span starts only when a
+ * connection takes the request, so time spent in the pool's queue was a silent gap in the
+ * caller's span: a pool too small for the load looked like slow code in the caller. A request
+ * that had to queue gets an INTERNAL span over its wait ("wait for <poolName> connection", e.g.
+ * "wait for stripe connection"), a child of the caller's span that ends as the CLIENT span starts. A request
+ * that found a free connection gets none, so the common case costs nothing more.
  */
+export interface ContextPreservingPoolOptions extends Omit<Pool.Options, 'factory'> {
+  /** Names the pool in its wait spans: "wait for <poolName> connection", `paytrace.pool.name`. */
+  poolName?: string;
+}
+
+interface QueuedRequest {
+  scope: AsyncResource;
+  wait?: Span;
+}
+
+const tracer = trace.getTracer('@paytrace/services');
+
 export class ContextPreservingPool extends Pool {
   /** Keyed by the request's options object, which undici passes unchanged through its queue. */
-  private readonly callerScopes: WeakMap<object, AsyncResource>;
+  private readonly callerScopes: WeakMap<object, QueuedRequest>;
+  private readonly poolName: string;
+  private readonly connections: number | undefined;
 
-  constructor(url: string | URL, options: Omit<Pool.Options, 'factory'> = {}) {
-    const callerScopes = new WeakMap<object, AsyncResource>();
-    super(url, { ...options, factory: (origin, clientOptions) => new ScopedClient(origin, clientOptions, callerScopes) });
+  constructor(url: string | URL, options: ContextPreservingPoolOptions = {}) {
+    const callerScopes = new WeakMap<object, QueuedRequest>();
+    const { poolName, ...poolOptions } = options;
+    super(url, { ...poolOptions, factory: (origin, clientOptions) => new ScopedClient(origin, clientOptions, callerScopes) });
     this.callerScopes = callerScopes;
+    this.poolName = poolName ?? new URL(url).host;
+    this.connections = options.connections ?? undefined;
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    this.callerScopes.set(options, new AsyncResource('paytrace.QueuedHttpRequest'));
-    return super.dispatch(options, handler);
+    const queued: QueuedRequest = { scope: new AsyncResource('paytrace.QueuedHttpRequest') };
+    this.callerScopes.set(options, queued);
+    const result = super.dispatch(options, handler);
+    // Still here: no connection took it synchronously, so it waits in the pool's queue.
+    if (this.callerScopes.has(options)) {
+      const wait = tracer.startSpan(`wait for ${this.poolName} connection`, {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          'paytrace.pool.name': this.poolName,
+          ...(this.connections === undefined ? {} : { 'paytrace.pool.connections': this.connections }),
+        },
+      });
+      queued.wait = wait;
+      // A request given up while it waits (its deadline) never reaches a client: end the wait there.
+      (options as { signal?: AbortSignal }).signal?.addEventListener(
+        'abort',
+        () => {
+          if (!wait.isRecording() || !this.callerScopes.has(options)) return;
+          wait.setStatus({ code: SpanStatusCode.ERROR, message: 'gave up waiting for a connection' });
+          wait.end();
+        },
+        { once: true },
+      );
+    }
+    return result;
   }
 }
 
@@ -48,16 +96,17 @@ class ScopedClient extends Client {
   constructor(
     origin: URL,
     options: object,
-    private readonly callerScopes: WeakMap<object, AsyncResource>,
+    private readonly callerScopes: WeakMap<object, QueuedRequest>,
   ) {
     super(origin, options);
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const scope = this.callerScopes.get(options);
-    if (!scope) return super.dispatch(options, handler);
+    const queued = this.callerScopes.get(options);
+    if (!queued) return super.dispatch(options, handler);
     this.callerScopes.delete(options);
-    return scope.runInAsyncScope(() => super.dispatch(options, handler));
+    if (queued.wait?.isRecording()) queued.wait.end();
+    return queued.scope.runInAsyncScope(() => super.dispatch(options, handler));
   }
 }
 
