@@ -40,7 +40,7 @@ describe('when Stripe is unreachable or too slow', () => {
     assert.equal(res.status, 504, JSON.stringify(res.body));
     assert.equal(res.body.error.code, 'dependency_timeout');
     assert.equal(await balanceOf(db, 'acct_alice'), 100_000);
-    const { rows } = await db.query(`SELECT status FROM balance.holds`);
+    const { rows } = await db.query(`SELECT status FROM balance.holds WHERE account_id = 'acct_alice'`);
     assert.deepEqual(rows, [{ status: 'released' }]);
     const attempts = await db.query(`SELECT status, failure_code FROM payments.transactions`);
     assert.deepEqual(attempts.rows, [{ status: 'failed', failure_code: 'dependency_timeout' }]);
@@ -62,7 +62,7 @@ describe('when Stripe is unreachable or too slow', () => {
       assert.equal(res.status, 503, JSON.stringify(res.body));
       assert.equal(res.body.error.code, 'dependency_unavailable');
       assert.equal(await balanceOf(db, 'acct_alice'), 100_000);
-      const { rows } = await db.query(`SELECT status FROM balance.holds`);
+      const { rows } = await db.query(`SELECT status FROM balance.holds WHERE account_id = 'acct_alice'`);
       assert.deepEqual(rows, [{ status: 'released' }]);
       const payments = await fetch(`${stack.urls.payments}/readyz`);
       assert.equal(payments.status, 503);

@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { createServiceApp, openServiceDatabase } from '@paytrace/services';
+import { createServiceApp, openFaultFlags, openServiceDatabase } from '@paytrace/services';
 import type { AuthConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
 import { keyRoutes } from './routes/keys.js';
@@ -13,6 +13,6 @@ export interface BuildAuthAppOptions {
 export async function buildApp({ config, logger }: BuildAuthAppOptions) {
   const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL } });
   const db = await openServiceDatabase(app, { config, schema: SCHEMA, migrations, seed });
-  keyRoutes(app, db);
+  keyRoutes(app, db, await openFaultFlags(app, 'auth'));
   return app;
 }

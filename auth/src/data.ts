@@ -33,6 +33,8 @@ export function hashApiKey(apiKey: string): Buffer {
 export const SEED_ACCOUNTS = [
   { id: 'acct_alice', name: 'alice', apiKey: 'test_key_alice' },
   { id: 'acct_bob', name: 'bob', apiKey: 'test_key_bob' },
+  // The bottleneck detective's hot account: one merchant sending most of the traffic.
+  { id: 'acct_hot', name: 'hot', apiKey: 'test_key_hot' },
   ...Array.from({ length: 20 }, (_, i) => ({
     id: `acct_load_${String(i + 1).padStart(2, '0')}`,
     name: `load_${String(i + 1).padStart(2, '0')}`,
@@ -50,4 +52,25 @@ export async function seed(db: pg.Pool | pg.PoolClient, options: { reset?: boole
       account.id,
     ]);
   }
+  await seedRotatedKeys(db);
+}
+
+/** Revoked keys kept for audit after rotations: enough that a scan of the table is measurable. */
+export const ROTATED_KEYS = 100_000;
+
+/**
+ * Real key tables keep every key ever issued. These make the detective's unindexed-lookup fault
+ * (routes/keys.ts) cost what a full scan costs; an indexed lookup does not notice them. Inserted
+ * once: a restart finds them there.
+ */
+async function seedRotatedKeys(db: pg.Pool | pg.PoolClient): Promise<void> {
+  await query(
+    db,
+    `INSERT INTO auth.api_keys (key_sha256, account_id, created_at, revoked_at)
+     SELECT sha256(convert_to('rotated_key_' || g, 'UTF8')), 'acct_load_' || lpad((g % 20 + 1)::text, 2, '0'),
+            now() - interval '1 year', now() - interval '1 day'
+       FROM generate_series(1, $1::int) g
+      WHERE NOT EXISTS (SELECT 1 FROM auth.api_keys WHERE revoked_at IS NOT NULL)`,
+    [ROTATED_KEYS],
+  );
 }

@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { createServiceApp, openServiceDatabase } from '@paytrace/services';
+import { createServiceApp, openFaultFlags, openServiceDatabase } from '@paytrace/services';
 import type { BalanceConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
 import { holdRoutes } from './routes/holds.js';
@@ -13,6 +13,6 @@ export interface BuildBalanceAppOptions {
 export async function buildApp({ config, logger }: BuildBalanceAppOptions) {
   const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL } });
   const db = await openServiceDatabase(app, { config, schema: SCHEMA, migrations, seed });
-  holdRoutes(app, db);
+  holdRoutes(app, db, await openFaultFlags(app, 'balance'));
   return app;
 }

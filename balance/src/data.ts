@@ -36,6 +36,9 @@ export const migrations: Migration[] = [
 ];
 
 /** Seed balances, in minor units. alice and bob are the documented accounts; load_* serve k6. */
+/** The bottleneck detective's hot account (auth's seed has its key, `test_key_hot`). */
+export const HOT_ACCOUNT = 'acct_hot';
+
 export const SEED_BALANCES = [
   { accountId: 'acct_alice', currency: 'usd', balance: 100_000 },
   { accountId: 'acct_bob', currency: 'usd', balance: 5_000 },
@@ -44,7 +47,27 @@ export const SEED_BALANCES = [
     currency: 'usd',
     balance: 1_000_000_000_000,
   })),
+  { accountId: HOT_ACCOUNT, currency: 'usd', balance: 1_000_000_000_000 },
 ];
+
+/** Captured holds of the hot account over the last 24 hours (see seedHotAccountHistory). */
+export const HOT_ACCOUNT_HISTORY = 50_000;
+
+/**
+ * A busy merchant's day: what the detective's velocity-check fault (holds.ts) sums up while it
+ * holds the account's row lock. Inserted once, only for the hot account, already captured, so no
+ * other account's holds or balance change.
+ */
+async function seedHotAccountHistory(db: pg.Pool | pg.PoolClient): Promise<void> {
+  await query(
+    db,
+    `INSERT INTO balance.holds (hold_key, account_id, currency, amount, status, created_at, updated_at)
+     SELECT 'history_' || g, $1, 'usd', 100, 'captured', now() - g * interval '1 second', now() - g * interval '1 second'
+       FROM generate_series(1, $2::int) g
+      WHERE NOT EXISTS (SELECT 1 FROM balance.holds WHERE hold_key = 'history_1')`,
+    [HOT_ACCOUNT, HOT_ACCOUNT_HISTORY],
+  );
+}
 
 /** Inserts the seed balances; with `reset`, first removes every hold and balance. */
 export async function seed(db: pg.Pool | pg.PoolClient, options: { reset?: boolean } = {}): Promise<void> {
@@ -56,4 +79,5 @@ export async function seed(db: pg.Pool | pg.PoolClient, options: { reset?: boole
       [row.accountId, row.currency, row.balance],
     );
   }
+  await seedHotAccountHistory(db);
 }

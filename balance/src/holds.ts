@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { trace } from '@opentelemetry/api';
 import { AppError, notFound, query, withTransaction, type Static } from '@paytrace/services';
 import type { Hold as HoldSchema } from './contract.js';
 
@@ -52,12 +53,33 @@ function toHold(row: HoldRow, balanceAfter: number): Hold {
 }
 
 /**
+ * Fault `balance-velocity-check-under-lock` (the bottleneck detective's hot account): a risk
+ * figure, the account's holds of the last 24 hours, is summed up after the debit, inside the
+ * transaction, so the account's balance row stays locked while Postgres reads the day's history.
+ * Every other payment of that account waits for the lock in its own debit (`UPDATE … balances`).
+ * The fix: compute such figures before taking the lock (or keep a running total), and keep the
+ * locked part of a transaction to the writes that need it.
+ */
+export const VELOCITY_UNDER_LOCK_FLAG = 'balance-velocity-check-under-lock';
+
+async function holdsOfLastDay(client: pg.PoolClient, accountId: string): Promise<void> {
+  const { rows } = await query<{ holds: number; total: string }>(
+    client,
+    `SELECT count(*)::int AS holds, coalesce(sum(amount), 0) AS total FROM balance.holds
+      WHERE account_id = $1 AND created_at > now() - interval '24 hours'`,
+    [accountId],
+  );
+  trace.getActiveSpan()?.setAttribute('paytrace.account.holds_last_day', rows[0]?.holds ?? 0);
+}
+
+/**
  * Places a hold of `amount` on the account, idempotently per `holdKey` (the payment id): asking
  * again returns the existing hold without a second debit; a released hold is placed again.
  */
 export async function placeHold(
   db: pg.Pool,
   input: { holdKey: string; accountId: string; currency: string; amount: number },
+  options: { velocityCheckUnderLock?: boolean } = {},
 ): Promise<{ hold: Hold; created: boolean }> {
   return withTransaction(db, async (client) => {
     // The unique hold_key makes a concurrent twin wait here until this transaction ends.
@@ -74,6 +96,7 @@ export async function placeHold(
     if (fresh) {
       const balanceAfter = await debit(client, input.accountId, input.currency, input.amount);
       if (balanceAfter === undefined) throw insufficientFunds(); // rolls the hold back too
+      if (options.velocityCheckUnderLock) await holdsOfLastDay(client, input.accountId);
       return { hold: toHold(fresh, balanceAfter), created: true };
     }
 

@@ -35,7 +35,7 @@ describe('balance', () => {
     assert.equal(res.statusCode, 402);
     assert.equal(res.json().error.code, 'insufficient_funds');
     assert.equal(await balanceOf(db, 'acct_bob'), 5_000);
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM balance.holds');
+    const { rows } = await db.query("SELECT count(*)::int AS n FROM balance.holds WHERE account_id = 'acct_bob'");
     assert.equal(rows[0].n, 0);
   });
 

@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { createServiceApp, openServiceDatabase, traceResponseHeader } from '@paytrace/services';
+import { createServiceApp, openFaultFlags, openServiceDatabase, traceResponseHeader } from '@paytrace/services';
 import type { GatewayConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
 import { decorateAuthentication } from './authentication.js';
@@ -31,6 +31,6 @@ export async function buildApp({ config, logger }: BuildGatewayAppOptions) {
   await registerOpenApi(app);
   decorateAuthentication(app);
   paymentRoutes(app, db, upstreams, config);
-  accountRoutes(app, upstreams);
+  accountRoutes(app, upstreams, await openFaultFlags(app, 'gateway'));
   return app;
 }

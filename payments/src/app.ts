@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { createServiceApp, openServiceDatabase } from '@paytrace/services';
+import { createServiceApp, openFaultFlags, openServiceDatabase } from '@paytrace/services';
 import type { PaymentsConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
 import { chargeRoutes } from './routes/charges.js';
@@ -23,6 +23,6 @@ export async function buildApp({ config, logger }: BuildPaymentsAppOptions) {
   });
   app.addHook('onClose', async () => stripe.close());
   app.readinessChecks.set('stripe', () => stripe.ping());
-  chargeRoutes(app, db, stripe);
+  chargeRoutes(app, db, stripe, await openFaultFlags(app, 'payments'));
   return app;
 }

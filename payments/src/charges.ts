@@ -45,7 +45,13 @@ async function findSucceeded(db: pg.Pool, paymentId: string): Promise<Transactio
  * If step 3 fails after Stripe charged, the charge is still a fact: we answer success and leave
  * the `pending` row (with the payment id Stripe also holds) for reconciliation.
  */
-export async function chargePayment(db: pg.Pool, stripe: StripeClient, log: FastifyBaseLogger, input: ChargeInput): Promise<ChargeResult> {
+export async function chargePayment(
+  db: pg.Pool,
+  stripe: StripeClient,
+  log: FastifyBaseLogger,
+  input: ChargeInput,
+  options: { stripeConnections?: number } = {},
+): Promise<ChargeResult> {
   const attempt = await query<{ id: string }>(
     db,
     `INSERT INTO payments.transactions (payment_id, account_id, amount, currency, description, status)
@@ -67,7 +73,7 @@ export async function chargePayment(db: pg.Pool, stripe: StripeClient, log: Fast
 
   let chargeId: string;
   try {
-    chargeId = (await stripe.charge(input)).id;
+    chargeId = (await stripe.charge(input, options.stripeConnections)).id;
   } catch (err) {
     const failureCode = err instanceof AppError ? err.code : 'internal_error';
     trace.getActiveSpan()?.setAttribute('paytrace.payment.outcome', failureCode);

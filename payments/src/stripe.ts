@@ -29,19 +29,42 @@ export interface StripeOptions {
 export class StripeClient {
   private readonly http: JsonClient;
   private readonly source: string;
+  private readonly options: StripeOptions;
+  /** Pools of another size, made when the `stripe-pool-size` fault asks for one. */
+  private readonly resizedPools = new Map<number, JsonClient>();
 
   constructor(options: StripeOptions) {
+    this.options = options;
     this.source = options.source;
-    this.http = new JsonClient({
+    this.http = this.newPool(options.maxConnections);
+  }
+
+  private newPool(connections: number): JsonClient {
+    return new JsonClient({
       name: 'stripe',
-      baseUrl: options.baseUrl,
-      timeoutMs: options.timeoutMs,
-      connections: options.maxConnections,
-      headers: { authorization: `Bearer ${options.secretKey}` },
+      baseUrl: this.options.baseUrl,
+      timeoutMs: this.options.timeoutMs,
+      connections,
+      headers: { authorization: `Bearer ${this.options.secretKey}` },
     });
   }
 
-  async charge(input: { paymentId: string; amount: number; currency: string; description?: string | undefined }): Promise<StripeCharge> {
+  /** The configured pool, or one of `connections` (0: the configured one). */
+  private pool(connections: number): JsonClient {
+    if (connections <= 0 || connections === this.options.maxConnections) return this.http;
+    let pool = this.resizedPools.get(connections);
+    if (!pool) {
+      pool = this.newPool(connections);
+      this.resizedPools.set(connections, pool);
+    }
+    return pool;
+  }
+
+  /** `connections`: the pool size to charge through (the `stripe-pool-size` fault); 0 = configured. */
+  async charge(
+    input: { paymentId: string; amount: number; currency: string; description?: string | undefined },
+    connections = 0,
+  ): Promise<StripeCharge> {
     const form = new URLSearchParams({
       amount: String(input.amount),
       currency: input.currency,
@@ -50,7 +73,7 @@ export class StripeClient {
     });
     if (input.description) form.set('description', input.description);
 
-    const res = await this.http.request<StripeCharge & StripeErrorBody>('POST', '/v1/charges', {
+    const res = await this.pool(connections).request<StripeCharge & StripeErrorBody>('POST', '/v1/charges', {
       form,
       headers: { 'idempotency-key': input.paymentId },
     });
@@ -78,7 +101,7 @@ export class StripeClient {
     }
   }
 
-  close(): Promise<void> {
-    return this.http.close();
+  async close(): Promise<void> {
+    await Promise.all([this.http, ...this.resizedPools.values()].map((pool) => pool.close()));
   }
 }

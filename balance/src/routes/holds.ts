@@ -1,17 +1,18 @@
 import type pg from 'pg';
 import { trace } from '@opentelemetry/api';
-import type { ServiceApp } from '@paytrace/services';
+import type { FaultFlags, ServiceApp } from '@paytrace/services';
 import { AccountParams, Balances, Hold, HoldParams, PlaceHoldBody } from '../contract.js';
-import { captureHold, listBalances, placeHold, releaseHold } from '../holds.js';
+import { VELOCITY_UNDER_LOCK_FLAG, captureHold, listBalances, placeHold, releaseHold } from '../holds.js';
 
 const errors = { 400: { $ref: 'ErrorResponse#' }, 402: { $ref: 'ErrorResponse#' }, 404: { $ref: 'ErrorResponse#' }, 409: { $ref: 'ErrorResponse#' } };
 
 /** Holds are addressed by their key (the payment id), which the caller knows even after a lost answer. */
-export function holdRoutes(app: ServiceApp, db: pg.Pool): void {
+export function holdRoutes(app: ServiceApp, db: pg.Pool, flags: FaultFlags): void {
   /** Check the balance and hold the amount (debited now, captured or released later). */
   app.post('/v1/holds', { schema: { body: PlaceHoldBody, response: { 200: Hold, 201: Hold, ...errors } } }, async function holdMoney(request, reply) {
     const { hold_key: holdKey, account_id: accountId, amount, currency } = request.body;
-    const { hold, created } = await placeHold(db, { holdKey, accountId, amount, currency });
+    const velocityCheckUnderLock = await flags.isOn(VELOCITY_UNDER_LOCK_FLAG);
+    const { hold, created } = await placeHold(db, { holdKey, accountId, amount, currency }, { velocityCheckUnderLock });
     trace.getActiveSpan()?.setAttribute('paytrace.hold.created', created);
     reply.code(created ? 201 : 200);
     return hold;

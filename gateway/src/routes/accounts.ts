@@ -1,12 +1,20 @@
 import { Balances } from '@paytrace/balance/contract';
 import { Transactions } from '@paytrace/payments/contract';
-import { upstreamAnswer, type ServiceApp } from '@paytrace/services';
+import { upstreamAnswer, type FaultFlags, type ServiceApp } from '@paytrace/services';
 import { authenticate } from '../authentication.js';
 import { AccountView } from '../contract.js';
 import { errorResponses } from '../openapi.js';
 import type { Upstreams } from '../upstreams.js';
 
-export function accountRoutes(app: ServiceApp, upstreams: Upstreams): void {
+/**
+ * Fault `gateway-sequential-account-reads` (the bottleneck detective): the account's balances and
+ * its recent payments are read one after the other, though neither needs the other. The request
+ * then takes the sum of both calls instead of the longer one. The fix is the healthy code: start
+ * both, then await both (`Promise.all`).
+ */
+export const SEQUENTIAL_READS_FLAG = 'gateway-sequential-account-reads';
+
+export function accountRoutes(app: ServiceApp, upstreams: Upstreams, flags: FaultFlags): void {
   /** The key's account: balances and the last 10 payment attempts. */
   app.get(
     '/accounts/me',
@@ -21,10 +29,11 @@ export function accountRoutes(app: ServiceApp, upstreams: Upstreams): void {
     async function myAccount(request) {
       const { account } = request;
       const id = encodeURIComponent(account.account_id);
-      const [balances, transactions] = await Promise.all([
-        upstreams.balance.request('GET', `/v1/accounts/${id}/balances`),
-        upstreams.payments.request('GET', '/v1/transactions', { query: { account_id: account.account_id, limit: 10 } }),
-      ]);
+      const readBalances = () => upstreams.balance.request('GET', `/v1/accounts/${id}/balances`);
+      const readTransactions = () => upstreams.payments.request('GET', '/v1/transactions', { query: { account_id: account.account_id, limit: 10 } });
+      const [balances, transactions] = (await flags.isOn(SEQUENTIAL_READS_FLAG))
+        ? [await readBalances(), await readTransactions()]
+        : await Promise.all([readBalances(), readTransactions()]);
       return {
         ...account,
         balances: upstreamAnswer('balance', Balances, balances).balances,

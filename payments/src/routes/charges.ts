@@ -1,19 +1,28 @@
 import type pg from 'pg';
-import type { ServiceApp } from '@paytrace/services';
+import type { FaultFlags, ServiceApp } from '@paytrace/services';
 import { chargePayment, paymentStatus, recentTransactions } from '../charges.js';
 import { ChargeBody, ChargeParams, ChargeResult, PaymentStatus, Transactions, TransactionsQuery } from '../contract.js';
 import type { StripeClient } from '../stripe.js';
 
 const Err = { $ref: 'ErrorResponse#' };
 
-export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient): void {
+/**
+ * Fault `stripe-pool-size` (the bottleneck detective): charge through a pool of this many
+ * connections instead of STRIPE_MAX_CONNECTIONS. With 1, concurrent charges queue for the one
+ * connection; the trace shows each wait as a `wait for stripe connection` span. The fix: size the
+ * pool for the concurrency you serve (Little's law: rate × Stripe's latency), not for the quiet case.
+ */
+export const STRIPE_POOL_SIZE_FLAG = 'stripe-pool-size';
+
+export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient, flags: FaultFlags): void {
   /** Charge the card through Stripe and log the transaction. */
   app.post(
     '/v1/charges',
     { schema: { body: ChargeBody, response: { 201: ChargeResult, 400: Err, 409: Err, 502: Err, 503: Err, 504: Err } } },
     async function chargeCard(request, reply) {
       const { payment_id: paymentId, account_id: accountId, amount, currency, description } = request.body;
-      const result = await chargePayment(db, stripe, request.log, { paymentId, accountId, amount, currency, description });
+      const stripeConnections = await flags.number(STRIPE_POOL_SIZE_FLAG);
+      const result = await chargePayment(db, stripe, request.log, { paymentId, accountId, amount, currency, description }, { stripeConnections });
       reply.code(201);
       return result;
     },
