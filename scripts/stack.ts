@@ -7,11 +7,13 @@
  *   npm run stack                 # data kept in .data/postgres between runs
  *   npm run stack -- --reset      # start from the seed data
  *   DATABASE_URL=postgres://… npm run stack   # use your own Postgres instead
- *   npm run stack -- --stripe-latency-ms 320  # Stripe as far away as the real one (the lesson's chart)
+ *   npm run stack -- --stripe-latency-ms 320  # Stripe as far away as the real one
+ *
+ * The bottleneck detective's fault switches (flags/paytrace.flagd.json) are live: `npm run fault`.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { prefixer, positiveNumber, ROOT, runCli, stackPorts, startStack, waitForHttp, type Stack } from '@paytrace/devstack';
+import { prefixer, positiveNumber, REPO_FLAG_FILE, ROOT, runCli, stackPorts, startStack, waitForHttp, type Stack } from '@paytrace/devstack';
 import { stackBanner } from '@paytrace/devstack/banner';
 
 const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS]';
@@ -54,6 +56,7 @@ await runCli(USAGE, async () => {
       postgres: external ? { url: external } : { dataDir: join(ROOT, '.data', 'postgres') },
       resetData: args.reset,
       stripeLatencyMs,
+      faults: { flagFile: REPO_FLAG_FILE },
       // Jaeger's traces and the Collector's queue are kept between runs, like Postgres's data.
       telemetry: { dataDir: join(ROOT, '.data', 'telemetry') },
       services: {},

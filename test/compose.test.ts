@@ -34,6 +34,7 @@ test('compose-go loads it: every part of the stack is a service', () => {
   assert.deepEqual(Object.keys(services).sort(), [
     'auth',
     'balance',
+    'flagd',
     'gateway',
     'jaeger',
     'k6',

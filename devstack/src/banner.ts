@@ -1,4 +1,11 @@
+import { currentFaults, isOff } from './faults/flag-file.js';
 import type { Stack } from './stack.js';
+
+function faultsLine(stack: Stack): string {
+  if (!stack.faults) return '';
+  const on = [...currentFaults(stack.faults.flagFile)].filter(([, value]) => !isOff(value));
+  return on.length === 0 ? 'none on' : `ON: ${on.map(([flag, value]) => `${flag}=${String(value)}`).join(', ')}`;
+}
 
 /** What `npm run stack` prints once it is up: where everything is, and what to try. */
 export function stackBanner(stack: Stack, startSeconds: number): string {
@@ -27,5 +34,11 @@ Try:
 The response's traceresponse header and trace_id name its trace:
   npm run trace -- <trace_id>                            # the trace as a waterfall in this terminal
   curl -s ${pipeline.jaegerUrl}/api/traces/<trace_id>    # the trace as JSON
+
+The bottleneck detective (faults: ${faultsLine(stack)}):
+  npm run fault                                # every fault switch, its value and what it breaks
+  npm run fault -- stripe-latency 300          # break something (applies within a second)
+  npm run detective -- --since 30s             # which service to fix first, from the last 30 s of traces
+  npm run fault -- off
 `;
 }

@@ -32,13 +32,21 @@ export async function startLatencyProxy(options: {
     client.on('error', closeBoth).on('close', closeBoth);
     upstream.on('error', closeBoth).on('close', closeBoth);
     client.pipe(upstream);
-    // Answers are queued in order, each released `latencyMs` after it arrived.
+    // Answers are queued in order, each released `latencyMs` after it arrived. With no latency
+    // and nothing queued a chunk goes straight through: a timer, even of 0 ms, costs ~1 ms.
     let chain = Promise.resolve();
+    let queued = 0;
     upstream.on('data', (chunk: Buffer) => {
+      if (latencyMs === 0 && queued === 0) {
+        if (!client.destroyed) client.write(chunk);
+        return;
+      }
       const due = Date.now() + latencyMs;
+      queued++;
       chain = chain
         .then(() => new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now()))))
         .then(() => {
+          queued--;
           if (!client.destroyed) client.write(chunk);
         });
     });

@@ -1,3 +1,4 @@
+import { startFaultProxies, type FaultProxies } from './faults/fault-proxies.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { startPostgres, type PostgresHandle } from './postgres.js';
 import type { StackPorts } from './ports.js';
@@ -19,6 +20,12 @@ export interface StackOptions {
   resetData?: boolean;
   /** Delay every Stripe answer by this much (a proxy in front of stripe-mock), like a real card network. */
   stripeLatencyMs?: number;
+  /**
+   * The bottleneck detective's fault switches, read from `flagFile` (a flagd file): the services
+   * read it through OpenFeature, and proxies in front of stripe-mock and Postgres (one per service)
+   * play the faults of the world outside paytrace. Default: none, nothing between the parts.
+   */
+  faults?: { flagFile: string };
   /** Jaeger and the Collector (`dataDir`: kept between runs; default a temporary folder); false: none. */
   telemetry?: false | { dataDir?: string; collectorEnv?: NodeJS.ProcessEnv };
   /** Start the four services too, with these settings. */
@@ -37,6 +44,8 @@ export interface Stack {
   databaseUrl: string;
   /** Where the services reach Stripe: stripe-mock, or the latency proxy in front of it. */
   stripeApiBase: string;
+  /** The fault switches' flag file and proxies, when started with `faults`. */
+  faults: (FaultProxies & { flagFile: string }) | undefined;
   /** Ours; undefined with your own Postgres. */
   postgres: PostgresHandle | undefined;
   stripeMock: ManagedProcess;
@@ -85,7 +94,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const stripeMock = await startStripeMock({ port: ports.stripeMock, onLine: sink('stripe-mock') });
     started.push(() => stripeMock.stop());
     let stripeApiBase = `http://127.0.0.1:${ports.stripeMock}`;
-    if (options.stripeLatencyMs) {
+    let faults: Stack['faults'];
+    let faultEnv: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = {};
+    if (options.faults) {
+      const { flagFile } = options.faults;
+      const proxies = await startFaultProxies({
+        flagFile,
+        stripeMockPort: ports.stripeMock,
+        databaseUrl,
+        baseStripeLatencyMs: options.stripeLatencyMs ?? 0,
+      });
+      started.push(() => proxies.close());
+      faults = { ...proxies, flagFile };
+      stripeApiBase = proxies.stripeApiBase;
+      const flagd = { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile };
+      faultEnv = {
+        gateway: flagd,
+        auth: { ...flagd, DATABASE_URL: proxies.databaseUrls.auth },
+        balance: { ...flagd, DATABASE_URL: proxies.databaseUrls.balance },
+        payments: { ...flagd, DATABASE_URL: proxies.databaseUrls.payments },
+      };
+    } else if (options.stripeLatencyMs) {
       // stripe-mock answers in ~1 ms; a real card network takes hundreds.
       const proxy: LatencyProxy = await startLatencyProxy({ targetPort: ports.stripeMock, latencyMs: options.stripeLatencyMs });
       started.push(() => proxy.close());
@@ -109,15 +138,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ports,
       databaseUrl,
       stripeApiBase,
+      faults,
       postgres,
       stripeMock,
       pipeline,
       services: undefined,
       async startServices(serviceOptions = {}) {
-        const { ports: servicePorts, env, ...rest } = serviceOptions;
+        const { ports: servicePorts, env, envFor, ...rest } = serviceOptions;
         const running = await startServices({
           onLine: (service, line) => onLine(service, line),
           ...rest,
+          envFor: Object.fromEntries(SERVICES.map((s) => [s, { ...faultEnv[s], ...envFor?.[s] }])),
           ports: servicePorts ?? (Object.fromEntries(SERVICES.map((s) => [s, ports[s]])) as Record<ServiceName, number>),
           databaseUrl,
           stripeApiBase,

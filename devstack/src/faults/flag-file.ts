@@ -1,0 +1,96 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../ports.js';
+import { PRESETS, SCENARIOS, scenario, type FaultValue } from './catalog.js';
+
+/** The flag file in the repo: what `npm run stack` serves its services, and compose's flagd too. */
+export const REPO_FLAG_FILE = join(ROOT, 'flags', 'paytrace.flagd.json');
+
+/** A flag in flagd's file format (https://flagd.dev/reference/flag-definitions/). */
+interface FlagDefinition {
+  state: 'ENABLED' | 'DISABLED';
+  variants: Record<string, FaultValue>;
+  defaultVariant: string;
+}
+
+interface FlagFile {
+  $schema?: string;
+  flags: Record<string, FlagDefinition>;
+}
+
+/**
+ * Every fault switch has two variants, `off` and `on`; switching sets `defaultVariant`, and a
+ * numeric value is written into the `on` variant. So the file stays a plain flagd file that the
+ * OpenTelemetry Demo's tools (and flagd itself) read as they are.
+ */
+export function readFlagFile(file: string): FlagFile {
+  return JSON.parse(readFileSync(file, 'utf8')) as FlagFile;
+}
+
+/** Each flag's current value (its default variant's), by flag key. */
+export function currentFaults(file: string): Map<string, FaultValue> {
+  const values = new Map<string, FaultValue>();
+  for (const [key, flag] of Object.entries(readFlagFile(file).flags)) {
+    values.set(key, flag.state === 'ENABLED' ? (flag.variants[flag.defaultVariant] ?? flag.variants.off!) : flag.variants.off!);
+  }
+  return values;
+}
+
+/** Whether a value means "off" for its flag (false, or 0). */
+export const isOff = (value: FaultValue | undefined): boolean => value === undefined || value === false || value === 0;
+
+/**
+ * Parses what a person typed after the flag: on/off/true/false for switches, a non-negative number
+ * for numeric ones (`on` means the scenario's example value). Throws a message fit for a CLI.
+ */
+export function parseFaultValue(flag: string, text: string): FaultValue {
+  const known = scenario(flag);
+  if (!known) throw new Error(`unknown fault "${flag}"; known: ${SCENARIOS.map((s) => s.flag).join(', ')}`);
+  if (text === 'off' || text === 'false') return known.type === 'boolean' ? false : 0;
+  if (text === 'on' || text === 'true') return known.onValue;
+  if (known.type === 'boolean') throw new Error(`${flag} is a switch: on or off, not "${text}"`);
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(value)) throw new Error(`${flag} takes a number ≥ 0 (${known.unit}), not "${text}"`);
+  if (known.unit === 'share of requests' && value > 1) throw new Error(`${flag} is a share of requests, 0 to 1, not ${text}`);
+  return value;
+}
+
+/**
+ * Sets flags (the others unchanged; with `othersOff`, every other flag off) and writes the file
+ * atomically: a rename, so a service never reads half a file.
+ */
+export function writeFaults(file: string, values: Readonly<Record<string, FaultValue>>, options: { othersOff?: boolean } = {}): void {
+  const flags = readFlagFile(file);
+  for (const [key, flag] of Object.entries(flags.flags)) {
+    const value = values[key];
+    if (value === undefined) {
+      if (options.othersOff) flag.defaultVariant = 'off';
+      continue;
+    }
+    if (isOff(value)) {
+      flag.defaultVariant = 'off';
+    } else {
+      if (typeof value === 'number') flag.variants.on = value;
+      flag.defaultVariant = 'on';
+    }
+  }
+  for (const key of Object.keys(values)) {
+    if (!flags.flags[key]) throw new Error(`${file} has no flag "${key}"`);
+  }
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(flags, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
+/** Every fault off: the healthy stack (and the file as committed: each `on` back to its example). */
+export function clearFaults(file: string): void {
+  writeFaults(file, Object.fromEntries(SCENARIOS.map((s) => [s.flag, s.onValue])), { othersOff: true });
+  writeFaults(file, {}, { othersOff: true });
+}
+
+/** A preset (e.g. `lesson`): its flags on with its values, every other flag off. */
+export function applyPreset(file: string, name: string): void {
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`unknown preset "${name}"; known: ${Object.keys(PRESETS).join(', ')}`);
+  writeFaults(file, preset, { othersOff: true });
+}
