@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { analyzeTrace, verdict, verdictForTrace } from '../src/detective/index.js';
 import { renderWaterfall } from '../src/waterfall.js';
 import { accountTrace, loadFixture, paymentTrace, span } from './fixtures/detective-traces.js';
+import type { TraceSpan } from '../src/jaeger.js';
 
 const payments = (n: number, options: { stripeMs?: (i: number) => number; failEvery?: number } = {}) =>
   Array.from({ length: n }, (_, i) =>
@@ -85,10 +86,10 @@ test('sequential: independent reads awaited one after the other in most traces',
   assert.equal(verdict([traces[5]!]).culprit?.kind, 'latency');
 });
 
-test('the recorded traces: a verdict that names a service and operation of the trace', () => {
+test('the recorded traces: a verdict that names a service and operation of the trace, when one stands out', () => {
   for (const name of ['payment', 'account'] as const) {
     const spans = loadFixture(name);
-    const v = verdictForTrace(analyzeTrace(spans));
+    const v = verdict([analyzeTrace(spans)], { minShare: 0 });
     assert.equal(v.culprit?.kind, 'latency');
     assert.ok(
       spans.some((s) => s.service === v.culprit!.service && s.name === v.culprit!.operation),
@@ -97,6 +98,10 @@ test('the recorded traces: a verdict that names a service and operation of the t
     assert.ok(v.culprit!.share > 0 && v.culprit!.share <= 1);
     assert.ok(v.sentence.length > 40 && v.sentence.endsWith('.'));
   }
+  // The quiet payment spreads its time over many steps (the largest, balance's own code, is 18%).
+  const quiet = verdictForTrace(analyzeTrace(loadFixture('payment')));
+  assert.equal(quiet.culprit, undefined);
+  assert.match(quiet.sentence, /^No bottleneck stands out over 1 trace: .* is 18% \(under 20%\)/);
 });
 
 test('the waterfall marks the critical path and ends with the verdict, path by service and hop waits', () => {
@@ -113,4 +118,30 @@ test('the waterfall marks the critical path and ends with the verdict, path by s
   assert.ok(paymentsRow.includes('▓'));
   assert.ok(!text.includes('handler - '), 'plumbing hidden by default');
   assert.ok(renderWaterfall('x', spans, { all: true }).some((l) => l.includes('handler - myAccount')));
+});
+
+/** A hold at balance whose four statements each take `roundTripMs`, behind a gateway call. */
+function holdTrace(traceId: string, roundTripMs: number): TraceSpan[] {
+  const q = (id: string, sql: string, at: number) =>
+    span(id, 'srv', 'balance', `pg.query:${sql.split(' ')[0]} paytrace`, 'client', at, at + roundTripMs, { 'db.query.text': sql }, traceId);
+  const end = 2 + 4 * roundTripMs + 1;
+  return [
+    span('root', undefined, 'gateway', 'POST /process-payment', 'server', 0, end + 2, {}, traceId),
+    span('call', 'root', 'gateway', 'POST', 'client', 0.5, end + 1, { 'url.full': 'http://balance/v1/holds' }, traceId),
+    span('srv', 'call', 'balance', 'POST /v1/holds', 'server', 1, end, {}, traceId),
+    q('q1', 'BEGIN', 2),
+    q('q2', 'INSERT INTO balance.holds VALUES ($1)', 2 + roundTripMs),
+    q('q3', 'UPDATE balance.balances SET balance = balance - $1', 2 + 2 * roundTripMs),
+    q('q4', 'COMMIT', 2 + 3 * roundTripMs),
+  ];
+}
+
+test('database: when even BEGIN and COMMIT are slow, the way to the database is the culprit, not one query', () => {
+  const far = verdict([holdTrace('d1', 20), holdTrace('d2', 22)].map(analyzeTrace));
+  assert.equal(far.culprit?.kind, 'database');
+  assert.equal(far.culprit?.service, 'balance');
+  assert.match(far.sentence, /even BEGIN and COMMIT, which do no work/);
+  // Close by, the same statements are a small part of the request: judged on latency as usual.
+  const near = verdict([holdTrace('n1', 0.2)].map(analyzeTrace));
+  assert.notEqual(near.culprit?.kind, 'database');
 });

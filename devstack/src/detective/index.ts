@@ -41,3 +41,4 @@ export {
   type VerdictOptions,
 } from './verdict.js';
 export { mermaidFence, sanitizeLabel, toMermaidGantt, type MermaidOptions } from './mermaid.js';
+export { collectTraces, parseDuration, type TraceSelection, type CollectOptions } from './traces.js';

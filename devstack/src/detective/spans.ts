@@ -25,7 +25,9 @@ export type OperationCategory =
   | 'query'
   /** Any other CLIENT span. */
   | 'client'
-  /** An INTERNAL span that is not Fastify's plumbing (e.g. a pool wait the code records). */
+  /** A request waiting in a connection pool's queue (services' `wait for <pool> connection` spans). */
+  | 'pool'
+  /** An INTERNAL span that is not Fastify's plumbing. */
   | 'internal';
 
 /** What critical-path time and errors are counted against: one operation of one service. */
@@ -124,7 +126,7 @@ export function targetOf(s: TraceSpan, index: TraceIndex): string | undefined {
 function categoryOf(s: TraceSpan, index: TraceIndex): OperationCategory {
   const kind = kindOf(s);
   if (kind === 'server') return 'handler';
-  if (kind !== 'client') return 'internal';
+  if (kind !== 'client') return s.tags['paytrace.pool.name'] === undefined ? 'internal' : 'pool';
   if (serverChildOf(s, index)) return 'hop';
   if (s.tags['db.query.text'] || s.tags['db.system.name'] || s.tags['db.system']) return 'query';
   return s.tags['url.full'] ? 'outside' : 'client';

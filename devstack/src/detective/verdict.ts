@@ -25,7 +25,7 @@ export interface Culprit {
   target?: string;
   /** latency: its mean critical-path share; errors: the share of all traces failing there; sequential: the calls' mean share of the request. */
   share: number;
-  kind: 'latency' | 'errors' | 'sequential';
+  kind: 'latency' | 'errors' | 'sequential' | 'database';
 }
 
 export interface Verdict {
@@ -42,6 +42,8 @@ export interface Verdict {
 export interface VerdictOptions {
   /** The failure rate from which errors, not latency, are the verdict (default 0.05). */
   minFailureRate?: number;
+  /** The mean share of the critical path from which one operation is a bottleneck (default 0.2). */
+  minShare?: number;
 }
 
 /**
@@ -68,8 +70,10 @@ function describe(op: Pick<Operation, 'service' | 'operation' | 'target' | 'cate
       return `${owner(op.service)} call to ${target} (an outside API)`;
     case 'hop':
       return about === 'time'
-        ? `the wait around ${owner(op.service)} call to ${target} (queueing for a connection and the network, outside both services)`
+        ? `the time around ${owner(op.service)} call to ${target} that neither service spent working (the network, and each side's event loop getting to it)`
         : `${owner(op.service)} call to ${target}`;
+    case 'pool':
+      return `${owner(op.service)} ${op.operation} (requests queued for one of the pool's connections)`;
     case 'query':
       return `${owner(op.service)} query "${target}"`;
     case 'handler':
@@ -85,7 +89,8 @@ function describe(op: Pick<Operation, 'service' | 'operation' | 'target' | 'cate
 
 const ADVICE: Readonly<Record<OperationCategory, string>> = {
   outside: 'speed up or time out that call first',
-  hop: "look at the caller's connection pool and keep-alive (and the network) first",
+  hop: 'look at the CPU and event-loop delay of both processes (and the network) first',
+  pool: "size that pool for the load first (Little's law: requests per second × the call's latency)",
   query: 'look at that query first (EXPLAIN ANALYZE: its plan, indexes and locks)',
   handler: 'profile that handler first (CPU work, and awaits that have no span of their own)',
   client: 'look at that call first',
@@ -172,17 +177,65 @@ export function verdict(traces: TraceAnalysis[], options: VerdictOptions = {}): 
     };
   }
 
-  // (c) Latency: the service holding most of the critical path, then its biggest operation.
-  const service = services[0];
-  const op = service && operations.find((o) => o.service === service.service);
-  if (!service || !op) return { ...base, culprit: undefined, sentence: `No critical path to judge ${over} (every trace took 0 µs).` };
+  // (c) Every round trip to one service's database slow: its statements together hold most of the
+  // path, and even BEGIN and COMMIT, which do no work, take about as long as its real queries.
+  // Then no single query's plan is the problem; the way to the database is (distance, a saturated
+  // server), and the fix is there or in making fewer round trips.
+  const roundTrips = databaseRoundTrips(operations);
+  if (roundTrips) {
+    const { service, top, share, noWork } = roundTrips;
+    return {
+      ...base,
+      culprit: { service, operation: top.operation, ...(top.target ? { target: top.target } : {}), share, kind: 'database' },
+      sentence:
+        `${owner(service)} statements to its database are ${pct(share)} of the critical path ${over}, and even ` +
+        `${noWork.map((o) => o.target ?? o.operation).join(' and ')}, which do no work, take ${pct(noWork.reduce((a, o) => a + o.mean, 0) / noWork.length)} each: ` +
+        `every round trip is slow, not one query; look at the way to ${owner(service)} database (distance, a saturated server) or make fewer round trips.`,
+    };
+  }
+
+  // (d) Latency: the single operation holding most of the critical path, and its service. Not the
+  // service first: a service that makes many cheap round trips (balance: two transactions per
+  // payment) would hide one expensive query elsewhere that is the thing to fix.
+  const op = operations[0];
+  const service = op && services.find((s) => s.service === op.service);
+  if (!op || !service) return { ...base, culprit: undefined, sentence: `No critical path to judge ${over} (every trace took 0 µs).` };
+  // A healthy request spends its time in many small steps; naming the largest of them "the
+  // bottleneck" would send a learner to optimise noise.
+  const minShare = options.minShare ?? 0.2;
+  if (op.mean < minShare) {
+    return {
+      ...base,
+      culprit: undefined,
+      sentence:
+        `No bottleneck stands out ${over}: the largest part of the critical path, ${describe(op, 'time')}, is ${pct(op.mean)} ` +
+        `(under ${pct(minShare)}); the time is spread over many steps.`,
+    };
+  }
   return {
     ...base,
     culprit: { service: op.service, operation: op.operation, ...(op.target ? { target: op.target } : {}), share: op.mean, kind: 'latency' },
     sentence:
       `${describe(op, 'time')} is ${pct(op.mean)} of the critical path (p50 ${pct(op.p50)}, p95 ${pct(op.p95)}) ${over}, ` +
-      `in ${service.service}, the service holding the most of it (${pct(service.mean)}): ${ADVICE[op.category]}.`,
+      `more than any other operation (${service.service} as a whole: ${pct(service.mean)}): ${ADVICE[op.category]}.`,
   };
+}
+
+/** Statements that only delimit a transaction: their time is the round trip, nothing else. */
+const NO_WORK = /^(BEGIN|COMMIT|ROLLBACK)\b/i;
+
+/** The service whose database round trips as such hold the critical path, if one does. */
+function databaseRoundTrips(operations: OperationStats[]) {
+  const byService = new Map<string, OperationStats[]>();
+  for (const o of operations) if (o.category === 'query') byService.set(o.service, [...(byService.get(o.service) ?? []), o]);
+  for (const [service, queries] of byService) {
+    const share = queries.reduce((a, o) => a + o.mean, 0);
+    const top = queries[0]!; // operations are sorted by mean share
+    const noWork = queries.filter((o) => NO_WORK.test(o.target ?? ''));
+    const noWorkMean = noWork.reduce((a, o) => a + o.mean, 0) / (noWork.length || 1);
+    if (share >= 0.5 && noWork.length > 0 && noWorkMean >= top.mean / 2) return { service, top, share, noWork };
+  }
+  return undefined;
 }
 
 /** The verdict on one trace. */

@@ -1,0 +1,81 @@
+/**
+ * `npm run detective`: the bottleneck detective's verdict over recent traces (Jaeger's HTTP API):
+ * the share of the critical path each service and operation takes, p50 and p95, and the one to
+ * fix first, in a sentence.
+ *
+ *   npm run detective -- --since 30s                       # payments of the last 30 s
+ *   npm run detective -- --since 1m --json                 # { culprit: { service, operation, share }, … }
+ *   npm run detective -- --since 30s --operation 'GET /accounts/me'
+ *   npm run detective -- <trace_id> [<trace_id> …]         # these traces
+ *   npm run detective -- <trace_id> --format mermaid       # one trace as a Mermaid gantt block
+ *   JAEGER_URL=http://localhost:16686 npm run detective -- --since 30s   # another Jaeger (compose)
+ */
+import { parseArgs } from 'node:util';
+import { JaegerClient, runCli, stackPorts, UsageError } from '@paytrace/devstack';
+import { analyzeTrace, collectTraces, mermaidFence, parseDuration, toMermaidGantt, verdict, type TraceSelection } from '@paytrace/devstack/detective';
+
+const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS]`;
+
+await runCli(USAGE, async () => {
+  const { values: args, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      since: { type: 'string' },
+      operation: { type: 'string', default: 'POST /process-payment' },
+      limit: { type: 'string', default: '500' },
+      json: { type: 'boolean', default: false },
+      format: { type: 'string', default: 'text' },
+      'settle-ms': { type: 'string', default: '6000' },
+    },
+  });
+  const format = args.json ? 'json' : args.format;
+  if (!['text', 'json', 'mermaid'].includes(format)) throw new UsageError(`--format is text, json or mermaid, not "${format}"`);
+  for (const id of positionals) if (!/^[0-9a-f]{32}$/.test(id)) throw new UsageError(`"${id}" is not a trace id (32 lower-case hex digits)`);
+  if ((args.since === undefined) === (positionals.length === 0)) throw new UsageError('give either --since or trace ids');
+  if (format === 'mermaid' && positionals.length !== 1) throw new UsageError('--format mermaid draws one trace: give its id');
+  const limit = Number(args.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit is a whole number ≥ 1, not "${args.limit}"`);
+  const settleMs = Number(args['settle-ms']);
+  if (!Number.isFinite(settleMs) || settleMs < 0) throw new UsageError(`--settle-ms is a number ≥ 0, not "${args['settle-ms']}"`);
+
+  let selection: TraceSelection;
+  if (args.since === undefined) {
+    selection = { traceIds: positionals };
+  } else {
+    const sinceMs = parseDuration(args.since);
+    if (sinceMs === undefined) throw new UsageError(`--since is a duration such as 30s, 2m or 500ms, not "${args.since}"`);
+    const [service, operation] =
+      args.operation.startsWith('POST /process-payment') || args.operation.startsWith('GET /accounts') ? ['gateway', args.operation] : [];
+    if (!service) throw new UsageError(`--operation is a gateway route such as 'POST /process-payment' or 'GET /accounts/me'`);
+    selection = { sinceMs, service, operation: operation!, limit };
+  }
+
+  const jaeger = new JaegerClient(process.env.JAEGER_URL ?? `http://127.0.0.1:${stackPorts().jaegerQuery}`);
+  if (format !== 'json') console.error(`reading traces from ${jaeger.baseUrl} (after ${settleMs / 1000} s, so their last spans have arrived)…`);
+  const traces = await collectTraces(jaeger, selection, { settleMs: positionals.length > 0 ? 0 : settleMs }).catch((err: Error) => {
+    throw new Error(`could not read traces from Jaeger at ${jaeger.baseUrl} (is the stack running?): ${err.message}`);
+  });
+  if (format === 'mermaid') {
+    if (!traces[0]) throw new Error(`Jaeger has no trace ${positionals[0]}`);
+    console.log(mermaidFence(toMermaidGantt(traces[0])));
+    return 0;
+  }
+  const result = verdict(traces.map(analyzeTrace));
+  if (format === 'json') {
+    console.log(JSON.stringify(result, null, 2));
+    return 0;
+  }
+  console.log(`${result.count} traces, ${result.failed} failed\n`);
+  console.log('share of the critical path        p50    p95   mean');
+  for (const s of result.services) console.log(`  ${s.service.padEnd(30)} ${pct(s.p50)} ${pct(s.p95)} ${pct(s.mean)}`);
+  console.log('\ntop operations');
+  for (const o of result.operations.slice(0, 8)) {
+    console.log(`  ${`${o.service} ${o.operation}`.slice(0, 30).padEnd(30)} ${pct(o.p50)} ${pct(o.p95)} ${pct(o.mean)}  ${o.target ?? ''}`);
+  }
+  console.log(`\nverdict: ${result.sentence}`);
+  return result.culprit ? 0 : 1;
+});
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(0)}%`.padStart(5);
+}
