@@ -1,0 +1,206 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { databaseUrl, jaegerUrl, stripePort } from './support/env.js';
+import { resetData } from './support/db.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import {
+  JaegerClient,
+  REPO_FLAG_FILE,
+  applyPreset,
+  SCENARIOS,
+  clearFaults,
+  driveLoad,
+  startFaultProxies,
+  writeFaults,
+  type FaultProxies,
+  type FaultScenario,
+  type FaultValue,
+  type LoadRequest,
+  type TraceSpan,
+} from '@paytrace/devstack';
+import { analyzeTrace, collectTraces, toMermaidGantt, verdict, type Verdict } from '@paytrace/devstack/detective';
+
+/**
+ * The bottleneck detective, played against the real stack: for every fault scenario, switch it on
+ * while the stack runs, drive concurrent load, and check that the aggregate verdict (critical
+ * path over every sampled trace, read back from Jaeger) names the injected cause's service and
+ * operation; then switch it off and check that the verdict no longer does.
+ */
+
+const LOAD = { concurrency: 4, durationMs: 5_000 };
+/** A switch must apply within 2 s (the issue's bound); the tests wait this long after one. */
+const APPLIED_WITHIN_MS = 2_000;
+
+describe('the bottleneck detective finds every injected fault', () => {
+  let workDir: string;
+  let flagFile: string;
+  let proxies: FaultProxies;
+  let stack: TestStack;
+  const jaeger = new JaegerClient(jaegerUrl);
+
+  before(async () => {
+    await resetData(databaseUrl);
+    workDir = mkdtempSync(join(tmpdir(), 'paytrace-detective-'));
+    flagFile = join(workDir, 'paytrace.flagd.json');
+    copyFileSync(REPO_FLAG_FILE, flagFile);
+    clearFaults(flagFile);
+    proxies = await startFaultProxies({ flagFile, stripeMockPort: stripePort, databaseUrl });
+    const flagd = { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile };
+    stack = await startTestStack({
+      databaseUrl,
+      stripeApiBase: proxies.stripeApiBase,
+      env: flagd,
+      envFor: {
+        auth: { DATABASE_URL: proxies.databaseUrls.auth },
+        balance: { DATABASE_URL: proxies.databaseUrls.balance },
+        payments: { DATABASE_URL: proxies.databaseUrls.payments },
+      },
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    await proxies?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  /** Drives the scenario's load and judges the traces of its requests. */
+  async function judge(scenario: FaultScenario): Promise<{ verdict: Verdict; requests: LoadRequest[] }> {
+    const requests = await driveLoad({ gatewayUrl: stack.gateway, route: scenario.load.route, apiKeys: scenario.load.apiKeys, ...LOAD });
+    const traceIds = requests.flatMap((r) => (r.traceId ? [r.traceId] : [])).slice(-200);
+    assert.ok(traceIds.length >= 20, `only ${traceIds.length} sampled requests`);
+    const traces = await collectTraces(jaeger, { traceIds }, { settleMs: 1_500 });
+    return { verdict: verdict(traces.map(analyzeTrace)), requests };
+  }
+
+  const names = (v: Verdict, s: FaultScenario) =>
+    v.culprit !== undefined &&
+    v.culprit.kind === s.culprit.kind &&
+    v.culprit.service === s.culprit.service &&
+    s.culprit.operation.test(v.culprit.operation);
+  const explain = (v: Verdict) =>
+    `${v.sentence}\n  top: ${v.operations
+      .slice(0, 4)
+      .map((o) => `${o.service} ${o.operation} ${(o.mean * 100).toFixed(0)}%`)
+      .join(', ')}`;
+
+  for (const scenario of SCENARIOS) {
+    test(`${scenario.flag}: the verdict names ${scenario.culprit.service} ${scenario.culprit.operation.source} while it is on, and not after`, async (t) => {
+      const scene: Record<string, FaultValue> = { ...scenario.scene };
+      writeFaults(flagFile, { ...scene, [scenario.flag]: scenario.onValue }, { othersOff: true });
+      await sleep(APPLIED_WITHIN_MS);
+      const on = await judge(scenario);
+      assert.ok(names(on.verdict, scenario), `with ${scenario.flag} on, the verdict should name it:\n${explain(on.verdict)}`);
+      t.diagnostic(`on: ${explain(on.verdict)}`);
+
+      writeFaults(flagFile, scene, { othersOff: true });
+      await sleep(APPLIED_WITHIN_MS);
+      const off = await judge(scenario);
+      assert.ok(!names(off.verdict, scenario), `with ${scenario.flag} off, the verdict should move on:\n${explain(off.verdict)}`);
+      t.diagnostic(`off: ${explain(off.verdict)}`);
+      if (scenario.culprit.kind !== 'errors') {
+        assert.equal(off.verdict.failed, 0, 'a healthy stack answers every request');
+      }
+    });
+  }
+
+  test('a fault switched on mid-load applies within 2 s, in the proxies and in the services, and the verdict follows', async () => {
+    clearFaults(flagFile);
+    await sleep(APPLIED_WITHIN_MS);
+    let switchedAt = 0;
+    const timer = setTimeout(() => {
+      switchedAt = Date.now();
+      writeFaults(flagFile, { 'stripe-latency': 300, 'auth-unindexed-key-lookup': true });
+    }, 3_000);
+    const requests = await driveLoad({
+      gatewayUrl: stack.gateway,
+      route: '/process-payment',
+      apiKeys: SCENARIOS[0]!.load.apiKeys,
+      concurrency: 4,
+      durationMs: 9_000,
+    });
+    clearTimeout(timer);
+    assert.ok(switchedAt > 0, 'the switch happened during the load');
+
+    // The proxies (Stripe's latency): every payment sent 2 s after the switch waited for it.
+    const settled = requests.filter((r) => r.sentAt >= switchedAt + APPLIED_WITHIN_MS);
+    const before = requests.filter((r) => r.sentAt + r.ms < switchedAt);
+    assert.ok(settled.length >= 8 && before.length >= 8, `${before.length} requests before, ${settled.length} after`);
+    assert.deepEqual(
+      settled.filter((r) => r.ms < 300).map((r) => `${r.ms.toFixed(0)} ms, sent ${r.sentAt - switchedAt} ms after the switch`),
+      [],
+    );
+    assert.ok(
+      before.every((r) => r.ms < 300),
+      'no payment was slow before',
+    );
+
+    // The services (OpenFeature in auth): the flag evaluation each trace records says when it applied.
+    const traces = await collectTraces(jaeger, { traceIds: requests.flatMap((r) => (r.traceId ? [r.traceId] : [])) }, { settleMs: 1_500 });
+    const evaluations = traces.map((spans) => {
+      const event = spans.flatMap((s) => s.logs).find((l) => l['feature_flag.key'] === 'auth-unindexed-key-lookup');
+      assert.ok(event, 'every trace records the flag evaluation on its span (event feature_flag.evaluation)');
+      assert.equal(event.event, 'feature_flag.evaluation');
+      return { startedAt: Math.min(...spans.map((s) => s.startTime)) / 1000, on: event['feature_flag.result.value'] === true };
+    });
+    const lateOff = evaluations.filter((e) => !e.on && e.startedAt >= switchedAt + APPLIED_WITHIN_MS);
+    const earlyOn = evaluations.filter((e) => e.on && e.startedAt < switchedAt);
+    assert.equal(lateOff.length, 0, `${lateOff.length} traces still had the flag off 2 s after the switch`);
+    assert.equal(earlyOn.length, 0, 'no trace had it on before the switch');
+
+    // The detective: over the first 5 s after the switch, the verdict already names Stripe's call.
+    const window = new Set(
+      requests.filter((r) => r.sentAt >= switchedAt && r.sentAt < switchedAt + 5_000).flatMap((r) => (r.traceId ? [r.traceId] : [])),
+    );
+    const v = verdict(traces.filter((spans) => window.has(spans[0]!.traceId)).map(analyzeTrace));
+    assert.equal(v.culprit?.service, 'payments', explain(v));
+    assert.equal(v.culprit?.operation, 'POST', explain(v));
+    clearFaults(flagFile);
+  });
+
+  test("the lesson preset draws the lesson's chart: auth ≈ 10–50 ms, balance ≈ 60–150, Stripe ≈ 160–480, the log ≈ 485–495", async () => {
+    applyPreset(flagFile, 'lesson');
+    await sleep(APPLIED_WITHIN_MS);
+    let traceId = '';
+    for (let i = 0; i < 3; i++) {
+      const res = await stack.pay({ amount: 100, currency: 'usd' });
+      assert.equal(res.status, 201);
+      traceId = res.body.trace_id;
+    }
+    clearFaults(flagFile);
+    const [spans] = await collectTraces(jaeger, { traceIds: [traceId] }, { settleMs: 1_500 });
+    assert.ok(spans);
+    const root = spans.find((s) => !s.parentSpanId)!;
+    const at = (s: TraceSpan | undefined): [number, number] => {
+      assert.ok(s);
+      return [(s.startTime - root.startTime) / 1000, (s.startTime + s.duration - root.startTime) / 1000];
+    };
+    const server = (service: string, name: string) => spans.find((s) => s.service === service && s.kind === 'server' && s.name === name);
+    const stripeCall = spans.find((s) => s.service === 'payments' && s.kind === 'client' && String(s.tags['url.full'] ?? '').endsWith('/v1/charges'));
+    const log = spans.find(
+      (s) => s.service === 'payments' && String(s.tags['db.query.text'] ?? '').startsWith(`UPDATE payments.transactions SET status = 'succeeded'`),
+    );
+    const bars = {
+      auth: at(server('auth', 'POST /v1/keys/verify')),
+      balance: at(server('balance', 'POST /v1/holds')),
+      stripe: at(stripeCall),
+      log: at(log),
+    };
+    const lesson: Record<keyof typeof bars, [number, number]> = { auth: [10, 50], balance: [60, 150], stripe: [160, 480], log: [485, 495] };
+    for (const [bar, [from, to]] of Object.entries(lesson)) {
+      const [start, end] = bars[bar as keyof typeof bars];
+      assert.ok(
+        Math.abs(start - from) <= 20 && Math.abs(end - to) <= 20,
+        `${bar}: ${start.toFixed(0)}–${end.toFixed(0)} ms, the lesson's ${from}–${to}`,
+      );
+    }
+    // The chart a learner pastes into Markdown: a gantt block with the critical path marked.
+    const chart = toMermaidGantt(spans);
+    assert.match(chart, /^gantt\n/);
+    for (const service of ['gateway', 'auth', 'balance', 'payments']) assert.match(chart, new RegExp(`^section ${service}$`, 'm'));
+    assert.match(chart, /:crit, /);
+  });
+});
