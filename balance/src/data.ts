@@ -51,7 +51,7 @@ export const SEED_BALANCES = [
 ];
 
 /** Captured holds of the hot account over the last 24 hours (see seedHotAccountHistory). */
-export const HOT_ACCOUNT_HISTORY = 50_000;
+export const HOT_ACCOUNT_HISTORY = 100_000;
 
 /**
  * A busy merchant's day: what the detective's velocity-check fault (holds.ts) sums up while it
