@@ -28,14 +28,12 @@ export interface StripeOptions {
  */
 export class StripeClient {
   private readonly http: JsonClient;
-  private readonly source: string;
   private readonly options: StripeOptions;
   /** Pools of another size, made when the `stripe-pool-size` fault asks for one. */
   private readonly resizedPools = new Map<number, JsonClient>();
 
   constructor(options: StripeOptions) {
     this.options = options;
-    this.source = options.source;
     this.http = this.newPool(options.maxConnections);
   }
 
@@ -68,7 +66,7 @@ export class StripeClient {
     const form = new URLSearchParams({
       amount: String(input.amount),
       currency: input.currency,
-      source: this.source,
+      source: this.options.source,
       'metadata[payment_id]': input.paymentId,
     });
     if (input.description) form.set('description', input.description);

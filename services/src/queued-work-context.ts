@@ -60,7 +60,7 @@ export class ContextPreservingPool extends Pool {
     super(url, { ...poolOptions, factory: (origin, clientOptions) => new ScopedClient(origin, clientOptions, callerScopes) });
     this.callerScopes = callerScopes;
     this.poolName = poolName ?? new URL(url).host;
-    this.connections = options.connections ?? undefined;
+    this.connections = options.connections ?? undefined; // undici also allows null (unbounded)
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

@@ -77,15 +77,25 @@ export function writeFaults(file: string, values: Readonly<Record<string, FaultV
   for (const key of Object.keys(values)) {
     if (!flags.flags[key]) throw new Error(`${file} has no flag "${key}"`);
   }
+  writeFlagFile(file, flags);
+}
+
+/** Atomically: a rename, so a service never reads half a file. */
+function writeFlagFile(file: string, flags: FlagFile): void {
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(flags, null, 2)}\n`);
   renameSync(temporary, file);
 }
 
-/** Every fault off: the healthy stack (and the file as committed: each `on` back to its example). */
+/** Every fault off: the healthy stack (and the file as committed: each `on` back to its example), in one write. */
 export function clearFaults(file: string): void {
-  writeFaults(file, Object.fromEntries(SCENARIOS.map((s) => [s.flag, s.onValue])), { othersOff: true });
-  writeFaults(file, {}, { othersOff: true });
+  const flags = readFlagFile(file);
+  for (const [key, flag] of Object.entries(flags.flags)) {
+    const example = scenario(key)?.onValue;
+    if (example !== undefined) flag.variants.on = example;
+    flag.defaultVariant = 'off';
+  }
+  writeFlagFile(file, flags);
 }
 
 /** A preset (e.g. `lesson`): its flags on with its values, every other flag off. */
