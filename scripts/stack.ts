@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prefixer, positiveNumber, REPO_FLAG_FILE, ROOT, runCli, stackPorts, startStack, waitForHttp, type Stack } from '@paytrace/devstack';
 import { stackBanner } from '@paytrace/devstack/banner';
+import { startUi, type RunningUi } from '@paytrace/ui';
 
 const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS]';
 
@@ -30,11 +31,13 @@ await runCli(USAGE, async () => {
   const logFor = (name: string) => loggers.get(name) ?? loggers.set(name, prefixer(name)).get(name)!;
 
   let stack: Stack | undefined;
+  let ui: RunningUi | undefined;
   let stopping = false;
   const stopAll = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
-      say('stopping: services, collector, jaeger, stripe-mock, postgres…');
+      say('stopping: ui, services, collector, jaeger, stripe-mock, postgres…');
+      await ui?.stop();
       await stack?.stop();
       say('stopped');
     }
@@ -63,14 +66,24 @@ await runCli(USAGE, async () => {
       onLine: (source, line) => logFor(source)(line),
     });
     await waitForHttp(`${stack.services!.urls.gateway}/readyz`, { timeoutMs: 30_000 });
+    ui = await startUi({
+      port: ports.ui,
+      jaegerUrl: stack.pipeline!.jaegerUrl,
+      // A go-built Jaeger has no UI; set this when you run one that has (the trace page links to it).
+      ...(process.env.PAYTRACE_UI_JAEGER_UI_URL ? { jaegerUiUrl: process.env.PAYTRACE_UI_JAEGER_UI_URL } : {}),
+      flagFile: REPO_FLAG_FILE,
+      labDirs: [join(ROOT, 'loadtest', 'results'), join(ROOT, 'loadtest', 'reference-run')],
+      env: { LOG_LEVEL: 'warn' },
+      onLine: logFor('ui'),
+    });
   } catch (err) {
     say(`failed to start: ${(err as Error).message}`);
     return stopAll(1);
   }
   if (args.reset) say('data reset to the seed');
-  console.log(stackBanner(stack, (performance.now() - startedAt) / 1000));
+  console.log(stackBanner(stack, (performance.now() - startedAt) / 1000, { uiUrl: ui!.url }));
   // A part that dies takes the stack down with it, loudly, rather than leaving half a stack.
-  for (const proc of stack.processes()) {
+  for (const proc of [...stack.processes(), ui!.process]) {
     void proc.exited.then((code) => {
       if (stopping) return;
       say(`${proc.name} exited (code ${code}); stopping the stack`);

@@ -8,12 +8,14 @@ function faultsLine(stack: Stack): string {
 }
 
 /** What `npm run stack` prints once it is up: where everything is, and what to try. */
-export function stackBanner(stack: Stack, startSeconds: number): string {
+export function stackBanner(stack: Stack, startSeconds: number, options: { uiUrl: string }): string {
   const urls = stack.services!.urls;
   const pipeline = stack.pipeline!;
   const gateway = urls.gateway;
   return `
 paytrace is up (${startSeconds.toFixed(1)} s). Ctrl-C stops everything.
+
+  ▶ open ${options.uiUrl}   recent payments and the last minute's verdict; each trace as the lesson's Gantt
 
   gateway     ${gateway}            (the public API; its OpenAPI document: ${gateway}/openapi.json)
   auth        ${urls.auth}
@@ -22,7 +24,7 @@ paytrace is up (${startSeconds.toFixed(1)} s). Ctrl-C stops everything.
   stripe-mock http://127.0.0.1:${stack.ports.stripeMock}
   postgres    ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
   collector   ${pipeline.otlpEndpoint}  (OTLP/HTTP; its own metrics: ${pipeline.collectorMetricsUrl})
-  jaeger      ${pipeline.jaegerUrl}  (HTTP API; a go-installed Jaeger has no UI: see README)
+  jaeger      ${pipeline.jaegerUrl}  (HTTP API; a go-installed Jaeger has no UI: paytrace's is at ${options.uiUrl})
 
 Try:
   curl -i -X POST ${gateway}/process-payment \\
@@ -32,10 +34,11 @@ Try:
   curl -s ${gateway}/accounts/me -H 'Authorization: Bearer test_key_alice'
 
 The response's traceresponse header and trace_id name its trace:
+  ${options.uiUrl}/trace/<trace_id>       # the trace in your browser: the Gantt, critical path, verdict
   npm run trace -- <trace_id>                            # the trace as a waterfall in this terminal
   curl -s ${pipeline.jaegerUrl}/api/traces/<trace_id>    # the trace as JSON
 
-The bottleneck detective (faults: ${faultsLine(stack)}):
+The bottleneck detective (faults: ${faultsLine(stack)}; switches also at ${options.uiUrl}/faults):
   npm run fault                                # every fault switch, its value and what it breaks
   npm run fault -- stripe-latency 300          # break something (applies within a second)
   npm run detective -- --since 30s             # which service to fix first, from the last 30 s of traces

@@ -67,15 +67,29 @@ export interface TraceSearch {
   fromMs: number;
   toMs: number;
   limit?: number;
+  /** Only traces whose root lasted at least this long (Jaeger filters before the limit applies). */
+  minDurationMs?: number;
+}
+
+export interface JaegerClientOptions {
+  /** Give up on a call after this long (default: wait as long as Jaeger takes). */
+  timeoutMs?: number;
 }
 
 /** Jaeger's HTTP query API (the one the UI uses) at `baseUrl`, e.g. http://127.0.0.1:16686. */
 export class JaegerClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: JaegerClientOptions = {},
+  ) {}
+
+  private fetch(path: string): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, this.options.timeoutMs ? { signal: AbortSignal.timeout(this.options.timeoutMs) } : {});
+  }
 
   /** The trace as Jaeger holds it now, or undefined (404). */
   async getTrace(traceId: string): Promise<TraceSpan[] | undefined> {
-    const res = await fetch(`${this.baseUrl}/api/traces/${traceId}`);
+    const res = await this.fetch(`/api/traces/${traceId}`);
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`Jaeger answered ${res.status} for trace ${traceId}`);
     const body = (await res.json()) as { data: JaegerTrace[] };
@@ -119,15 +133,16 @@ export class JaegerClient {
       end: String(Math.ceil(search.toMs * 1000)),
       // Jaeger's in-memory store refuses a search depth at or above its max_traces (100000).
       limit: String(search.limit ?? 99_999),
+      ...(search.minDurationMs ? { minDuration: `${search.minDurationMs}ms` } : {}),
     });
-    const res = await fetch(`${this.baseUrl}/api/traces?${query}`);
+    const res = await this.fetch(`/api/traces?${query}`);
     if (!res.ok) throw new Error(`Jaeger answered ${res.status} for a search of ${search.service}`);
     const body = (await res.json()) as { data: JaegerTrace[] | null };
     return (body.data ?? []).map(toSpans);
   }
 
   async services(): Promise<string[]> {
-    const res = await fetch(`${this.baseUrl}/api/services`);
+    const res = await this.fetch('/api/services');
     return ((await res.json()) as { data: string[] | null }).data ?? [];
   }
 }

@@ -29,6 +29,8 @@ export const PORT_VARIABLES = {
   jaegerQueryGrpc: 'JAEGER_QUERY_GRPC_PORT',
   jaegerHealth: 'JAEGER_HEALTH_PORT',
   jaegerMetrics: 'JAEGER_METRICS_PORT',
+  // paytrace's web UI (ui/): the traces, the fault switches, the sampling lab.
+  ui: 'UI_PORT',
 } as const;
 
 export type PortName = keyof typeof PORT_VARIABLES;

@@ -1,14 +1,13 @@
 import type { TraceSpan } from './jaeger.js';
 import {
   analyzeTrace,
-  attributedSpan,
-  criticalSpanIds,
   indexSpans,
-  isPlumbing,
   targetOf,
   verdictForTrace,
+  waterfallRows,
   type TraceAnalysis,
   type TraceIndex,
+  type WaterfallRow,
 } from './detective/index.js';
 
 export interface WaterfallOptions {
@@ -19,27 +18,6 @@ export interface WaterfallOptions {
 }
 
 const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
-
-/** What a row is called: the SQL of a query, where a call went, else the span's name. */
-function label(s: TraceSpan, index: TraceIndex): string {
-  if (s.tags['db.query.text']) return `SQL ${String(s.tags['db.query.text']).replace(/\s+/g, ' ').slice(0, 48)}`;
-  const target = s.kind === 'client' ? targetOf(s, index) : undefined;
-  return target ? `→ ${target}` : s.name;
-}
-
-/**
- * Self time as a row shows it: with Fastify's plumbing hidden, the route's row carries the
- * plumbing's self time too (the detective counts it there), so the hidden rows' time is not lost.
- */
-function shownSelfTimes(analysis: TraceAnalysis, index: TraceIndex, shown: (s: TraceSpan) => boolean): Map<string, number> {
-  const self = new Map(analysis.selfTimes);
-  for (const s of index.spans) {
-    if (shown(s)) continue;
-    const into = attributedSpan(s, index);
-    if (into !== s && shown(into)) self.set(into.spanId, (self.get(into.spanId) ?? 0) + (analysis.selfTimes.get(s.spanId) ?? 0));
-  }
-  return self;
-}
 
 /** The part under the chart: the verdict, the critical path by service, the waits around each hop. */
 function summary(analysis: TraceAnalysis, index: TraceIndex): string[] {
@@ -64,34 +42,18 @@ export function renderWaterfall(traceId: string, spans: TraceSpan[], options: Wa
   const root = index.root;
   if (!root) return [`trace ${traceId}: no spans`];
   const analysis = analyzeTrace(spans);
-  const onPath = criticalSpanIds(analysis.criticalPath, index);
-  /** What a reader needs: the hops, queries, outbound calls and recorded steps; not Fastify's plumbing. */
-  const interesting = (s: TraceSpan) => options.all || s === root || (!isPlumbing(s) && s.name !== 'pg-pool.connect');
-  const self = options.all ? analysis.selfTimes : shownSelfTimes(analysis, index, interesting);
+  const rows = waterfallRows(analysis, index, { all: options.all ?? false });
 
   const t0 = root.startTime;
   const total = root.duration || 1;
   const width = options.width ?? 60;
-  const bar = (s: TraceSpan) => {
+  const bar = (row: WaterfallRow) => {
+    const s = row.span;
     const from = Math.max(0, Math.min(Math.floor(((s.startTime - t0) / total) * width), width - 1));
     const len = Math.max(1, Math.round((s.duration / total) * width));
-    return ' '.repeat(from) + (onPath.has(s.spanId) ? '▓' : '░').repeat(Math.min(len, width - from)).padEnd(width - from);
+    return ' '.repeat(from) + (row.onPath ? '▓' : '░').repeat(Math.min(len, width - from)).padEnd(width - from);
   };
-  const status = (s: TraceSpan) => (s.tags['otel.status_code'] === 'ERROR' ? ` ✗ ${String(s.tags['error.type'] ?? 'error')}` : '');
-  // Depth counted over the spans shown, so hidden plumbing does not indent the chart.
-  const shownDepth = (s: TraceSpan): number => {
-    let depth = 0;
-    for (let p = s.parentSpanId ? index.byId.get(s.parentSpanId) : undefined; p; p = p.parentSpanId ? index.byId.get(p.parentSpanId) : undefined) {
-      if (interesting(p)) depth++;
-    }
-    return depth;
-  };
-  const ordered: TraceSpan[] = [];
-  const walk = (s: TraceSpan) => {
-    if (interesting(s)) ordered.push(s);
-    for (const c of index.children.get(s.spanId) ?? []) walk(c);
-  };
-  walk(root);
+  const status = (row: WaterfallRow) => (row.error ? ` ✗ ${row.error}` : '');
 
   const lines = [
     `trace ${traceId}: ${root.service} "${root.name}" ${ms(root.duration)}, ${spans.length} spans, ${new Set(spans.map((s) => s.service)).size} services`,
@@ -99,11 +61,12 @@ export function renderWaterfall(traceId: string, spans: TraceSpan[], options: Wa
     '',
     `${'service'.padEnd(9)}   ${'span'.padEnd(58)} ${'start'.padStart(9)} ${'duration'.padStart(10)} ${'self'.padStart(9)}  0${' '.repeat(Math.max(0, width - 2))}${ms(root.duration)}`,
   ];
-  for (const s of ordered) {
-    const name = `${'  '.repeat(shownDepth(s))}${label(s, index)}`.slice(0, 58).padEnd(58);
-    const mark = onPath.has(s.spanId) ? '*' : ' ';
+  for (const row of rows) {
+    const s = row.span;
+    const name = `${'  '.repeat(row.depth)}${row.label}`.slice(0, 58).padEnd(58);
+    const mark = row.onPath ? '*' : ' ';
     lines.push(
-      `${s.service.padEnd(9)} ${mark} ${name} ${ms(s.startTime - t0).padStart(9)} ${ms(s.duration).padStart(10)} ${ms(self.get(s.spanId) ?? 0).padStart(9)}  ${bar(s)}${status(s)}`,
+      `${s.service.padEnd(9)} ${mark} ${name} ${ms(s.startTime - t0).padStart(9)} ${ms(s.duration).padStart(10)} ${ms(row.selfUs).padStart(9)}  ${bar(row)}${status(row)}`,
     );
   }
   return [...lines, ...summary(analysis, index)];

@@ -40,5 +40,6 @@ export {
   type Verdict,
   type VerdictOptions,
 } from './verdict.js';
+export { rowLabel, waterfallRows, type RowOptions, type WaterfallRow } from './rows.js';
 export { mermaidFence, sanitizeLabel, toMermaidGantt, type MermaidOptions } from './mermaid.js';
 export { collectTraces, parseDuration, type TraceSelection, type CollectOptions } from './traces.js';

@@ -1,0 +1,73 @@
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import { UiError } from './errors.js';
+import { faultRoutes } from './routes/faults.js';
+import { labRoutes } from './routes/lab.js';
+import { paymentsRoutes } from './routes/payments.js';
+import { traceRoutes } from './routes/trace.js';
+import { TraceSource } from './traces.js';
+import { renderErrorPage } from './views/error-page.js';
+
+export interface UiOptions {
+  /** Jaeger's HTTP query API as this process reaches it, and how long to wait for an answer. */
+  jaeger: { url: string; timeoutMs?: number };
+  /** Jaeger's UI as the reader's browser reaches it: the trace page links there. */
+  jaegerUiUrl?: string | undefined;
+  /** The fault switches' flagd file (what `npm run fault` edits); without it /faults says so. */
+  flagFile?: string | undefined;
+  /** Folders holding sampling lab results (sampling-lab.json, in them or one folder down). */
+  labDirs?: string[];
+  /** How long after a request its trace is complete in Jaeger (the services' export delay, and some). */
+  settleMs?: number;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * paytrace's web UI: pages rendered on the server from Jaeger's HTTP API and the detective's
+ * analysis, a stylesheet, and one small script for the trace page's clicks.
+ */
+export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, routerOptions: { ignoreTrailingSlash: true } });
+  const traces = new TraceSource({ jaegerUrl: options.jaeger.url.replace(/\/+$/, ''), timeoutMs: options.jaeger.timeoutMs ?? 5_000 });
+  const jaegerUiUrl = options.jaegerUiUrl ? options.jaegerUiUrl.replace(/\/+$/, '') : undefined;
+
+  await app.register(formbody);
+  await app.register(fastifyStatic, { root: fileURLToPath(new URL('../public/', import.meta.url)), prefix: '/assets/' });
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof UiError) {
+      if (err.statusCode >= 500) request.log.warn({ code: err.code }, err.message);
+      return reply.code(err.statusCode).type('text/html; charset=utf-8').send(renderErrorPage(err));
+    }
+    // Fastify's own 4xx (a bad form, a query string out of its schema): the reader's mistake, said plainly.
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply
+        .code(status)
+        .type('text/html; charset=utf-8')
+        .send(renderErrorPage(new UiError(status, 'BAD_REQUEST', 'Bad request', (err as Error).message)));
+    }
+    request.log.error({ err }, 'page failed');
+    return reply
+      .code(500)
+      .type('text/html; charset=utf-8')
+      .send(renderErrorPage(new UiError(500, 'INTERNAL', 'Something went wrong', 'The page failed to render; the UI’s log has the details.')));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(renderErrorPage(new UiError(404, 'NOT_FOUND', 'Not found', `There is no page at ${request.url}.`))),
+  );
+
+  app.get('/healthz', { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({
+    status: 'ok',
+  }));
+  paymentsRoutes(app, { traces, settleMs: options.settleMs ?? 6_000 });
+  traceRoutes(app, { traces, jaegerUiUrl });
+  faultRoutes(app, { flagFile: options.flagFile });
+  labRoutes(app, { labDirs: options.labDirs ?? [] });
+  return app;
+}

@@ -1,0 +1,37 @@
+/**
+ * The UI's one error model: a code, the HTTP status and a message a reader can act on. Thrown
+ * anywhere, rendered as a page by the one error handler in app.ts; anything else is a 500 whose
+ * details stay in the log.
+ */
+export class UiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UiError';
+  }
+}
+
+export const notFound = (message: string): UiError => new UiError(404, 'NOT_FOUND', 'Not found', message);
+
+export const badRequest = (message: string): UiError => new UiError(400, 'BAD_REQUEST', 'Bad request', message);
+
+/** Jaeger refused, timed out or failed: the UI has nothing to show, and says so. */
+export const jaegerUnavailable = (url: string, cause: unknown): UiError =>
+  new UiError(
+    503,
+    'JAEGER_UNAVAILABLE',
+    'Jaeger is not answering',
+    `Jaeger's HTTP API at ${url} did not answer (${describeCause(cause)}). Traces live there: start the stack (npm run stack) or point JAEGER_URL at a running Jaeger.`,
+  );
+
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  if (cause.name === 'TimeoutError') return 'timed out';
+  // fetch() wraps the socket error (ECONNREFUSED, …) as its cause.
+  const code = (cause.cause as { code?: string } | undefined)?.code;
+  return code ?? cause.message;
+}

@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { startProcess, waitForHttp, type ManagedProcess } from '@paytrace/devstack';
+
+export interface StartUiOptions {
+  port: number;
+  jaegerUrl: string;
+  jaegerUiUrl?: string;
+  flagFile?: string;
+  labDirs?: string[];
+  settleMs?: number;
+  /** Extra environment (e.g. LOG_LEVEL). */
+  env?: NodeJS.ProcessEnv;
+  onLine?: (line: string) => void;
+}
+
+export interface RunningUi {
+  url: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * The UI in a process of its own, as `npm run stack` runs it: its pages parse Jaeger's JSON, and
+ * in the stack's own process that work would stall the fault proxies and add latency to the very
+ * requests being traced. Runs the TypeScript source through tsx, like the rest of the tooling.
+ */
+export async function startUi(options: StartUiOptions): Promise<RunningUi> {
+  const server = fileURLToPath(new URL('./server.ts', import.meta.url));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(options.port),
+    JAEGER_URL: options.jaegerUrl,
+    PAYTRACE_UI_JAEGER_UI_URL: options.jaegerUiUrl ?? '',
+    PAYTRACE_UI_FLAG_FILE: options.flagFile ?? '',
+    PAYTRACE_UI_LAB_DIRS: (options.labDirs ?? []).join(','),
+    ...(options.settleMs !== undefined ? { PAYTRACE_UI_SETTLE_MS: String(options.settleMs) } : {}),
+    ...options.env,
+  };
+  const child = startProcess({
+    name: 'ui',
+    command: process.execPath,
+    args: ['--import', 'tsx', server],
+    env,
+    ...(options.onLine ? { onLine: options.onLine } : {}),
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  try {
+    await waitForHttp(`${url}/healthz`, { timeoutMs: 30_000 });
+  } catch (err) {
+    await child.stop();
+    throw new Error(`the UI did not start: ${(err as Error).message}\n${child.recentOutput().join('\n')}`);
+  }
+  return { url, process: child, stop: () => child.stop() };
+}

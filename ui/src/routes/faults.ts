@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { applyPreset, clearFaults, currentFaults, isOff, parseFaultValue, PRESETS, SCENARIOS, writeFaults } from '@paytrace/devstack';
+import { badRequest, UiError } from '../errors.js';
+import { renderFaultsPage } from '../views/faults-page.js';
+
+interface FaultForm {
+  action?: 'set' | 'off' | 'all-off' | 'preset';
+  flag?: string;
+  value?: string;
+  preset?: string;
+}
+
+export function faultRoutes(app: FastifyInstance, opts: { flagFile: string | undefined }): void {
+  const { flagFile } = opts;
+
+  app.get('/faults', async (_request, reply) => {
+    const values = flagFile ? currentFaults(flagFile) : new Map();
+    const rows = SCENARIOS.map((scenario) => {
+      const value = values.get(scenario.flag) ?? (scenario.type === 'boolean' ? false : 0);
+      return { scenario, value, on: !isOff(value) };
+    });
+    return reply.type('text/html; charset=utf-8').send(renderFaultsPage({ flagFile, rows, presets: Object.keys(PRESETS) }));
+  });
+
+  // Plain HTML forms, so switching needs no script: apply, then back to the page (303, post/redirect/get).
+  app.post<{ Body: FaultForm }>(
+    '/faults',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: {
+            action: { type: 'string', enum: ['set', 'off', 'all-off', 'preset'] },
+            flag: { type: 'string', maxLength: 100 },
+            value: { type: 'string', maxLength: 40 },
+            preset: { type: 'string', maxLength: 100 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!flagFile) throw new UiError(409, 'NO_FLAG_FILE', 'No flag file', 'This UI was started without a flag file (PAYTRACE_UI_FLAG_FILE).');
+      const { action = 'set', flag, value, preset } = request.body;
+      try {
+        if (action === 'all-off') clearFaults(flagFile);
+        else if (action === 'preset') applyPreset(flagFile, preset ?? '');
+        else if (!flag) throw new Error('which fault? the form has no flag');
+        else writeFaults(flagFile, { [flag]: parseFaultValue(flag, action === 'off' ? 'off' : (value ?? '').trim()) });
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
+      return reply.redirect('/faults', 303);
+    },
+  );
+}

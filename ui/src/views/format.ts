@@ -1,0 +1,27 @@
+/** How the pages write times and shares. */
+
+/** Microseconds as milliseconds, one decimal (three under 1 ms: hop waits are that small). */
+export function ms(us: number): string {
+  const value = us / 1000;
+  return `${value < 1 && value > 0 ? value.toFixed(3) : value.toFixed(1)} ms`;
+}
+
+export const pct = (share: number): string => `${Math.round(share * 100)}%`;
+
+/** A wall-clock time as UTC, to the millisecond (the same instant Jaeger shows, in UTC). */
+export const clock = (epochMs: number): string => `${new Date(epochMs).toISOString().slice(11, 23)} UTC`;
+
+export const isoTime = (epochMs: number): string => new Date(epochMs).toISOString();
+
+/** A colour per service, the same on every page (the lesson's chart has one per section). */
+const PALETTE: Record<string, string> = {
+  gateway: '#4e79a7',
+  auth: '#f28e2b',
+  balance: '#59a14f',
+  payments: '#b07aa1',
+};
+const OTHERS = ['#76b7b2', '#edc948', '#9c755f', '#bab0ac'];
+
+export function serviceColor(service: string): string {
+  return PALETTE[service] ?? OTHERS[[...service].reduce((sum, c) => sum + c.charCodeAt(0), 0) % OTHERS.length]!;
+}

@@ -1,0 +1,101 @@
+/** @jsxRuntime automatic @jsxImportSource preact */
+/**
+ * A trace as the lesson's Gantt chart, drawn as SVG on the server: one row per span a reader needs
+ * (in call order, indented by depth), each bar in its service's colour, and in red the stretches
+ * where that span was the critical path (what the request waited on). A bar links to its span's
+ * details below the chart.
+ */
+import type { WaterfallRow } from '@paytrace/devstack/detective';
+import { ms, serviceColor } from './format.js';
+
+const ROW = 22;
+const AXIS = 30;
+const LABEL_WIDTH = 430;
+const CHART_WIDTH = 620;
+const RIGHT = 90;
+const WIDTH = LABEL_WIDTH + CHART_WIDTH + RIGHT;
+const CHAR = 6.6; // px per character of the 12 px monospace labels, to cut them before the bars
+
+/** Ticks at 1, 2 or 5 × 10ⁿ ms, about six across the chart. */
+export function axisTicks(totalMs: number): number[] {
+  if (!(totalMs > 0)) return [0];
+  const rough = totalMs / 6;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= rough) ?? rough;
+  const ticks: number[] = [];
+  for (let t = 0; t <= totalMs + step / 1000; t += step) ticks.push(Number(t.toFixed(6)));
+  return ticks;
+}
+
+const clip = (text: string, chars: number) => (text.length > chars ? `${text.slice(0, Math.max(1, chars - 1))}…` : text);
+
+export interface GanttProps {
+  rows: WaterfallRow[];
+  /** The root's start and duration, µs. */
+  startUs: number;
+  durationUs: number;
+}
+
+export function Gantt({ rows, startUs, durationUs }: GanttProps) {
+  const total = durationUs || 1;
+  const x = (us: number) => LABEL_WIDTH + (Math.min(Math.max(us - startUs, 0), total) / total) * CHART_WIDTH;
+  const height = AXIS + rows.length * ROW + 8;
+  return (
+    <svg
+      class="gantt"
+      viewBox={`0 0 ${WIDTH} ${height}`}
+      width={WIDTH}
+      height={height}
+      role="img"
+      aria-label={`Gantt chart of ${rows.length} spans over ${ms(durationUs)}; the critical path in red`}
+    >
+      {axisTicks(durationUs / 1000).map((tick) => {
+        const tx = x(startUs + tick * 1000);
+        return (
+          <g class="tick">
+            <line x1={tx} x2={tx} y1={AXIS - 6} y2={height} />
+            <text x={tx} y={AXIS - 10} textAnchor="middle">
+              {`${tick} ms`}
+            </text>
+          </g>
+        );
+      })}
+      {rows.map((row, i) => {
+        const s = row.span;
+        const y = AXIS + i * ROW;
+        const left = x(s.startTime);
+        const width = Math.max(1, x(s.startTime + s.duration) - left);
+        const indent = 84 + row.depth * 12;
+        const color = serviceColor(s.service);
+        return (
+          <a href={`#span-${s.spanId}`}>
+            <g
+              class={`row${row.onPath ? ' on-path' : ''}${row.error ? ' failed' : ''}`}
+              data-span-id={s.spanId}
+              data-service={s.service}
+              data-kind={s.kind ?? 'internal'}
+              data-depth={row.depth}
+            >
+              <title>{`${s.service} ${row.label}\nstart ${ms(s.startTime - startUs)}, duration ${ms(s.duration)}, self ${ms(row.selfUs)}${row.onPath ? '\non the critical path' : ''}`}</title>
+              <rect class="hover" x={0} y={y} width={WIDTH} height={ROW} />
+              <rect x={0} y={y + 3} width={4} height={ROW - 6} fill={color} />
+              <text class="service" x={10} y={y + ROW / 2}>
+                {s.service}
+              </text>
+              <text class="label" x={indent} y={y + ROW / 2}>
+                {clip(row.label, Math.floor((LABEL_WIDTH - indent - 8) / CHAR))}
+              </text>
+              <rect class="bar" x={left} y={y + 5} width={width} height={ROW - 10} fill={color} />
+              {row.pathSegments.map((seg) => (
+                <rect class="crit" x={x(seg.start)} y={y + 5} width={Math.max(1, x(seg.end) - x(seg.start))} height={ROW - 10} />
+              ))}
+              <text class="duration" x={Math.min(left + width + 4, LABEL_WIDTH + CHART_WIDTH + 4)} y={y + ROW / 2}>
+                {`${ms(s.duration)}${row.error ? ` ✗ ${row.error}` : ''}`}
+              </text>
+            </g>
+          </a>
+        );
+      })}
+    </svg>
+  );
+}

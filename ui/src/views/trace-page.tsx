@@ -1,0 +1,209 @@
+/** @jsxRuntime automatic @jsxImportSource preact */
+/**
+ * /trace/<trace_id>: one request as the lesson's Gantt with its critical path, what each span did
+ * itself (self time), the waits around each hop, the verdict, each span's attributes and events on
+ * click, and the chart as Mermaid.
+ */
+import { targetOf, type TraceAnalysis, type TraceIndex, type WaterfallRow } from '@paytrace/devstack/detective';
+import type { TraceSummary } from '../traces.js';
+import { clock, isoTime, ms, pct, serviceColor } from './format.js';
+import { Gantt } from './gantt.js';
+import { renderPage } from './layout.js';
+
+export interface TracePageProps {
+  summary: TraceSummary;
+  analysis: TraceAnalysis;
+  index: TraceIndex;
+  rows: WaterfallRow[];
+  verdict: string;
+  mermaid: string;
+  /** Showing every span (Fastify's plumbing too)? */
+  all: boolean;
+  /** The same trace in Jaeger's UI, when one is configured. */
+  jaegerUiUrl: string | undefined;
+}
+
+const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+function SpanDetails({ row, startUs }: { row: WaterfallRow; startUs: number }) {
+  const s = row.span;
+  const tags = Object.entries(s.tags).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <details class={`span${row.onPath ? ' on-path' : ''}`} id={`span-${s.spanId}`}>
+      <summary>
+        <span class="dot" style={`background:${serviceColor(s.service)}`} />
+        <span class="svc">{s.service}</span>
+        <span class="name" style={`padding-left:${row.depth * 12}px`}>
+          {row.label}
+        </span>
+        <span class="num">{ms(s.startTime - startUs)}</span>
+        <span class="num">{ms(s.duration)}</span>
+        <span class="num">{ms(row.selfUs)}</span>
+        <span class="flag">{row.onPath ? 'critical path' : ''}</span>
+      </summary>
+      <div class="span-body">
+        <p>
+          <code>{s.name}</code> · {s.kind ?? 'internal'} · span <code>{s.spanId}</code>
+          {s.parentSpanId ? (
+            <>
+              {' '}
+              · parent <a href={`#span-${s.parentSpanId}`}>{s.parentSpanId}</a>
+            </>
+          ) : null}
+        </p>
+        <h4>Attributes</h4>
+        <table class="attrs">
+          <tbody>
+            {tags.map(([k, v]) => (
+              <tr>
+                <th>{k}</th>
+                <td>{value(v)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {s.logs.length > 0 ? (
+          <>
+            <h4>Events</h4>
+            <ul class="events">
+              {s.logs.map((event) => {
+                const { event: name, ...fields } = event as { event?: unknown } & Record<string, unknown>;
+                return (
+                  <li>
+                    <strong>{value(name ?? 'event')}</strong>{' '}
+                    {Object.entries(fields).map(([k, v]) => (
+                      <span class="field">
+                        {k}=<code>{value(v)}</code>{' '}
+                      </span>
+                    ))}
+                  </li>
+                );
+              })}
+            </ul>
+          </>
+        ) : null}
+        {s.links.length > 0 ? (
+          <>
+            <h4>Links</h4>
+            <ul>
+              {s.links.map((l) => (
+                <li>
+                  <a href={`/trace/${l.traceId}`}>{l.traceId}</a> span {l.spanId}
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+      </div>
+    </details>
+  );
+}
+
+function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaegerUiUrl }: TracePageProps) {
+  const root = analysis.root;
+  const startUs = root.startTime;
+  return (
+    <>
+      <h1>
+        {root.service} <code>{root.name}</code>
+      </h1>
+      <p class="meta">
+        trace <code id="trace-id">{summary.traceId}</code> · started <time datetime={isoTime(summary.startMs)}>{clock(summary.startMs)}</time> ·{' '}
+        <strong>{ms(summary.durationUs)}</strong> ·{' '}
+        <span class={`outcome ${summary.outcome}`}>{`${summary.outcome}${summary.statusCode ? ` (${summary.statusCode})` : ''}`}</span> ·{' '}
+        {index.spans.length} spans · {summary.services.join(', ')}
+        {jaegerUiUrl ? (
+          <>
+            {' '}
+            · <a href={`${jaegerUiUrl}/trace/${summary.traceId}`}>open in Jaeger UI</a>
+          </>
+        ) : null}
+      </p>
+      <section class="verdict" id="verdict">
+        <h2>Verdict</h2>
+        <p>{verdict}</p>
+        <p class="path-by-service">
+          Critical path by service:{' '}
+          {analysis.onPath.services.map((s) => (
+            <span class="chip" style={`border-color:${serviceColor(s.service)}`}>
+              {s.service} {ms(s.us)} ({pct(s.share)})
+            </span>
+          ))}
+        </p>
+      </section>
+      <section>
+        <h2>Waterfall</h2>
+        <p class="legend">
+          <span class="swatch crit" /> critical path: what the request waited on, end to end · <span class="swatch off" /> ran alongside something
+          slower · click a bar for its attributes and events ·{' '}
+          {all ? <a href="?">hide Fastify's plumbing</a> : <a href="?all=1">show every span ({index.spans.length})</a>}
+        </p>
+        <div class="chart">
+          <Gantt rows={rows} startUs={startUs} durationUs={root.duration} />
+        </div>
+      </section>
+      <section>
+        <h2>Spans</h2>
+        <p class="legend">Start from the request's start; self: time in no child span (with the plumbing hidden, a route counts its plumbing's).</p>
+        <div class="spans">
+          <div class="spans-head">
+            <span />
+            <span class="svc">service</span>
+            <span class="name">span</span>
+            <span class="num">start</span>
+            <span class="num">duration</span>
+            <span class="num">self</span>
+            <span class="flag" />
+          </div>
+          {rows.map((row) => (
+            <SpanDetails row={row} startUs={startUs} />
+          ))}
+        </div>
+      </section>
+      {analysis.hops.length > 0 ? (
+        <section>
+          <h2>Waits around each hop</h2>
+          <p class="legend">
+            Before: from the caller's CLIENT span starting to the callee's SERVER span starting (pool queueing, the network in). After: from the
+            callee finishing to the caller having the answer.
+          </p>
+          <table class="hops">
+            <thead>
+              <tr>
+                <th>caller → callee</th>
+                <th class="num">before</th>
+                <th class="num">after</th>
+              </tr>
+            </thead>
+            <tbody>
+              {analysis.hops.map((hop) => (
+                <tr>
+                  <td>
+                    {hop.client.service} → {targetOf(hop.client, index) ?? hop.server.service}
+                  </td>
+                  <td class="num">{ms(hop.before)}</td>
+                  <td class="num">{ms(hop.after)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+      <section>
+        <h2>Mermaid</h2>
+        <p class="legend">
+          The chart as a Mermaid gantt (critical path marked <code>crit</code>), as in the lesson: paste it into Markdown or mermaid.live, or{' '}
+          <a href={`/trace/${summary.traceId}/mermaid`} download={`trace-${summary.traceId}.mmd`}>
+            download it
+          </a>
+          .
+        </p>
+        <pre id="mermaid">{mermaid}</pre>
+      </section>
+    </>
+  );
+}
+
+export function renderTracePage(props: TracePageProps): string {
+  return renderPage({ title: `trace ${props.summary.traceId}`, section: 'traces', scripts: ['trace.js'], children: <TracePage {...props} /> });
+}
