@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { analyzeTrace, indexSpans, toMermaidGantt, verdictForTrace, waterfallRows } from '@paytrace/devstack/detective';
+import { toMermaidGantt } from '@paytrace/devstack/detective';
 import { notFound } from '../errors.js';
-import { summarize, TRACE_ID, type TraceSource } from '../traces.js';
+import { TRACE_ID, type TraceSource } from '../traces.js';
 import { renderTracePage } from '../views/trace-page.js';
 
 interface TraceParams {
@@ -25,19 +25,7 @@ export function traceRoutes(app: FastifyInstance, opts: { traces: TraceSource; j
     async (request, reply) => {
       const traceId = checkedTraceId(request.params.traceId);
       const spans = await opts.traces.trace(traceId);
-      const all = request.query.all === '1';
-      const index = indexSpans(spans);
-      const analysis = analyzeTrace(spans);
-      const html = renderTracePage({
-        summary: summarize(spans)!,
-        analysis,
-        index,
-        rows: waterfallRows(analysis, index, { all }),
-        verdict: verdictForTrace(analysis).sentence,
-        mermaid: toMermaidGantt(spans, { all }),
-        all,
-        jaegerUiUrl: opts.jaegerUiUrl,
-      });
+      const html = renderTracePage(spans, { all: request.query.all === '1', jaegerUiUrl: opts.jaegerUiUrl });
       return reply.type('text/html; charset=utf-8').send(html);
     },
   );

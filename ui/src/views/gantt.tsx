@@ -38,7 +38,9 @@ export interface GanttProps {
 
 export function Gantt({ rows, startUs, durationUs }: GanttProps) {
   const total = durationUs || 1;
-  const x = (us: number) => LABEL_WIDTH + (Math.min(Math.max(us - startUs, 0), total) / total) * CHART_WIDTH;
+  // Tenths of a pixel are as fine as a screen draws; more digits only make the page longer.
+  const x = (us: number) => Math.round((LABEL_WIDTH + (Math.min(Math.max(us - startUs, 0), total) / total) * CHART_WIDTH) * 10) / 10;
+  const px = (n: number) => Math.round(n * 10) / 10;
   const height = AXIS + rows.length * ROW + 8;
   return (
     <svg
@@ -64,7 +66,7 @@ export function Gantt({ rows, startUs, durationUs }: GanttProps) {
         const s = row.span;
         const y = AXIS + i * ROW;
         const left = x(s.startTime);
-        const width = Math.max(1, x(s.startTime + s.duration) - left);
+        const width = Math.max(1, px(x(s.startTime + s.duration) - left));
         const indent = 84 + row.depth * 12;
         const color = serviceColor(s.service);
         return (
@@ -87,9 +89,9 @@ export function Gantt({ rows, startUs, durationUs }: GanttProps) {
               </text>
               <rect class="bar" x={left} y={y + 5} width={width} height={ROW - 10} fill={color} />
               {row.pathSegments.map((seg) => (
-                <rect class="crit" x={x(seg.start)} y={y + 5} width={Math.max(1, x(seg.end) - x(seg.start))} height={ROW - 10} />
+                <rect class="crit" x={x(seg.start)} y={y + 5} width={Math.max(1, px(x(seg.end) - x(seg.start)))} height={ROW - 10} />
               ))}
-              <text class="duration" x={Math.min(left + width + 4, LABEL_WIDTH + CHART_WIDTH + 4)} y={y + ROW / 2}>
+              <text class="duration" x={px(Math.min(left + width + 4, LABEL_WIDTH + CHART_WIDTH + 4))} y={y + ROW / 2}>
                 {`${ms(s.duration)}${row.error ? ` ✗ ${row.error}` : ''}`}
               </text>
             </g>

@@ -4,13 +4,24 @@
  * itself (self time), the waits around each hop, the verdict, each span's attributes and events on
  * click, and the chart as Mermaid.
  */
-import { targetOf, type TraceAnalysis, type TraceIndex, type WaterfallRow } from '@paytrace/devstack/detective';
-import type { TraceSummary } from '../traces.js';
+import type { TraceSpan } from '@paytrace/devstack';
+import {
+  analyzeTrace,
+  indexSpans,
+  targetOf,
+  toMermaidGantt,
+  verdictForTrace,
+  waterfallRows,
+  type TraceAnalysis,
+  type TraceIndex,
+  type WaterfallRow,
+} from '@paytrace/devstack/detective';
+import { summarize, type TraceSummary } from '../traces.js';
 import { clock, isoTime, ms, pct, serviceColor } from './format.js';
 import { Gantt } from './gantt.js';
 import { renderPage } from './layout.js';
 
-export interface TracePageProps {
+interface TracePageProps {
   summary: TraceSummary;
   analysis: TraceAnalysis;
   index: TraceIndex;
@@ -204,6 +215,18 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
   );
 }
 
-export function renderTracePage(props: TracePageProps): string {
+/** The trace page for these spans (a trace Jaeger returned: at least one span). */
+export function renderTracePage(spans: TraceSpan[], options: { all: boolean; jaegerUiUrl: string | undefined }): string {
+  const index = indexSpans(spans);
+  const analysis = analyzeTrace(spans);
+  const props: TracePageProps = {
+    summary: summarize(spans)!,
+    analysis,
+    index,
+    rows: waterfallRows(analysis, index, { all: options.all }),
+    verdict: verdictForTrace(analysis).sentence,
+    mermaid: toMermaidGantt(spans, { all: options.all }),
+    ...options,
+  };
   return renderPage({ title: `trace ${props.summary.traceId}`, section: 'traces', scripts: ['trace.js'], children: <TracePage {...props} /> });
 }

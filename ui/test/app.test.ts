@@ -1,0 +1,146 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { currentFaults, REPO_FLAG_FILE, ROOT, SCENARIOS } from '@paytrace/devstack';
+import { buildApp } from '../src/app.js';
+
+/** A port nothing listens on (just freed): connecting is refused at once, like a Jaeger that is down. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+const REFUSED = await closedPortUrl();
+
+describe('pages that need no Jaeger, and Jaeger down', () => {
+  let dir: string;
+  let flagFile: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'paytrace-ui-'));
+    flagFile = join(dir, 'paytrace.flagd.json');
+    copyFileSync(REPO_FLAG_FILE, flagFile);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a malformed trace id and an unknown path are 404 pages, Jaeger not asked', async () => {
+    const app = await buildApp({ jaeger: { url: REFUSED } });
+    for (const url of ['/trace/not-a-trace', '/trace/0123', "/trace/<script>'", '/nowhere']) {
+      const res = await app.inject(url);
+      assert.equal(res.statusCode, 404, url);
+      assert.match(res.headers['content-type'] as string, /^text\/html/);
+      assert.match(res.body, /<h1>Not found<\/h1>/);
+      assert.doesNotMatch(res.body, /<script>'/);
+    }
+  });
+
+  test('Jaeger refusing: every page that reads it says so with a 503', async () => {
+    const app = await buildApp({ jaeger: { url: REFUSED } });
+    for (const url of [
+      '/',
+      '/?outcome=failed&min_ms=100',
+      '/trace/0123456789abcdef0123456789abcdef',
+      '/trace/0123456789abcdef0123456789abcdef/mermaid',
+    ]) {
+      const res = await app.inject(url);
+      assert.equal(res.statusCode, 503, url);
+      assert.match(res.body, /Jaeger is not answering/);
+      assert.ok(res.body.includes(`${REFUSED} did not answer (ECONNREFUSED)`), res.body);
+    }
+  });
+
+  test('Jaeger frozen (accepts, never answers): a 503 after the timeout, not a hung page', async () => {
+    const sockets: Socket[] = [];
+    const frozen: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => frozen.listen(0, '127.0.0.1', resolve));
+    const { port } = frozen.address() as { port: number };
+    try {
+      const app = await buildApp({ jaeger: { url: `http://127.0.0.1:${port}`, timeoutMs: 300 } });
+      const res = await app.inject('/trace/0123456789abcdef0123456789abcdef');
+      assert.equal(res.statusCode, 503);
+      assert.match(res.body, /did not answer \(timed out\)/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      frozen.close();
+    }
+  });
+
+  test('bad filters are a 400 page, not a 500', async () => {
+    const app = await buildApp({ jaeger: { url: REFUSED } });
+    for (const url of ['/?outcome=bogus', '/?min_ms=-5', '/?min_ms=abc']) {
+      const res = await app.inject(url);
+      assert.equal(res.statusCode, 400, url);
+      assert.match(res.body, /<h1>Bad request<\/h1>/);
+    }
+  });
+
+  test('/faults lists every switch and switches through the flag file as `npm run fault` does', async () => {
+    const app = await buildApp({ jaeger: { url: REFUSED }, flagFile });
+    const page = await app.inject('/faults');
+    assert.equal(page.statusCode, 200);
+    for (const s of SCENARIOS) assert.match(page.body, new RegExp(`data-flag="${s.flag}" data-value="(off|0)"`));
+
+    const post = (form: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url: '/faults',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(form).toString(),
+      });
+    let res = await post({ flag: 'stripe-latency', value: '250', action: 'set' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/faults');
+    res = await post({ flag: 'auth-unindexed-key-lookup', value: 'on' });
+    assert.equal(res.statusCode, 303);
+    assert.deepEqual([currentFaults(flagFile).get('stripe-latency'), currentFaults(flagFile).get('auth-unindexed-key-lookup')], [250, true]);
+    assert.match((await app.inject('/faults')).body, /data-flag="stripe-latency" data-value="250"/);
+
+    res = await post({ flag: 'stripe-error-rate', value: '7', action: 'set' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /stripe-error-rate is a share of requests, 0 to 1, not 7/);
+    res = await post({ flag: 'no-such-fault', value: '1' });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.body, /unknown fault/);
+
+    res = await post({ action: 'preset', preset: 'lesson' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(currentFaults(flagFile).get('stripe-latency'), 320);
+    res = await post({ action: 'all-off' });
+    assert.equal(res.statusCode, 303);
+    assert.ok([...currentFaults(flagFile).values()].every((v) => v === false || v === 0));
+  });
+
+  test('without a flag file, /faults says so and switches nothing', async () => {
+    const app = await buildApp({ jaeger: { url: REFUSED } });
+    assert.match((await app.inject('/faults')).body, /started without a flag file/);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/faults',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'flag=stripe-latency&value=1',
+    });
+    assert.equal(res.statusCode, 409);
+  });
+
+  test('/lab shows the newest sampling lab result (table and chart), or how to make one', async () => {
+    const labDir = join(dir, 'results', 'run-1');
+    mkdirSync(labDir, { recursive: true });
+    for (const f of ['sampling-lab.json', 'sampling-lab.svg']) copyFileSync(join(ROOT, 'loadtest', 'reference-run', f), join(labDir, f));
+    const app = await buildApp({ jaeger: { url: REFUSED }, labDirs: [join(dir, 'results')] });
+    const page = await app.inject('/lab');
+    assert.equal(page.statusCode, 200);
+    assert.equal((page.body.match(/<tr data-config=/g) ?? []).length, 6);
+    assert.match(page.body, /SDK disabled \(baseline\)/);
+    const chart = await app.inject('/lab/chart.svg');
+    assert.equal(chart.statusCode, 200);
+    assert.match(chart.headers['content-type'] as string, /^image\/svg\+xml/);
+
+    const empty = await buildApp({ jaeger: { url: REFUSED }, labDirs: [join(dir, 'nothing-here')] });
+    assert.match((await empty.inject('/lab')).body, /No sampling lab result/);
+    assert.equal((await empty.inject('/lab/chart.svg')).statusCode, 404);
+  });
+});
