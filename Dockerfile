@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One image for the four paytrace services; docker-compose.yml picks the service by command.
+# Two images: the four paytrace services (the default target, `runtime`, last below;
+# docker-compose.yml picks the service by command) and the web UI (`--target ui`).
 
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
@@ -9,7 +10,12 @@ COPY auth/package.json auth/
 COPY balance/package.json balance/
 COPY payments/package.json payments/
 COPY gateway/package.json gateway/
-# Build tools only: no install scripts (the embedded Postgres is for running natively, not here).
+# Every workspace the lockfile lists: npm ci quietly skips one whose package.json is missing, and
+# the UI's build below needs devstack's and the UI's dependencies.
+COPY devstack/package.json devstack/
+COPY ui/package.json ui/
+# Build tools only: no install scripts (the embedded Postgres is for running natively, not here;
+# esbuild runs from its platform package without its postinstall).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY services/ services/
 COPY auth/ auth/
@@ -18,9 +24,33 @@ COPY payments/ payments/
 COPY gateway/ gateway/
 RUN npx tsc -b
 
+# The web UI: its server and everything it imports (devstack is TypeScript source only, and
+# reaches the services' dist built above) bundled by esbuild into one ESM file, so its image
+# needs no node_modules. The banner gives bundled CommonJS packages their `require`.
+FROM build AS ui-build
+COPY devstack/src/ devstack/src/
+COPY ui/src/ ui/src/
+RUN npx esbuild ui/src/server.ts --bundle --platform=node --format=esm --target=node24 \
+      --outfile=ui/dist/server.mjs \
+      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+
+FROM node:24.21.0-bookworm-slim AS ui
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=ui-build /app/ui/dist/server.mjs ui/dist/server.mjs
+# Beside dist/, where the server finds it: new URL('../public/', import.meta.url).
+COPY ui/public/ ui/public/
+USER node
+ENV HOST=0.0.0.0 PORT=16600
+EXPOSE 16600
+CMD ["node", "ui/dist/server.mjs"]
+
+# The services' image; the last stage, so `docker build .` (and compose's `build: .`) makes it.
 FROM node:24.21.0-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
+# The services' workspaces only: npm ci skips devstack and the UI (no package.json here), so
+# their dependencies stay out of this image.
 COPY package.json package-lock.json ./
 COPY services/package.json services/
 COPY auth/package.json auth/

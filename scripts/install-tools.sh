@@ -3,7 +3,9 @@
 # runtime (the official binary as the npm registry publishes it) and the Go tools, built with
 # `go install` at the versions pinned below. Needs Go (see README), the npm registry and the Go
 # module proxy; schemathesis (a Python program) comes from PyPI into a venv and needs python3 ≥ 3.11.
-# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|k6|compose-check|schemathesis ...] (none = all)
+# Chromium, for the UI's browser tests (playwright-core drives it), is Debian's package, installed
+# with apt-get as root or through sudo.
+# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|k6|compose-check|schemathesis|chromium ...] (none = all)
 set -euo pipefail
 
 # ---- pinned versions ---------------------------------------------------------------------------
@@ -21,6 +23,8 @@ JAEGER_MODULE_VERSION=v1.76.0   # = jaegertracing/jaeger:2.13.0 in docker-compos
 OTELCOL_BUILDER_VERSION=v0.160.0
 K6_VERSION=v1.8.1               # = grafana/k6:1.8.1 in docker-compose.yml
 # schemathesis 4.32.5 and each of its dependencies: pinned with their hashes in test/fuzz/requirements.txt.
+# Chromium: not pinned. Debian's security archive keeps only the latest build of its chromium
+# package (older ones are gone from the mirrors), so apt installs whatever is current there.
 # ------------------------------------------------------------------------------------------------
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -99,11 +103,50 @@ build_schemathesis() {
   "$TOOLS/schemathesis/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$1"
 }
 tool_stripe_mock() { install stripe-mock "$STRIPE_MOCK_VERSION" -- go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"; }
+# Chromium for the browser tests: $PAYTRACE_CHROMIUM if set, else Debian's /usr/bin/chromium.
+# A system package, so no stamp: whether it runs is the check. Fonts: Liberation, metric-compatible
+# with Arial/Times, so pages lay out the same on every machine.
+CHROMIUM_PACKAGES=(chromium fonts-liberation)
+tool_chromium() {
+  local bin=${PAYTRACE_CHROMIUM:-/usr/bin/chromium}
+  if "$bin" --version >/dev/null 2>&1; then return; fi
+  if [[ -n "${PAYTRACE_CHROMIUM:-}" ]]; then
+    echo "install-tools: PAYTRACE_CHROMIUM=$PAYTRACE_CHROMIUM does not run ('$PAYTRACE_CHROMIUM --version' failed); fix it or unset it to use Debian's chromium" >&2
+    exit 1
+  fi
+  local manual="sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${CHROMIUM_PACKAGES[*]}"
+  local as_root=()
+  if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+      as_root=(sudo -n)
+    else
+      echo "install-tools: chromium is missing and installing it needs root (no password-less sudo here); run:" >&2
+      echo "  $manual" >&2
+      exit 1
+    fi
+  fi
+  command -v apt-get >/dev/null || {
+    echo "install-tools: chromium is missing and there is no apt-get here: install Chromium yourself and set PAYTRACE_CHROMIUM to it" >&2
+    exit 1
+  }
+  echo "install-tools: installing chromium from Debian's archive (first time only)…" >&2
+  local start=$SECONDS
+  local apt=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get)
+  # A stale (or, in a fresh container, empty) package index: refresh it once and try again.
+  if ! "${apt[@]}" install -y --no-install-recommends "${CHROMIUM_PACKAGES[@]}"; then
+    "${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends "${CHROMIUM_PACKAGES[@]}" || {
+      echo "install-tools: apt-get could not install chromium; on Debian run:" >&2
+      echo "  $manual" >&2
+      exit 1
+    }
+  fi
+  echo "install-tools: $(/usr/bin/chromium --version 2>/dev/null) ready in $((SECONDS - start)) s" >&2
+}
 
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol k6 compose-check schemathesis)
+[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol k6 compose-check schemathesis chromium)
 for tool in "${tools[@]}"; do
-  if [[ "$tool" != node && "$tool" != schemathesis ]]; then
+  if [[ "$tool" != node && "$tool" != schemathesis && "$tool" != chromium ]]; then
     command -v go >/dev/null || { echo "install-tools: Go is required (https://go.dev/dl/), see README" >&2; exit 1; }
     break
   fi
@@ -117,6 +160,7 @@ for tool in "${tools[@]}"; do
     k6) tool_k6 ;;
     compose-check) tool_compose_check ;;
     schemathesis) tool_schemathesis ;;
+    chromium) tool_chromium ;;
     *) echo "install-tools: unknown tool '$tool'" >&2; exit 2 ;;
   esac
 done

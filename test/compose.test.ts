@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ensureTool, ROOT, stackPorts } from '@paytrace/devstack';
 
@@ -43,6 +43,7 @@ test('compose-go loads it: every part of the stack is a service', () => {
     'postgres',
     'stripe-mock',
     'telemetry-volumes',
+    'ui',
   ]);
   assert.deepEqual(services.k6?.profiles, ['loadtest']);
 });
@@ -65,7 +66,7 @@ test('every image is pinned to a version, and the Go tools match the native buil
   assert.equal(pinned('JAEGER_MODULE_VERSION'), 'v1.76.0', 'the Go module tag of Jaeger v2.13.0');
 });
 
-test('only the gateway, Jaeger and OTLP are published, on the ports of stack.env', () => {
+test('only the gateway, the UI, Jaeger and OTLP are published, on the ports of stack.env', () => {
   const published = Object.fromEntries(
     Object.entries(services)
       .filter(([, s]) => s.ports?.length)
@@ -75,6 +76,7 @@ test('only the gateway, Jaeger and OTLP are published, on the ports of stack.env
     gateway: [ports.gateway],
     jaeger: [ports.jaegerQuery],
     'otel-collector': [ports.otlpGrpc, ports.otlpHttp].sort((a, b) => a - b),
+    ui: [ports.ui],
   });
 });
 
@@ -94,6 +96,29 @@ test('the four services: one image, telemetry loaded first, wired to each other 
   assert.equal(services.gateway!.environment?.PAYTRACE_PUBLIC_EDGE, 'true');
   for (const upstream of ['auth', 'balance', 'payments']) assert.equal(services.gateway!.depends_on?.[upstream]?.condition, 'service_healthy');
   assert.equal(services.payments!.environment?.STRIPE_API_BASE, `http://stripe-mock:${ports.stripeMock}`);
+});
+
+test("the UI: its own image, reading Jaeger by name, switching faults in flagd's folder", () => {
+  const ui = services.ui!;
+  const build = ui.build as { context: string; dockerfile: string; target?: string };
+  assert.deepEqual({ ...build, context: resolve(build.context) }, { context: resolve(ROOT), dockerfile: 'Dockerfile', target: 'ui' });
+  assert.equal(ui.image, 'paytrace-ui:0.1.0');
+  assert.equal(ui.environment?.PORT, String(ports.ui));
+  assert.equal(ui.environment?.HOST, '0.0.0.0');
+  assert.equal(ui.environment?.JAEGER_URL, `http://jaeger:${ports.jaegerQuery}`);
+  assert.equal(ui.environment?.PAYTRACE_UI_JAEGER_UI_URL, `http://localhost:${ports.jaegerQuery}`);
+  assert.equal(ui.depends_on?.jaeger?.condition, 'service_started');
+  assert.ok(ui.healthcheck?.test.join(' ').includes('/healthz'), 'the UI is healthy when it answers');
+  // The flag file is rewritten by a rename beside it: the folder is mounted, writable, and it is
+  // the folder flagd serves the file from.
+  const volume = (name: string, source: string) => services[name]!.volumes!.find((v) => v.source === join(ROOT, source));
+  const flags = volume('ui', 'flags');
+  assert.equal(flags?.target, '/flags');
+  assert.ok(!flags?.read_only, 'the flags folder is mounted read-write');
+  assert.equal(ui.environment?.PAYTRACE_UI_FLAG_FILE, '/flags/paytrace.flagd.json');
+  assert.equal(volume('flagd', 'flags')?.target, '/etc/flagd');
+  assert.equal(volume('ui', 'loadtest')?.read_only, true);
+  assert.deepEqual(ui.environment?.PAYTRACE_UI_LAB_DIRS?.split(','), ['/loadtest/results', '/loadtest/reference-run']);
 });
 
 test('the Collector and Jaeger run the same configuration files as the native stack', () => {
@@ -117,13 +142,30 @@ test("the Collector's queue and Jaeger's traces live on named volumes, handed to
 
 test('the Dockerfile builds in stages and runs as a non-root user with production dependencies only', () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-  const stages = [...dockerfile.matchAll(/^FROM (\S+) AS (\w+)/gm)].map((m) => [m[1], m[2]]);
-  assert.deepEqual(
-    stages.map((s) => s[1]),
-    ['build', 'runtime'],
-  );
-  for (const [image] of stages) assert.match(image!, /^node:\d+\.\d+\.\d+-/, 'node image pinned to a patch release');
-  const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
-  assert.match(runtime, /npm ci --omit=dev/);
-  assert.match(runtime, /^USER node$/m);
+  const stages = [...dockerfile.matchAll(/^FROM (\S+) AS ([\w-]+)/gm)].map((m) => ({ image: m[1]!, name: m[2]! }));
+  const names = stages.map((s) => s.name);
+  // The services' `runtime` last: it is what `build: .` (no target) makes.
+  assert.deepEqual(names, ['build', 'ui-build', 'ui', 'runtime']);
+  for (const { image } of stages.filter((s) => !names.includes(s.image))) {
+    assert.match(image, /^node:\d+\.\d+\.\d+-/, 'node image pinned to a patch release');
+  }
+  const stage = (name: string) => {
+    const start = dockerfile.indexOf(` AS ${name}\n`);
+    const end = dockerfile.indexOf('\nFROM ', start);
+    return dockerfile.slice(start, end === -1 ? undefined : end);
+  };
+  // npm ci sees every workspace of the lockfile (it skips one without its package.json).
+  for (const workspace of JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).workspaces as string[]) {
+    assert.match(stage('build'), new RegExp(`^COPY ${workspace}/package.json ${workspace}/$`, 'm'), `build copies ${workspace}/package.json`);
+  }
+  assert.match(stage('runtime'), /npm ci --omit=dev/);
+  // The UI's image: one esbuild bundle and its static files, no node_modules at all.
+  assert.match(stage('ui-build'), /esbuild ui\/src\/server\.ts --bundle .*--outfile=ui\/dist\/server\.mjs/s);
+  assert.doesNotMatch(stage('ui'), /npm /);
+  assert.match(stage('ui'), /^COPY ui\/public\/ ui\/public\/$/m);
+  assert.match(stage('ui'), /^CMD \["node", "ui\/dist\/server\.mjs"\]$/m);
+  for (const name of ['ui', 'runtime']) {
+    assert.match(stage(name), /^ENV NODE_ENV=production$/m);
+    assert.match(stage(name), /^USER node$/m);
+  }
 });
