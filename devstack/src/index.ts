@@ -32,7 +32,7 @@ export { ensureTool, type Tool } from './tools.js';
 export { parseAssignments, parseNamedAssignments } from './env-assignments.js';
 export { fetchText, promSum } from './prometheus.js';
 export { UsageError, runCli, positiveNumber, positiveInteger } from './cli.js';
-export { SCENARIOS, PRESETS, scenario, type FaultScenario, type FaultValue } from './faults/catalog.js';
+export { SCENARIOS, PRESETS, LOAD_API_KEYS, scenario, type FaultScenario, type FaultValue } from './faults/catalog.js';
 export { REPO_FLAG_FILE, currentFaults, writeFaults, clearFaults, applyPreset, parseFaultValue, isOff } from './faults/flag-file.js';
 export { startFaultProxies, type FaultProxies, type FaultProxiesOptions } from './faults/fault-proxies.js';
 export { driveLoad, type LoadOptions, type LoadRequest } from './faults/load.js';
