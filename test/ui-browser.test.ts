@@ -19,10 +19,10 @@ import {
   type FaultProxies,
   type TelemetryPipeline,
 } from '@paytrace/devstack';
+import { launchChromium } from '@paytrace/devstack/browser';
 import { startUi, type RunningUi } from '@paytrace/ui';
 import { databaseUrl, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
-import { launchChromium } from './support/browser.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**

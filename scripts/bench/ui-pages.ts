@@ -16,7 +16,6 @@ await runCli('usage: npm run bench:ui -- [--rounds N]   (with `npm run stack` ru
       uiUrl: `http://127.0.0.1:${ports.ui}`,
       gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
       jaegerUrl: `http://127.0.0.1:${ports.jaegerQuery}`,
-      chromium: process.env.PAYTRACE_CHROMIUM ?? '/usr/bin/chromium',
       rounds,
     },
     (line) => process.stderr.write(`${line}\r`),

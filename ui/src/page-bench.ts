@@ -6,13 +6,12 @@
  */
 import { JaegerClient } from '@paytrace/devstack';
 import { quantileWithCi } from '@paytrace/devstack/lab';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@paytrace/devstack/browser';
 
 export interface PageBenchOptions {
   uiUrl: string;
   gatewayUrl: string;
   jaegerUrl: string;
-  chromium: string;
   rounds: number;
 }
 
@@ -44,18 +43,7 @@ export async function runPageBench(options: PageBenchOptions, progress: (line: s
   const spans = await new JaegerClient(options.jaegerUrl).waitForTrace(traceId, { timeoutMs: 30_000 });
   const pages = [`/trace/${traceId}`, `/trace/${traceId}?all=1`, '/', '/faults', '/lab'];
   const timings: PageTiming[] = pages.map((page) => ({ page, browserLoad: [], server: [] }));
-  const browser = await chromium.launch({
-    executablePath: options.chromium,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const tab = await context.newPage();
