@@ -16,6 +16,7 @@ import {
   LOAD_API_KEYS,
   startFaultProxies,
   startTelemetryPipeline,
+  writeFaults,
   type FaultProxies,
   type TelemetryPipeline,
 } from '@paytrace/devstack';
@@ -51,7 +52,10 @@ describe('the web UI, in Chromium', () => {
     flagFile = join(workDir, 'paytrace.flagd.json');
     copyFileSync(REPO_FLAG_FILE, flagFile);
     clearFaults(flagFile);
-    pipeline = await startTelemetryPipeline({ ports: await freeStackPorts() });
+    pipeline = await startTelemetryPipeline({
+      ports: await freeStackPorts(),
+      onLine: (name, line) => process.env.PAYTRACE_TEST_LOGS && console.log(`${name}| ${line}`),
+    });
     jaeger = new JaegerClient(pipeline.jaegerUrl);
     proxies = await startFaultProxies({ flagFile, stripeMockPort: stripePort, databaseUrl });
     stack = await startTestStack({
@@ -195,6 +199,35 @@ describe('the web UI, in Chromium', () => {
     await page.getByRole('button', { name: 'Every fault off' }).click();
     await page.waitForURL(`${ui.url}/faults`);
     assert.equal(await page.locator('#faults-on').innerText(), 'none');
+    await page.close();
+  });
+
+  test('the list on / filters by outcome and minimum duration (a failed payment among many found by Jaeger)', async () => {
+    writeFaults(flagFile, { 'stripe-error-rate': 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const failed = await stack.pay({ amount: 2500, currency: 'usd' });
+    clearFaults(flagFile);
+    assert.ok(failed.status >= 500, `Stripe failing every charge: ${failed.status}`);
+    const failedId = failed.headers.get('traceresponse')!.split('-')[1]!;
+    await jaeger.waitForTrace(failedId, { minSpans: 10 });
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${ui.url}/`);
+    await page.selectOption('select[name="outcome"]', 'failed');
+    await page.click('form.filter button[type="submit"]');
+    await page.waitForURL(/outcome=failed/);
+    const listed = () =>
+      page.$$eval('table.traces tbody tr', (rows) => rows.map((r) => [r.getAttribute('data-trace-id'), r.getAttribute('data-outcome')]));
+    const failedRows = await listed();
+    assert.ok(
+      failedRows.some(([id]) => id === failedId),
+      'the failed payment is listed',
+    );
+    assert.ok(failedRows.every(([, outcome]) => outcome === 'failed'));
+    // The earlier test's payments waited 300 ms for Stripe; at least 250 ms lists only those.
+    await page.goto(`${ui.url}/?outcome=succeeded&min_ms=250`);
+    const slow = await page.$$eval('table.traces tbody tr td:nth-child(2)', (cells) => cells.map((c) => parseFloat(c.textContent!)));
+    assert.ok(slow.length > 0 && slow.every((ms) => ms >= 250), `durations listed: ${slow.join(', ')}`);
     await page.close();
   });
 

@@ -69,6 +69,8 @@ export interface TraceSearch {
   limit?: number;
   /** Only traces whose root lasted at least this long (Jaeger filters before the limit applies). */
   minDurationMs?: number;
+  /** Only traces with a span carrying these tags, e.g. `{ error: 'true' }` (a span with status ERROR). */
+  tags?: Record<string, string>;
 }
 
 export interface JaegerClientOptions {
@@ -134,6 +136,7 @@ export class JaegerClient {
       // Jaeger's in-memory store refuses a search depth at or above its max_traces (100000).
       limit: String(search.limit ?? 99_999),
       ...(search.minDurationMs ? { minDuration: `${search.minDurationMs}ms` } : {}),
+      ...(search.tags ? { tags: JSON.stringify(search.tags) } : {}),
     });
     const res = await this.fetch(`/api/traces?${query}`);
     if (!res.ok) throw new Error(`Jaeger answered ${res.status} for a search of ${search.service}`);

@@ -78,8 +78,12 @@ export class TraceSource {
     return spans;
   }
 
-  /** The most recent payments' traces, newest first. */
-  async recentPayments(search: { lookbackMs: number; minDurationMs?: number; limit: number }): Promise<TraceSummary[]> {
+  /**
+   * The most recent payments' traces, newest first. Jaeger's search applies the minimum duration
+   * and, for failures, the error tag before its limit, so a rare slow or failed payment is not
+   * crowded out by the many quick ones.
+   */
+  async recentPayments(search: { lookbackMs: number; minDurationMs?: number; outcome?: Outcome | 'all'; limit: number }): Promise<TraceSummary[]> {
     const now = Date.now();
     const traces = await this.ask(() =>
       this.jaeger.searchTraces({
@@ -88,11 +92,13 @@ export class TraceSource {
         toMs: now,
         limit: search.limit,
         ...(search.minDurationMs ? { minDurationMs: search.minDurationMs } : {}),
+        ...(search.outcome === 'failed' ? { tags: { error: 'true' } } : {}),
       }),
     );
     return traces
       .flatMap((spans) => summarize(spans) ?? [])
       .filter((t) => t.durationUs >= (search.minDurationMs ?? 0) * 1000)
+      .filter((t) => search.outcome === undefined || search.outcome === 'all' || t.outcome === search.outcome)
       .sort((a, b) => b.startMs - a.startMs);
   }
 

@@ -36,11 +36,15 @@ export function paymentsRoutes(app: FastifyInstance, opts: { traces: TraceSource
     async (request, reply) => {
       const filter: PaymentsFilter = { outcome: request.query.outcome ?? 'all', minMs: Number(request.query.min_ms || 0) };
       // The list and the verdict are two independent searches: ask Jaeger for both at once.
-      const [recent, lastMinute] = await Promise.all([
-        opts.traces.recentPayments({ lookbackMs: LOOKBACK_MS, limit: LIST_LIMIT, ...(filter.minMs ? { minDurationMs: filter.minMs } : {}) }),
+      const [traces, lastMinute] = await Promise.all([
+        opts.traces.recentPayments({
+          lookbackMs: LOOKBACK_MS,
+          limit: LIST_LIMIT,
+          outcome: filter.outcome,
+          ...(filter.minMs ? { minDurationMs: filter.minMs } : {}),
+        }),
         opts.traces.lastMinuteVerdict({ settleMs: opts.settleMs, limit: VERDICT_LIMIT }),
       ]);
-      const traces = filter.outcome === 'all' ? recent : recent.filter((t) => t.outcome === filter.outcome);
       return reply.type('text/html; charset=utf-8').send(renderPaymentsPage({ filter, traces, lookbackMs: LOOKBACK_MS, lastMinute }));
     },
   );
