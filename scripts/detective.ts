@@ -11,7 +11,7 @@
  *   JAEGER_URL=http://localhost:16686 npm run detective -- --since 30s   # another Jaeger (compose)
  */
 import { parseArgs } from 'node:util';
-import { JaegerClient, runCli, stackPorts, UsageError } from '@paytrace/devstack';
+import { JaegerClient, runCli, stackPorts, TRACE_ID, UsageError } from '@paytrace/devstack';
 import { analyzeTrace, collectTraces, mermaidFence, parseDuration, toMermaidGantt, verdict, type TraceSelection } from '@paytrace/devstack/detective';
 
 const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS]`;
@@ -30,7 +30,7 @@ await runCli(USAGE, async () => {
   });
   const format = args.json ? 'json' : args.format;
   if (!['text', 'json', 'mermaid'].includes(format)) throw new UsageError(`--format is text, json or mermaid, not "${format}"`);
-  for (const id of positionals) if (!/^[0-9a-f]{32}$/.test(id)) throw new UsageError(`"${id}" is not a trace id (32 lower-case hex digits)`);
+  for (const id of positionals) if (!TRACE_ID.test(id)) throw new UsageError(`"${id}" is not a trace id (32 lower-case hex digits)`);
   if ((args.since === undefined) === (positionals.length === 0)) throw new UsageError('give either --since or trace ids');
   if (format === 'mermaid' && positionals.length !== 1) throw new UsageError('--format mermaid draws one trace: give its id');
   const limit = Number(args.limit);

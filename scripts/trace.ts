@@ -9,7 +9,7 @@
  *   JAEGER_URL=http://localhost:16686 npm run trace -- <id>    # another Jaeger (e.g. compose)
  */
 import { parseArgs } from 'node:util';
-import { JaegerClient, runCli, stackPorts, UsageError } from '@paytrace/devstack';
+import { JaegerClient, runCli, stackPorts, TRACE_ID, UsageError } from '@paytrace/devstack';
 import { mermaidFence, toMermaidGantt } from '@paytrace/devstack/detective';
 import { renderWaterfall } from '@paytrace/devstack/waterfall';
 
@@ -20,7 +20,7 @@ await runCli('usage: npm run trace -- <trace_id (32 hex digits)> [--all] [--form
   });
   if (options.format !== 'text' && options.format !== 'mermaid') throw new UsageError(`--format is text or mermaid, not "${options.format}"`);
   const traceId = positionals[0];
-  if (!traceId || !/^[0-9a-f]{32}$/.test(traceId)) throw new UsageError('a trace id is 32 lower-case hex digits');
+  if (!traceId || !TRACE_ID.test(traceId)) throw new UsageError('a trace id is 32 lower-case hex digits');
   const jaeger = new JaegerClient(process.env.JAEGER_URL ?? `http://127.0.0.1:${stackPorts().jaegerQuery}`);
   // Spans reach Jaeger a few seconds after the request (the SDK exports in batches every
   // OTEL_BSP_SCHEDULE_DELAY, 5 s by default), so a fresh trace is waited for until it stops growing.

@@ -10,7 +10,7 @@
  */
 export { startStack, type Stack, type StackOptions, type StackServicesOptions, type LineSink } from './stack.js';
 export { startServices, serverEntry, serviceEnv, SERVICES, type ServiceName, type ServicesOptions, type RunningServices } from './services.js';
-export { JaegerClient, describeTrace, toSpans, type TraceSpan, type TraceSearch } from './jaeger.js';
+export { JaegerClient, TRACE_ID, describeTrace, toSpans, type TraceSpan, type TraceSearch } from './jaeger.js';
 export {
   ROOT,
   PORT_VARIABLES,

@@ -1,5 +1,8 @@
 import { waitFor } from './processes.js';
 
+/** A trace id as W3C Trace Context writes it (and traceresponse, and Jaeger's API): 32 lower-case hex digits. */
+export const TRACE_ID = /^[0-9a-f]{32}$/;
+
 /** A span as Jaeger's query API (`/api/traces/{id}`) returns it, with its tags as an object. */
 export interface TraceSpan {
   traceId: string;

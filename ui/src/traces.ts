@@ -10,9 +10,6 @@ import { jaegerUnavailable, notFound } from './errors.js';
 /** The gateway's payment route: the traces the front page lists and judges. */
 export const PAYMENT_SEARCH = { service: 'gateway', operation: 'POST /process-payment' } as const;
 
-/** A trace id as W3C Trace Context writes it (32 hex digits), or Jaeger's shorter form (16). */
-export const TRACE_ID = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/;
-
 export type Outcome = 'succeeded' | 'rejected' | 'failed';
 
 export interface TraceSummary {

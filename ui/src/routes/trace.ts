@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { toMermaidGantt } from '@paytrace/devstack/detective';
 import { notFound } from '../errors.js';
-import { TRACE_ID, type TraceSource } from '../traces.js';
+import { TRACE_ID } from '@paytrace/devstack';
+import type { TraceSource } from '../traces.js';
 import { renderTracePage } from '../views/trace-page.js';
 
 interface TraceParams {
