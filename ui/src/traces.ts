@@ -101,12 +101,29 @@ export class TraceSource {
 
   /**
    * The detective's verdict over the payments that started in the minute before `settleMs` ago
-   * (newer ones may still lack spans that explain their time), at most `limit`, the newest.
+   * (newer ones may still lack spans that explain their time). Jaeger's search returns whole
+   * traces, newest first, so under load reading the whole minute costs seconds and the newest N
+   * would cover only its last seconds: the minute is cut into `slices` searched at once, each
+   * giving its newest `perSlice`, a sample spread over the whole minute.
    */
-  async lastMinuteVerdict(options: { settleMs: number; limit: number }): Promise<{ verdict: Verdict; fromMs: number; toMs: number }> {
+  async lastMinuteVerdict(options: {
+    settleMs: number;
+    slices: number;
+    perSlice: number;
+  }): Promise<{ verdict: Verdict; fromMs: number; toMs: number; sampled: boolean }> {
     const toMs = Date.now() - options.settleMs;
     const fromMs = toMs - 60_000;
-    const traces = await this.ask(() => this.jaeger.searchTraces({ ...PAYMENT_SEARCH, fromMs, toMs, limit: options.limit }));
-    return { verdict: verdict(traces.map(analyzeTrace)), fromMs, toMs };
+    const sliceMs = 60_000 / options.slices;
+    const slices = await this.ask(() =>
+      Promise.all(
+        Array.from({ length: options.slices }, (_, i) =>
+          this.jaeger.searchTraces({ ...PAYMENT_SEARCH, fromMs: fromMs + i * sliceMs, toMs: fromMs + (i + 1) * sliceMs, limit: options.perSlice }),
+        ),
+      ),
+    );
+    // A trace that started on a slice's edge can come back from both searches.
+    const traces = new Map(slices.flat().map((spans) => [spans[0]?.traceId, spans]));
+    const sampled = slices.some((found) => found.length >= options.perSlice);
+    return { verdict: verdict([...traces.values()].map(analyzeTrace)), fromMs, toMs, sampled };
   }
 }

@@ -5,8 +5,12 @@ import { renderPaymentsPage, type PaymentsFilter } from '../views/payments-page.
 const LOOKBACK_MS = 60 * 60_000;
 /** Rows in the list; Jaeger returns whole traces, so more costs the page time. */
 const LIST_LIMIT = 100;
-/** Traces the last minute's verdict reads at most (the newest), as `npm run detective` does by default. */
-const VERDICT_LIMIT = 500;
+/**
+ * The last minute's verdict reads at most 4 × 50 traces, the newest of each quarter of the minute:
+ * enough for its shares and percentiles, in a third of the time the newest 500 (what
+ * `npm run detective` reads by default) took under load (0.49 s against 1.45 s at 30 payments/s).
+ */
+const VERDICT_SAMPLE = { slices: 4, perSlice: 50 };
 
 interface PaymentsQuery {
   outcome?: PaymentsFilter['outcome'];
@@ -43,7 +47,7 @@ export function paymentsRoutes(app: FastifyInstance, opts: { traces: TraceSource
           outcome: filter.outcome,
           ...(filter.minMs ? { minDurationMs: filter.minMs } : {}),
         }),
-        opts.traces.lastMinuteVerdict({ settleMs: opts.settleMs, limit: VERDICT_LIMIT }),
+        opts.traces.lastMinuteVerdict({ settleMs: opts.settleMs, ...VERDICT_SAMPLE }),
       ]);
       return reply.type('text/html; charset=utf-8').send(renderPaymentsPage({ filter, traces, lookbackMs: LOOKBACK_MS, lastMinute }));
     },

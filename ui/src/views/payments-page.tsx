@@ -19,19 +19,20 @@ export interface PaymentsPageProps {
   traces: TraceSummary[];
   /** How far back the list reaches, ms. */
   lookbackMs: number;
-  lastMinute: { verdict: Verdict; fromMs: number; toMs: number };
+  lastMinute: { verdict: Verdict; fromMs: number; toMs: number; sampled: boolean };
 }
 
 const OUTCOMES: Array<PaymentsFilter['outcome']> = ['all', 'succeeded', 'rejected', 'failed'];
 
 function VerdictPanel({ lastMinute }: { lastMinute: PaymentsPageProps['lastMinute'] }) {
-  const { verdict, fromMs, toMs } = lastMinute;
+  const { verdict, fromMs, toMs, sampled } = lastMinute;
   return (
     <section class="verdict" id="verdict" data-culprit-service={verdict.culprit?.service ?? ''} data-culprit-kind={verdict.culprit?.kind ?? ''}>
       <h2>The last minute's verdict</h2>
       <p class="window">
-        {verdict.count} payments that started between <time datetime={isoTime(fromMs)}>{clock(fromMs)}</time> and{' '}
-        <time datetime={isoTime(toMs)}>{clock(toMs)}</time> (newer ones may still lack spans) · {verdict.failed} failed
+        {verdict.count} payments {sampled ? '(a sample: the newest of each quarter of the minute) ' : ''}that started between{' '}
+        <time datetime={isoTime(fromMs)}>{clock(fromMs)}</time> and <time datetime={isoTime(toMs)}>{clock(toMs)}</time> (newer ones may still lack
+        spans) · {verdict.failed} failed
       </p>
       <p class="sentence">{verdict.count === 0 ? 'No payments in that minute: make some (the curl on the README, or k6).' : verdict.sentence}</p>
       {verdict.operations.length > 0 ? (
