@@ -23,6 +23,7 @@ import {
   type TraceSpan,
 } from '@paytrace/devstack';
 import { analyzeTrace, collectTraces, toMermaidGantt, verdict, type Verdict } from '@paytrace/devstack/detective';
+import { median } from '@paytrace/devstack/lab';
 
 /**
  * The bottleneck detective, played against the real stack: for every fault scenario, switch it on
@@ -206,7 +207,6 @@ describe('the bottleneck detective finds every injected fault', () => {
     const traces = await collectTraces(jaeger, { traceIds }, { settleMs: 1_500 });
     assert.equal(traces.length, LESSON_PAYMENTS);
     const charts = traces.map(lessonBars);
-    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const bars = Object.fromEntries(
       LESSON_BARS.map((bar) => [bar, [median(charts.map((c) => c[bar][0])), median(charts.map((c) => c[bar][1]))]]),
     ) as Record<LessonBar, [number, number]>;
