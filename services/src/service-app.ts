@@ -120,6 +120,7 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     const { status, body } = toErrorResponse(err);
     recordFailure(body.error.code, status, err);
+    if (err instanceof AppError && err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
     if (status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: body.error.code, status }, 'request rejected');
     return reply.code(status).send(body);

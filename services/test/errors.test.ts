@@ -8,6 +8,7 @@ import {
   fromDatabaseError,
   isErrorBody,
   notFound,
+  overloaded,
   unauthorized,
 } from '../src/errors.js';
 
@@ -45,6 +46,10 @@ describe('AppError', () => {
     assert.deepEqual(pick(unavailable), [503, 'dependency_unavailable', 'A dependency (balance) is unavailable; try again later.']);
     assert.equal(unavailable.cause, cause);
     assert.deepEqual(pick(dependencyTimeout('stripe')), [504, 'dependency_timeout', 'A dependency (stripe) timed out; try again later.']);
+    const shed = overloaded('balance', 2);
+    assert.deepEqual(pick(shed), [503, 'overloaded', 'Too busy (balance); retry after 2 s.']);
+    assert.equal(shed.retryAfterSeconds, 2);
+    assert.equal(notFound().retryAfterSeconds, undefined);
   });
 });
 
@@ -104,13 +109,20 @@ describe('fromDatabaseError', () => {
     assertUnavailable(Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' }));
   });
 
+  test('a statement stopped by its timeout (57014 query_canceled) is a 504 dependency_timeout, not a 500', () => {
+    const err = pgError('57014', 'canceling statement due to statement timeout');
+    const mapped = fromDatabaseError(err);
+    assert.ok(mapped instanceof AppError);
+    assert.deepEqual(pick(mapped), [504, 'dependency_timeout', 'A dependency (postgres) timed out; try again later.']);
+    assert.equal(mapped.cause, err);
+  });
+
   test('errors that are not about the connection are left alone (undefined: the caller rethrows, a 500)', () => {
     for (const err of [
       pgError('23505', 'duplicate key value violates unique constraint'), // unique_violation
       pgError('23514', 'new row violates check constraint'), // check_violation
       pgError('42P01', 'relation "x" does not exist'), // undefined_table
       pgError('40001', 'could not serialize access'), // serialization_failure
-      pgError('57014', 'canceling statement due to statement timeout'), // query_canceled: not 57P
       pgError(undefined, 'plain failure'),
       new TypeError('Cannot read properties of undefined'),
     ]) {
