@@ -1,5 +1,7 @@
+import { trace } from '@opentelemetry/api';
 import { errors as undiciErrors } from 'undici';
-import { AppError, dependencyTimeout, dependencyUnavailable, isErrorBody } from './errors.js';
+import { DEADLINE_HEADER, remainingMs } from './deadline.js';
+import { AppError, dependencyTimeout, dependencyUnavailable, isErrorBody, overloaded } from './errors.js';
 import { ContextPreservingPool } from './queued-work-context.js';
 
 export interface JsonClientOptions {
@@ -8,8 +10,13 @@ export interface JsonClientOptions {
   baseUrl: string;
   /** Deadline for the whole exchange: connect, headers and body. */
   timeoutMs: number;
-  /** Keep-alive connections per upstream; requests beyond it wait in the pool's queue. */
+  /** Keep-alive connections per upstream; requests beyond it wait in the pool's queue. Default 32. */
   connections?: number;
+  /**
+   * How many requests may wait for a connection; one more is refused at once with 503
+   * `overloaded` instead of queueing until its deadline fires. Default: as many as `connections`.
+   */
+  maxQueued?: number;
   headers?: Record<string, string>;
 }
 
@@ -25,13 +32,20 @@ export interface RequestOptions {
   /** Sent as application/x-www-form-urlencoded (the Stripe API's format). */
   form?: URLSearchParams;
   query?: Record<string, string | number | undefined>;
+  /**
+   * The caller's deadline (ms since the epoch): the exchange gets the smaller of `timeoutMs` and
+   * what remains, the upstream is told what remains (deadline.ts), and a request with nothing left
+   * is not sent at all.
+   */
+  deadline?: number | undefined;
 }
 
 /**
  * A small JSON-over-HTTP client for calls between paytrace services and to Stripe, on an undici
- * keep-alive pool (bounded; queued requests keep their own trace context, see
+ * keep-alive pool (bounded, and so is its queue; queued requests keep their own trace context, see
  * queued-work-context.ts). Transport failures become AppErrors a route can return as they are:
- * unreachable → 503 `dependency_unavailable`, too slow → 504 `dependency_timeout`.
+ * unreachable → 503 `dependency_unavailable`, too slow → 504 `dependency_timeout`, too many
+ * already waiting → 503 `overloaded` (at once, nothing sent).
  * Any HTTP status is returned to the caller, who decides what it means.
  */
 export class JsonClient {
@@ -39,14 +53,19 @@ export class JsonClient {
   private readonly pool: ContextPreservingPool;
   private readonly timeoutMs: number;
   private readonly defaultHeaders: Record<string, string>;
+  /** Requests under way or waiting for a connection, and how many of them may be at once. */
+  private inFlight = 0;
+  private readonly maxInFlight: number;
 
   constructor(options: JsonClientOptions) {
     this.name = options.name;
     this.timeoutMs = options.timeoutMs;
     this.defaultHeaders = options.headers ?? {};
+    const connections = options.connections ?? 32;
+    this.maxInFlight = connections + (options.maxQueued ?? connections);
     this.pool = new ContextPreservingPool(options.baseUrl, {
       poolName: options.name,
-      connections: options.connections ?? 32,
+      connections,
       connect: { timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -55,7 +74,17 @@ export class JsonClient {
   }
 
   async request<T = unknown>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<JsonResponse<T>> {
+    const timeoutMs = Math.min(this.timeoutMs, remainingMs(options.deadline));
+    if (timeoutMs <= 0) {
+      trace.getActiveSpan()?.addEvent('paytrace.deadline_exceeded', { 'paytrace.dependency': this.name });
+      throw dependencyTimeout(this.name);
+    }
+    if (this.inFlight >= this.maxInFlight) {
+      trace.getActiveSpan()?.addEvent('paytrace.load_shed', { 'paytrace.dependency': this.name, 'paytrace.in_flight': this.inFlight });
+      throw overloaded(this.name);
+    }
     const headers: Record<string, string> = { accept: 'application/json', ...this.defaultHeaders, ...options.headers };
+    if (options.deadline !== undefined) headers[DEADLINE_HEADER] = String(Math.floor(timeoutMs));
     let body: string | undefined;
     if (options.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -72,6 +101,7 @@ export class JsonClient {
         )
       : undefined;
 
+    this.inFlight++;
     try {
       const res = await this.pool.request({
         method,
@@ -80,7 +110,7 @@ export class JsonClient {
         body,
         query,
         // One deadline for the whole exchange, independent of the pool's per-phase timeouts.
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await res.body.text();
       let parsed: unknown;
@@ -94,6 +124,8 @@ export class JsonClient {
       return { status: res.statusCode, body: parsed as T };
     } catch (err) {
       throw this.toAppError(err);
+    } finally {
+      this.inFlight--;
     }
   }
 

@@ -10,3 +10,5 @@ export * from './tracing.js';
 export * from './schemas.js';
 export * from './upstream-answer.js';
 export { Type, type Static } from '@sinclair/typebox';
+export * from './deadline.js';
+export * from './load-shedding.js';

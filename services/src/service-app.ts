@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { acceptDeadlines } from './deadline.js';
 import { AppError, type ErrorBody } from './errors.js';
 import { logCorrelationFields, recordFailure } from './tracing.js';
 
@@ -115,6 +116,7 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     done(new AppError(503, 'shutting_down', 'The service is shutting down; try again.'));
   });
 
+  acceptDeadlines(app);
   app.addSchema(ErrorResponseSchema);
 
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
