@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { createServiceApp, openFaultFlags, openServiceDatabase } from '@paytrace/services';
+import { createServiceApp, loadSheddingOptions, openFaultFlags, openServiceDatabase } from '@paytrace/services';
 import type { AuthConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
 import { keyRoutes } from './routes/keys.js';
@@ -11,7 +11,7 @@ export interface BuildAuthAppOptions {
 
 /** The auth service: verifies API keys against Postgres. */
 export async function buildApp({ config, logger }: BuildAuthAppOptions) {
-  const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL } });
+  const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL }, loadShedding: loadSheddingOptions(config) });
   const db = await openServiceDatabase(app, { config, schema: SCHEMA, migrations, seed });
   keyRoutes(app, db, await openFaultFlags(app, 'auth'));
   return app;

@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { createServiceApp, openFaultFlags, openServiceDatabase } from '@paytrace/services';
+import { createServiceApp, loadSheddingOptions, openFaultFlags, openServiceDatabase } from '@paytrace/services';
 import type { BalanceConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
 import { holdRoutes } from './routes/holds.js';
@@ -11,7 +11,7 @@ export interface BuildBalanceAppOptions {
 
 /** The balance service: checks balances and holds money in Postgres. */
 export async function buildApp({ config, logger }: BuildBalanceAppOptions) {
-  const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL } });
+  const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL }, loadShedding: loadSheddingOptions(config) });
   const db = await openServiceDatabase(app, { config, schema: SCHEMA, migrations, seed });
   holdRoutes(app, db, await openFaultFlags(app, 'balance'));
   return app;

@@ -1,4 +1,5 @@
 import { AppError, JsonClient } from '@paytrace/services';
+import { StripeBreaker, type BreakerLog, type StripeBreakerOptions } from './stripe-breaker.js';
 
 export interface StripeCharge {
   id: string;
@@ -16,6 +17,10 @@ export interface StripeOptions {
   source: string;
   timeoutMs: number;
   maxConnections: number;
+  /** The circuit breaker's settings (stripe-breaker.ts); defaults: STRIPE_BREAKER_DEFAULTS. */
+  breaker?: Partial<StripeBreakerOptions> | undefined;
+  /** Where the breaker logs its state changes. */
+  log?: BreakerLog | undefined;
 }
 
 /**
@@ -25,16 +30,21 @@ export interface StripeOptions {
  * Why Charges and not PaymentIntents: stripe-mock answers from fixed fixtures, and its confirmed
  * PaymentIntent fixture says `requires_payment_method`; reading that honestly would decline every
  * payment. Its Charge fixture says `succeeded`/`paid`, and we still check both fields.
+ *
+ * Charges go through one circuit breaker (stripe-breaker.ts), whichever pool they use: the pools
+ * are ways to reach one dependency, whose health is one fact. The readiness ping does not.
  */
 export class StripeClient {
   private readonly http: JsonClient;
   private readonly options: StripeOptions;
   /** Pools of another size, made when the `stripe-pool-size` fault asks for one. */
   private readonly resizedPools = new Map<number, JsonClient>();
+  readonly breaker: StripeBreaker;
 
   constructor(options: StripeOptions) {
     this.options = options;
     this.http = this.newPool(options.maxConnections);
+    this.breaker = new StripeBreaker(options.breaker, options.log);
   }
 
   private newPool(connections: number): JsonClient {
@@ -70,10 +80,15 @@ export class StripeClient {
       'metadata[payment_id]': input.paymentId,
     });
     if (input.description) form.set('description', input.description);
+    const pool = this.pool(connections);
+    return this.breaker.run(() => this.send(pool, form, input.paymentId));
+  }
 
-    const res = await this.pool(connections).request<StripeCharge & StripeErrorBody>('POST', '/v1/charges', {
+  /** One `POST /v1/charges`, its answer read into a charge or an AppError. */
+  private async send(pool: JsonClient, form: URLSearchParams, paymentId: string): Promise<StripeCharge> {
+    const res = await pool.request<StripeCharge & StripeErrorBody>('POST', '/v1/charges', {
       form,
-      headers: { 'idempotency-key': input.paymentId },
+      headers: { 'idempotency-key': paymentId },
     });
     if (res.status === 200) {
       if (res.body.status === 'succeeded' && res.body.paid) return res.body;
@@ -100,6 +115,7 @@ export class StripeClient {
   }
 
   async close(): Promise<void> {
+    this.breaker.close();
     await Promise.all([this.http, ...this.resizedPools.values()].map((pool) => pool.close()));
   }
 }

@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { errors as undiciErrors } from 'undici';
-import { DEADLINE_HEADER, remainingMs } from './deadline.js';
+import { DEADLINE_HEADER, deadlineExceeded, remainingMs } from './deadline.js';
 import { AppError, dependencyTimeout, dependencyUnavailable, isErrorBody, overloaded } from './errors.js';
 import { ContextPreservingPool } from './queued-work-context.js';
 
@@ -35,7 +35,7 @@ export interface RequestOptions {
   /**
    * The caller's deadline (ms since the epoch): the exchange gets the smaller of `timeoutMs` and
    * what remains, the upstream is told what remains (deadline.ts), and a request with nothing left
-   * is not sent at all.
+   * is not sent at all (504 `deadline_exceeded`).
    */
   deadline?: number | undefined;
 }
@@ -76,8 +76,9 @@ export class JsonClient {
   async request<T = unknown>(method: 'GET' | 'POST', path: string, options: RequestOptions = {}): Promise<JsonResponse<T>> {
     const timeoutMs = Math.min(this.timeoutMs, remainingMs(options.deadline));
     if (timeoutMs <= 0) {
+      // Not the dependency's fault, and nothing was sent: the caller's time is up.
       trace.getActiveSpan()?.addEvent('paytrace.deadline_exceeded', { 'paytrace.dependency': this.name });
-      throw dependencyTimeout(this.name);
+      throw deadlineExceeded(`the call to ${this.name}`);
     }
     if (this.inFlight >= this.maxInFlight) {
       trace.getActiveSpan()?.addEvent('paytrace.load_shed', { 'paytrace.dependency': this.name, 'paytrace.in_flight': this.inFlight });

@@ -123,7 +123,8 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     const { status, body } = toErrorResponse(err);
     recordFailure(body.error.code, status, err);
     if (err instanceof AppError && err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
-    if (status >= 500) request.log.error({ err }, 'request failed');
+    // A shed request is the service working as designed under load: not an error to page anyone for.
+    if (status >= 500 && body.error.code !== 'overloaded') request.log.error({ err }, 'request failed');
     else request.log.info({ code: body.error.code, status }, 'request rejected');
     return reply.code(status).send(body);
   });
@@ -134,6 +135,7 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
 
   app.get('/healthz', { schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
+  void app.register(import('./load-shedding.js'), options.loadShedding ?? {});
   app.decorate('readinessChecks', new Map<string, () => Promise<boolean>>());
   app.get(
     '/readyz',

@@ -20,6 +20,8 @@ describe('loadConfig: valid settings', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      MAX_EVENT_LOOP_DELAY_MS: 500,
+      MAX_EVENT_LOOP_UTILIZATION: 0,
       DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:5433/paytrace',
       DATABASE_POOL_SIZE: 10,
       DATABASE_STATEMENT_TIMEOUT_MS: 5_000,
@@ -92,6 +94,8 @@ describe('loadConfig: bad settings stop the boot with a message naming the varia
     rejects({ PORT: '3001', DATABASE_POOL_SIZE: '101' }, /DATABASE_POOL_SIZE must be <= 100/);
     rejects({ PORT: '3001', SHUTDOWN_TIMEOUT_MS: '99' }, /SHUTDOWN_TIMEOUT_MS must be >= 100/);
     rejects({ PORT: '3001', DATABASE_STATEMENT_TIMEOUT_MS: '-1' }, /DATABASE_STATEMENT_TIMEOUT_MS must be >= 100/);
+    rejects({ PORT: '3001', MAX_EVENT_LOOP_DELAY_MS: '-1' }, /MAX_EVENT_LOOP_DELAY_MS must be >= 0/);
+    rejects({ PORT: '3001', MAX_EVENT_LOOP_UTILIZATION: '1.5' }, /MAX_EVENT_LOOP_UTILIZATION must be <= 1/);
   });
 
   test('a log level that does not exist', () => {

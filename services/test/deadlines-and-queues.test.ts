@@ -73,12 +73,12 @@ describe('JsonClient: a bounded queue and a deadline that travels', () => {
     }
   });
 
-  test('with no time left, nothing is sent: 504 at once', async () => {
+  test('with no time left, nothing is sent: 504 deadline_exceeded at once (the caller ran out of time, not the upstream)', async () => {
     const client = new JsonClient({ name: 'payments', baseUrl: upstream.url, timeoutMs: 5_000 });
     try {
       const before = upstream.seen.length;
       const err = await client.request('GET', '/x', { deadline: Date.now() - 1 }).catch((e: unknown) => e);
-      assert.ok(err instanceof AppError && err.statusCode === 504);
+      assert.ok(err instanceof AppError && err.statusCode === 504 && err.code === 'deadline_exceeded', String(err));
       assert.equal(upstream.seen.length, before);
     } finally {
       await client.close();
