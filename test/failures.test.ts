@@ -23,7 +23,11 @@ describe('when Stripe is unreachable or too slow', () => {
     stack = await startTestStack({
       databaseUrl,
       stripeApiBase: `http://127.0.0.1:${proxyPort}`,
-      envFor: { payments: { STRIPE_TIMEOUT_MS: '500' } },
+      envFor: {
+        payments: { STRIPE_TIMEOUT_MS: '500', DATABASE_STATEMENT_TIMEOUT_MS: '500' },
+        // A short budget and grace, so the reconciler settles what Stripe left open within seconds.
+        gateway: { PAYMENT_BUDGET_MS: '2000', SETTLE_GRACE_MS: '500', RECONCILE_INTERVAL_MS: '200' },
+      },
     });
   });
   beforeEach(() => resetData(databaseUrl));
@@ -33,26 +37,44 @@ describe('when Stripe is unreachable or too slow', () => {
     await db.end();
   });
 
-  test('Stripe timing out: 504, hold released, balance unchanged, attempt logged as failed', async () => {
+  test('Stripe timing out: 504 charge_outcome_unknown; the hold and the attempt stay open until the reconciler asks Stripe again under the same key', async () => {
     proxy.setLatency(2_000);
     const res = await stack.pay({ amount: 1_234, currency: 'usd' }, { idempotencyKey: 'slow-1' });
-    proxy.setLatency(0);
     assert.equal(res.status, 504, JSON.stringify(res.body));
-    assert.equal(res.body.error.code, 'dependency_timeout');
-    assert.equal(await balanceOf(db, 'acct_alice'), 100_000);
-    const { rows } = await db.query(`SELECT status FROM balance.holds WHERE account_id = 'acct_alice'`);
-    assert.deepEqual(rows, [{ status: 'released' }]);
-    const attempts = await db.query(`SELECT status, failure_code FROM payments.transactions`);
-    assert.deepEqual(attempts.rows, [{ status: 'failed', failure_code: 'dependency_timeout' }]);
+    assert.equal(res.body.error.code, 'charge_outcome_unknown');
+    // Stripe may have charged: nothing is given back or written off yet.
+    assert.equal(await balanceOf(db, 'acct_alice'), 98_766);
+    const { rows } = await db.query(`SELECT hold_key, status FROM balance.holds WHERE account_id = 'acct_alice'`);
+    assert.deepEqual(
+      rows.map((r) => r.status),
+      ['held'],
+    );
+    const paymentId = rows[0].hold_key as string;
+    assert.deepEqual(await transactionsOf(db, paymentId), [{ status: 'pending', failure_code: null }]);
+    // A retry at once finds the charge still under way, and changes nothing.
+    const early = await stack.pay({ amount: 1_234, currency: 'usd' }, { idempotencyKey: 'slow-1' });
+    assert.equal(early.status, 409, JSON.stringify(early.body));
+    assert.equal(early.body.error.code, 'payment_in_progress');
+    assert.equal(await balanceOf(db, 'acct_alice'), 98_766);
+    proxy.setLatency(0);
 
-    // The key is retryable: the same request later goes through, under the same payment id.
+    // Once the lease is over, the reconciler asks Stripe again (same Idempotency-Key: one charge) and captures.
+    for (let i = 0; i < 100; i++) {
+      const open = await db.query(`SELECT state FROM gateway.payments WHERE payment_id = $1`, [paymentId]);
+      if (open.rows[0]?.state === 'settled') break;
+      await sleep(100);
+    }
+    assert.deepEqual(await transactionsOf(db, paymentId), [{ status: 'succeeded', failure_code: null }]);
+    const settled = await db.query(`SELECT status FROM balance.holds WHERE hold_key = $1`, [paymentId]);
+    assert.deepEqual(settled.rows, [{ status: 'captured' }]);
+    assert.equal(await balanceOf(db, 'acct_alice'), 98_766, 'debited once');
+
+    // The client's retry with its key learns the outcome: paid, under the same payment id, charged once.
     const retry = await stack.pay({ amount: 1_234, currency: 'usd' }, { idempotencyKey: 'slow-1' });
     assert.equal(retry.status, 201, JSON.stringify(retry.body));
+    assert.equal(retry.body.payment_id, paymentId);
     assert.equal(await balanceOf(db, 'acct_alice'), 98_766);
-    assert.deepEqual(
-      (await transactionsOf(db, retry.body.payment_id)).map((t) => t.status),
-      ['failed', 'succeeded'],
-    );
+    assert.deepEqual(await transactionsOf(db, paymentId), [{ status: 'succeeded', failure_code: null }]);
   });
 
   test('Stripe unreachable: 503, hold released, balance unchanged', async () => {

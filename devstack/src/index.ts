@@ -28,6 +28,7 @@ export { startTelemetryPipeline, pipelineEnv, type TelemetryPipeline, type Telem
 export { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 export { startProcess, waitFor, waitForHttp, prefixer, type ManagedProcess, type StartOptions, type WaitOptions } from './processes.js';
 export { resetData } from './reset-data.js';
+export { checkLedger, ledgerReport, LEDGER_SQL, VIOLATIONS, type LedgerRow, type LedgerReport, type Violation } from './ledger.js';
 export { ensureTool, type Tool } from './tools.js';
 export { parseAssignments, parseNamedAssignments } from './env-assignments.js';
 export { fetchText, promSum } from './prometheus.js';

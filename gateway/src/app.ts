@@ -1,11 +1,12 @@
 import type { FastifyServerOptions } from 'fastify';
-import { createServiceApp, openFaultFlags, openServiceDatabase, traceResponseHeader } from '@paytrace/services';
+import { createServiceApp, loadSheddingOptions, openFaultFlags, openServiceDatabase, traceResponseHeader } from '@paytrace/services';
 import type { GatewayConfig } from './config.js';
 import { SCHEMA, migrations, seed } from './data.js';
 import { decorateAuthentication } from './authentication.js';
 import { registerOpenApi } from './openapi.js';
 import { accountRoutes } from './routes/accounts.js';
 import { paymentRoutes } from './routes/payments.js';
+import { startReconciler } from './reconciler.js';
 import { closeUpstreams, createUpstreams } from './upstreams.js';
 
 export interface BuildGatewayAppOptions {
@@ -13,9 +14,12 @@ export interface BuildGatewayAppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** The public edge: authenticates, keeps payments idempotent, and runs auth → balance → payments. */
+/**
+ * The public edge: authenticates, keeps payments idempotent, runs auth → balance → payments, and
+ * settles in the background every payment a failure left open (the reconciler).
+ */
 export async function buildApp({ config, logger }: BuildGatewayAppOptions) {
-  const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL } });
+  const app = createServiceApp({ logger: logger ?? { level: config.LOG_LEVEL }, loadShedding: loadSheddingOptions(config) });
   const db = await openServiceDatabase(app, { config, schema: SCHEMA, migrations, seed });
   const upstreams = createUpstreams(config);
   app.addHook('onClose', async () => closeUpstreams(upstreams));
@@ -31,6 +35,20 @@ export async function buildApp({ config, logger }: BuildGatewayAppOptions) {
   await registerOpenApi(app);
   decorateAuthentication(app);
   paymentRoutes(app, db, upstreams, config);
+  if (config.RECONCILE_INTERVAL_MS > 0) {
+    const reconciler = startReconciler({
+      db,
+      upstreams,
+      log: app.log.child({ component: 'reconciler' }),
+      intervalMs: config.RECONCILE_INTERVAL_MS,
+      batchSize: config.RECONCILE_BATCH_SIZE,
+      runMs: config.RECONCILE_RUN_MS,
+      backoffMs: config.RECONCILE_BACKOFF_MS,
+      maxBackoffMs: config.RECONCILE_MAX_BACKOFF_MS,
+    });
+    // Before the connections it uses are closed (onClose).
+    app.addHook('preClose', async () => reconciler.stop());
+  }
   accountRoutes(app, upstreams, await openFaultFlags(app, 'gateway'));
   return app;
 }

@@ -45,6 +45,7 @@ export function authenticate(upstreams: Upstreams, options: { makesPayment: bool
     if (!apiKey) throw unauthorized('Send the API key as "Authorization: Bearer <key>".');
     const res = await upstreams.auth.request('POST', '/v1/keys/verify', {
       body: { api_key: apiKey } satisfies Static<typeof VerifyKeyBody>,
+      deadline: request.deadline,
       ...(request.proposedPaymentId ? { headers: forPayment(request.proposedPaymentId) } : {}),
     });
     if (res.status === 401) throw unauthorized();

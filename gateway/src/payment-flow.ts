@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type pg from 'pg';
 import { Hold, type PlaceHoldBody } from '@paytrace/balance/contract';
 import { PaymentStatus, type ChargeBody } from '@paytrace/payments/contract';
 import {
@@ -8,6 +9,7 @@ import {
   serverSpan,
   throwIfError,
   toErrorResponse,
+  traceResponseHeader,
   upstreamAnswer,
   type Currency,
   type JsonResponse,
@@ -16,6 +18,7 @@ import {
 import { forPayment } from './authentication.js';
 import type { PaymentSucceeded } from './contract.js';
 import type { StoredResponse } from './idempotency.js';
+import { openPayment, settlePayment, type SettledOutcome } from './settlement.js';
 import type { Upstreams } from './upstreams.js';
 
 export interface PaymentRequest {
@@ -24,6 +27,18 @@ export interface PaymentRequest {
   amount: number;
   currency: Static<typeof Currency>;
   description?: string | undefined;
+}
+
+/** What a payment runs with: the services behind the gateway, its own database, its log. */
+export interface PaymentDeps {
+  upstreams: Upstreams;
+  db: pg.Pool;
+  log: FastifyBaseLogger;
+  /**
+   * How long after the payment's deadline its request may still be settling it (one capture or
+   * release, then the record's update) before the reconciler may take it over.
+   */
+  settleGraceMs: number;
 }
 
 /**
@@ -40,11 +55,22 @@ function finalRefusal(err: AppError): StoredResponse {
  * (payments → Stripe, then the transaction log) → capture the hold. If the charge fails the hold
  * is released, so the account ends exactly where it started.
  *
+ * Settlement cannot be lost: the payment is recorded as open (settlement.ts) before any money
+ * moves and as settled once its hold is captured or released. Whatever else happens (a capture
+ * that fails after the card was charged, a charge whose outcome is unknown, this process killed)
+ * leaves it open, and the reconciler (reconciler.ts) finishes it once `deadline` plus the settle
+ * grace has passed.
+ *
+ * `deadline` (ms since the epoch) bounds the work that starts money moving: the hold and the
+ * charge, each told what remains. Settling what was started (capture, release) is not cut short
+ * by it: it gets the upstream's own timeout, and the reconciler if that fails too.
+ *
  * Returns the final answer (201, or a final refusal: 402 insufficient funds, 502 declined).
  * Throws an AppError (503/504) when a dependency failed and the same request may be retried (or a
  * 502 when balance answered outside its contract).
  */
-export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest): Promise<StoredResponse> {
+export async function runPayment(deps: PaymentDeps, payment: PaymentRequest, deadline: number): Promise<StoredResponse> {
+  const { upstreams, db } = deps;
   const span = serverSpan();
   // Most requests are not sampled: build attributes only for a span that records them.
   if (span?.isRecording()) {
@@ -55,10 +81,17 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
     });
   }
 
+  await openPayment(db, {
+    ...payment,
+    traceparent: traceResponseHeader(),
+    leaseMs: Math.max(0, deadline - Date.now()) + deps.settleGraceMs,
+  });
+
   let hold: Static<typeof Hold>;
   try {
     const res = await upstreams.balance.request('POST', '/v1/holds', {
       headers: forPayment(payment.paymentId),
+      deadline,
       body: {
         hold_key: payment.paymentId,
         account_id: payment.accountId,
@@ -68,9 +101,12 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
     });
     hold = upstreamAnswer('balance', Hold, res);
   } catch (err) {
-    if (err instanceof AppError && err.statusCode === 402) return outcome(finalRefusal(err), 'insufficient_funds');
+    if (err instanceof AppError && err.statusCode === 402) {
+      await settle(deps, payment.paymentId, 'refused');
+      return outcome(finalRefusal(err), 'insufficient_funds');
+    }
     // The hold may or may not have been placed (e.g. a lost answer): undo it if it exists.
-    await releaseHold(upstreams, log, payment.paymentId);
+    await releaseAndSettle(deps, payment.paymentId);
     throw err;
   }
 
@@ -78,6 +114,7 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
   try {
     chargeResponse = await upstreams.payments.request('POST', '/v1/charges', {
       headers: forPayment(payment.paymentId),
+      deadline,
       body: {
         payment_id: payment.paymentId,
         account_id: payment.accountId,
@@ -88,30 +125,42 @@ export async function runPayment(upstreams: Upstreams, log: FastifyBaseLogger, p
     });
   } catch (transportError) {
     // No answer from payments: it may have charged. Ask it before touching the hold.
-    return settleUnknownCharge(upstreams, log, payment, hold, transportError);
+    return settleUnknownCharge(deps, payment, hold, transportError);
   }
 
   if (chargeResponse.status !== 201) {
-    // payments answered and knows the card was not charged (declined, Stripe down or too slow).
-    await releaseHold(upstreams, log, payment.paymentId);
-    try {
-      throwIfError('payments', chargeResponse);
-    } catch (err) {
-      if (err instanceof AppError && err.statusCode === 502) return outcome(finalRefusal(err), err.code);
-      throw err;
+    const refusal = upstreamError('payments', chargeResponse);
+    if (UNKNOWN_CHARGE_CODES.has(refusal.code)) {
+      // payments cannot say yet whether the card was charged: keep the hold; the payment stays open.
+      return settleUnknownCharge(deps, payment, hold, refusal);
     }
+    // payments answered and knows the card was not charged (declined, Stripe down, breaker open).
+    await releaseAndSettle(deps, payment.paymentId);
+    if (refusal.statusCode === 502) return outcome(finalRefusal(refusal), refusal.code);
+    throw refusal;
   }
-  return succeed(upstreams, log, payment, hold);
+  return succeed(deps, payment, hold);
 }
 
-async function succeed(upstreams: Upstreams, log: FastifyBaseLogger, payment: PaymentRequest, hold: Static<typeof Hold>): Promise<StoredResponse> {
+/**
+ * payments' answers that leave the charge's outcome open: Stripe did not answer in time (it may
+ * have charged), or another request is charging this payment right now.
+ */
+const UNKNOWN_CHARGE_CODES = new Set(['charge_outcome_unknown', 'payment_in_progress']);
+
+/** The AppError a non-2xx answer of a paytrace service stands for (see throwIfError). */
+function upstreamError(dependency: string, res: JsonResponse): AppError {
   try {
-    const path = `/v1/holds/${encodeURIComponent(payment.paymentId)}/capture`;
-    throwIfError('balance', await upstreams.balance.request('POST', path, { headers: forPayment(payment.paymentId) }));
+    throwIfError(dependency, res);
   } catch (err) {
-    // The money was debited when the hold was placed; an uncaptured hold is bookkeeping, not a loss.
-    log.error({ err, paymentId: payment.paymentId }, 'charged, but the hold could not be captured; it stays held');
+    if (err instanceof AppError) return err;
+    throw err;
   }
+  throw new AppError(502, 'bad_gateway', `${dependency} answered HTTP ${res.status} where an error was expected.`);
+}
+
+async function succeed(deps: PaymentDeps, payment: PaymentRequest, hold: Static<typeof Hold>): Promise<StoredResponse> {
+  if (await captureHold(deps.upstreams, deps.log, payment.paymentId)) await settle(deps, payment.paymentId, 'succeeded');
   const traceId = serverSpan()?.spanContext().traceId;
   const body: Static<typeof PaymentSucceeded> = {
     payment_id: payment.paymentId,
@@ -125,45 +174,71 @@ async function succeed(upstreams: Upstreams, log: FastifyBaseLogger, payment: Pa
 }
 
 async function settleUnknownCharge(
-  upstreams: Upstreams,
-  log: FastifyBaseLogger,
+  deps: PaymentDeps,
   payment: PaymentRequest,
   hold: Static<typeof Hold>,
   transportError: unknown,
 ): Promise<StoredResponse> {
-  let status: string | undefined;
-  try {
-    const res = await upstreams.payments.request('GET', `/v1/charges/${encodeURIComponent(payment.paymentId)}`, {
-      headers: forPayment(payment.paymentId),
-    });
-    if (res.status === 200) status = upstreamAnswer('payments', PaymentStatus, res).status;
-  } catch {
-    // still unknown
-  }
-  if (status === 'succeeded') return succeed(upstreams, log, payment, hold);
-  if (status === 'failed' || status === 'unknown') await releaseHold(upstreams, log, payment.paymentId);
-  // `pending` or unreachable: keep the money held. A retry with the same Idempotency-Key reuses
-  // the payment id, and payments answers it from its log without charging twice.
+  const status = await chargeStatus(deps.upstreams, payment.paymentId);
+  if (status === 'succeeded') return succeed(deps, payment, hold);
+  if (status === 'failed' || status === 'unknown') await releaseAndSettle(deps, payment.paymentId);
+  // `pending` or unreachable: keep the money held; the payment stays open for the reconciler. A
+  // retry with the same Idempotency-Key reuses the payment id, and payments answers it from its
+  // log without charging twice.
   throw transportError;
 }
 
-/** Gives held money back; retried a few times because a stuck hold keeps the customer's money. */
-async function releaseHold(upstreams: Upstreams, log: FastifyBaseLogger, paymentId: string): Promise<void> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      const res = await upstreams.balance.request('POST', `/v1/holds/${encodeURIComponent(paymentId)}/release`, {
-        headers: forPayment(paymentId),
-      });
-      if (res.status === 200 || res.status === 404) return; // released, or never placed
-      throwIfError('balance', res);
-    } catch (err) {
-      if (attempt === 3) {
-        log.error({ err, paymentId }, 'could not release a hold; it stays held until a retry of this payment');
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
+/**
+ * What payments knows of a payment's charge: `succeeded`, `failed`, `pending` (under way, or its
+ * outcome not yet logged) or `unknown` (never attempted); undefined when payments cannot say.
+ */
+export async function chargeStatus(upstreams: Upstreams, paymentId: string): Promise<Static<typeof PaymentStatus>['status'] | undefined> {
+  try {
+    const res = await upstreams.payments.request('GET', `/v1/charges/${encodeURIComponent(paymentId)}`, { headers: forPayment(paymentId) });
+    if (res.status === 200) return upstreamAnswer('payments', PaymentStatus, res).status;
+  } catch {
+    // unreachable or too slow: still unknown
   }
+  return undefined;
+}
+
+/** Marks the charged money as spent; false if balance could not say so now (the reconciler retries). */
+export async function captureHold(upstreams: Upstreams, log: FastifyBaseLogger, paymentId: string): Promise<boolean> {
+  try {
+    const path = `/v1/holds/${encodeURIComponent(paymentId)}/capture`;
+    throwIfError('balance', await upstreams.balance.request('POST', path, { headers: forPayment(paymentId) }));
+    return true;
+  } catch (err) {
+    // The money was debited when the hold was placed; an uncaptured hold is bookkeeping, not a loss.
+    log.warn({ err, paymentId }, 'charged, but the hold could not be captured now; the reconciler will capture it');
+    return false;
+  }
+}
+
+/** Gives held money back; false if balance could not do it now (the reconciler retries). */
+export async function releaseHold(upstreams: Upstreams, log: FastifyBaseLogger, paymentId: string): Promise<boolean> {
+  try {
+    const res = await upstreams.balance.request('POST', `/v1/holds/${encodeURIComponent(paymentId)}/release`, {
+      headers: forPayment(paymentId),
+    });
+    if (res.status === 200 || res.status === 404) return true; // released, or never placed
+    throwIfError('balance', res);
+    return true;
+  } catch (err) {
+    log.warn({ err, paymentId }, 'could not release a hold now; the reconciler will release it');
+    return false;
+  }
+}
+
+async function releaseAndSettle(deps: PaymentDeps, paymentId: string): Promise<void> {
+  if (await releaseHold(deps.upstreams, deps.log, paymentId)) await settle(deps, paymentId, 'released');
+}
+
+/** Marks the record settled; if that fails the payment stays open and the reconciler settles it again (idempotently). */
+async function settle(deps: PaymentDeps, paymentId: string, settled: SettledOutcome): Promise<void> {
+  await settlePayment(deps.db, paymentId, settled).catch((err: unknown) =>
+    deps.log.warn({ err, paymentId }, 'could not mark a payment settled; the reconciler will settle it'),
+  );
 }
 
 function outcome(response: StoredResponse, result: string): StoredResponse {

@@ -9,11 +9,11 @@ export interface Upstreams {
 }
 
 export function createUpstreams(config: GatewayConfig): Upstreams {
-  const connections = config.UPSTREAM_CONNECTIONS;
+  const pool = { connections: config.UPSTREAM_CONNECTIONS, maxQueued: config.UPSTREAM_MAX_QUEUED };
   return {
-    auth: new JsonClient({ name: 'auth', baseUrl: config.AUTH_URL, timeoutMs: config.UPSTREAM_TIMEOUT_MS, connections }),
-    balance: new JsonClient({ name: 'balance', baseUrl: config.BALANCE_URL, timeoutMs: config.UPSTREAM_TIMEOUT_MS, connections }),
-    payments: new JsonClient({ name: 'payments', baseUrl: config.PAYMENTS_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS, connections }),
+    auth: new JsonClient({ name: 'auth', baseUrl: config.AUTH_URL, timeoutMs: config.UPSTREAM_TIMEOUT_MS, ...pool }),
+    balance: new JsonClient({ name: 'balance', baseUrl: config.BALANCE_URL, timeoutMs: config.UPSTREAM_TIMEOUT_MS, ...pool }),
+    payments: new JsonClient({ name: 'payments', baseUrl: config.PAYMENTS_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS, ...pool }),
   };
 }
 

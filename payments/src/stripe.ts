@@ -70,7 +70,14 @@ export class StripeClient {
 
   /** `connections`: the pool size to charge through (the `stripe-pool-size` fault); 0 = configured. */
   async charge(
-    input: { paymentId: string; amount: number; currency: string; description?: string | undefined },
+    input: {
+      paymentId: string;
+      amount: number;
+      currency: string;
+      description?: string | undefined;
+      /** When the caller stops waiting (ms since the epoch): the call ends by then (STRIPE_TIMEOUT_MS at most). */
+      deadline?: number | undefined;
+    },
     connections = 0,
   ): Promise<StripeCharge> {
     const form = new URLSearchParams({
@@ -81,12 +88,13 @@ export class StripeClient {
     });
     if (input.description) form.set('description', input.description);
     const pool = this.pool(connections);
-    return this.breaker.run(() => this.send(pool, form, input.paymentId));
+    return this.breaker.run(() => this.send(pool, form, input.paymentId, input.deadline));
   }
 
   /** One `POST /v1/charges`, its answer read into a charge or an AppError. */
-  private async send(pool: JsonClient, form: URLSearchParams, paymentId: string): Promise<StripeCharge> {
+  private async send(pool: JsonClient, form: URLSearchParams, paymentId: string, deadline: number | undefined): Promise<StripeCharge> {
     const res = await pool.request<StripeCharge & StripeErrorBody>('POST', '/v1/charges', {
+      deadline,
       form,
       headers: { 'idempotency-key': paymentId },
     });

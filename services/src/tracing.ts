@@ -1,5 +1,7 @@
-import { SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
+
+const tracer = trace.getTracer('@paytrace/services');
 
 /**
  * The payment a request between paytrace services is made for: the caller sends it in this
@@ -52,4 +54,32 @@ export function traceResponseHeader(): string | undefined {
   const ctx = serverSpan()?.spanContext();
   if (!ctx || !trace.isSpanContextValid(ctx)) return undefined;
   return `00-${ctx.traceId}-${ctx.spanId}-${ctx.traceFlags.toString(16).padStart(2, '0')}`;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * Runs `fn` as the root span of a trace of its own, linked to the span that `traceparent` (W3C)
+ * names: work that continues a request after the request has answered (the gateway's reconciler
+ * settling a payment) is not a child of that request, whose trace has long ended, but points
+ * back at it. The span ends when `fn` settles; a throw marks it as an error.
+ */
+export async function inLinkedTrace<T>(
+  name: string,
+  options: { traceparent: string | null | undefined; attributes: Attributes },
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  const parsed = TRACEPARENT.exec(options.traceparent ?? '');
+  const links = parsed ? [{ context: { traceId: parsed[1]!, spanId: parsed[2]!, traceFlags: parseInt(parsed[3]!, 16), isRemote: true } }] : [];
+  return tracer.startActiveSpan(name, { root: true, kind: SpanKind.INTERNAL, links, attributes: options.attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      if (err instanceof Error) span.recordException({ name: err.name, message: err.message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }

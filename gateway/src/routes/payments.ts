@@ -1,15 +1,18 @@
 import type pg from 'pg';
 import type { FastifyReply } from 'fastify';
-import type { ServiceApp } from '@paytrace/services';
+import { deadlineExceeded, overloaded, remainingMs, serverSpan, type ServiceApp } from '@paytrace/services';
 import { authenticate } from '../authentication.js';
 import type { GatewayConfig } from '../config.js';
 import { PaymentSucceeded, ProcessPaymentBody, ProcessPaymentHeaders } from '../contract.js';
 import { type StoredResponse, claimKey, completeKey, releaseKeyForRetry, requestFingerprint } from '../idempotency.js';
 import { errorResponses } from '../openapi.js';
-import { runPayment } from '../payment-flow.js';
+import { runPayment, type PaymentDeps } from '../payment-flow.js';
 import type { Upstreams } from '../upstreams.js';
 
 export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams, config: GatewayConfig): void {
+  /** Payments being processed now (bounded by MAX_PAYMENTS_IN_FLIGHT: beyond it, shed at once). */
+  let inFlight = 0;
+
   app.post(
     '/process-payment',
     {
@@ -29,37 +32,53 @@ export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams
       preHandler: authenticate(upstreams, { makesPayment: true }),
     },
     async function processPayment(request, reply) {
-      const { account, proposedPaymentId } = request;
-      const { amount, currency, description } = request.body;
-      const payment = { accountId: account.account_id, amount, currency, description };
-      const key = request.headers['idempotency-key'];
-
-      if (key === undefined) {
-        return send(reply, await runPayment(upstreams, request.log, { ...payment, paymentId: proposedPaymentId }));
+      if (inFlight >= config.MAX_PAYMENTS_IN_FLIGHT) {
+        serverSpan()?.addEvent('paytrace.load_shed', { 'paytrace.in_flight': inFlight });
+        throw overloaded('payments in flight');
       }
-
-      const claim = await claimKey(db, {
-        accountId: account.account_id,
-        key,
-        proposedPaymentId,
-        fingerprint: requestFingerprint(request.body),
-        waitMs: config.IDEMPOTENCY_WAIT_MS,
-      });
-      if (claim.kind === 'replay') {
-        return send(reply.header('idempotent-replayed', 'true'), claim.response);
-      }
-      let response;
+      inFlight++;
       try {
-        response = await runPayment(upstreams, request.log, { ...payment, paymentId: claim.paymentId });
-      } catch (err) {
-        // No final answer (a dependency failed): the client may retry with the same key.
-        await releaseKeyForRetry(db, account.account_id, key).catch((e: unknown) =>
-          request.log.error({ err: e }, 'could not mark an idempotency key retryable; it becomes retryable when stale'),
-        );
-        throw err;
+        const { account, proposedPaymentId } = request;
+        const { amount, currency, description } = request.body;
+        const payment = { accountId: account.account_id, amount, currency, description };
+        const key = request.headers['idempotency-key'];
+        const deadline = Math.min(request.deadline ?? Infinity, Date.now() + config.PAYMENT_BUDGET_MS);
+        // Do not start what cannot finish: with too little time left, refuse before any money moves.
+        if (remainingMs(deadline) < config.PAYMENT_MIN_START_MS) {
+          serverSpan()?.addEvent('paytrace.deadline_exceeded', { 'paytrace.deadline.remaining_ms': remainingMs(deadline) });
+          throw deadlineExceeded('the payment');
+        }
+        const deps: PaymentDeps = { upstreams, db, log: request.log, settleGraceMs: config.SETTLE_GRACE_MS };
+
+        if (key === undefined) {
+          return send(reply, await runPayment(deps, { ...payment, paymentId: proposedPaymentId }, deadline));
+        }
+
+        const claim = await claimKey(db, {
+          accountId: account.account_id,
+          key,
+          proposedPaymentId,
+          fingerprint: requestFingerprint(request.body),
+          waitMs: config.IDEMPOTENCY_WAIT_MS,
+        });
+        if (claim.kind === 'replay') {
+          return send(reply.header('idempotent-replayed', 'true'), claim.response);
+        }
+        let response;
+        try {
+          response = await runPayment(deps, { ...payment, paymentId: claim.paymentId }, deadline);
+        } catch (err) {
+          // No final answer (a dependency failed): the client may retry with the same key.
+          await releaseKeyForRetry(db, account.account_id, key).catch((e: unknown) =>
+            request.log.error({ err: e }, 'could not mark an idempotency key retryable; it becomes retryable when stale'),
+          );
+          throw err;
+        }
+        await completeKey(db, account.account_id, key, response);
+        return send(reply, response);
+      } finally {
+        inFlight--;
       }
-      await completeKey(db, account.account_id, key, response);
-      return send(reply, response);
     },
   );
 }

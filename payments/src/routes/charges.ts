@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { FaultFlags, ServiceApp } from '@paytrace/services';
-import { chargePayment, paymentStatus, recentTransactions } from '../charges.js';
+import { chargePayment, paymentStatus, recentTransactions, resolvePendingCharge } from '../charges.js';
 import { ChargeBody, ChargeParams, ChargeResult, PaymentStatus, Transactions, TransactionsQuery } from '../contract.js';
 import type { StripeClient } from '../stripe.js';
 
@@ -14,7 +14,7 @@ const Err = { $ref: 'ErrorResponse#' };
  */
 export const STRIPE_POOL_SIZE_FLAG = 'stripe-pool-size';
 
-export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient, flags: FaultFlags): void {
+export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient, flags: FaultFlags, options: { pendingStaleAfterMs: number }): void {
   /** Charge the card through Stripe and log the transaction. */
   app.post(
     '/v1/charges',
@@ -22,7 +22,13 @@ export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient,
     async function chargeCard(request, reply) {
       const { payment_id: paymentId, account_id: accountId, amount, currency, description } = request.body;
       const stripeConnections = await flags.number(STRIPE_POOL_SIZE_FLAG);
-      const result = await chargePayment(db, stripe, request.log, { paymentId, accountId, amount, currency, description }, { stripeConnections });
+      const result = await chargePayment(
+        db,
+        stripe,
+        request.log,
+        { paymentId, accountId, amount, currency, description },
+        { stripeConnections, deadline: request.deadline },
+      );
       reply.code(201);
       return result;
     },
@@ -31,6 +37,21 @@ export function chargeRoutes(app: ServiceApp, db: pg.Pool, stripe: StripeClient,
   app.get('/v1/charges/:payment_id', { schema: { params: ChargeParams, response: { 200: PaymentStatus } } }, async function statusOfPayment(request) {
     return paymentStatus(db, request.params.payment_id);
   });
+
+  /**
+   * Settle a charge left `pending` (see resolvePendingCharge): the gateway's reconciler calls it.
+   * Answers the payment's status afterwards.
+   */
+  app.post(
+    '/v1/charges/:payment_id/resolve',
+    { schema: { params: ChargeParams, response: { 200: PaymentStatus, 504: Err } } },
+    async function resolvePayment(request) {
+      return resolvePendingCharge(db, stripe, request.log, request.params.payment_id, {
+        staleAfterMs: options.pendingStaleAfterMs,
+        deadline: request.deadline,
+      });
+    },
+  );
 
   app.get(
     '/v1/transactions',
