@@ -16,7 +16,11 @@ export interface TraceSpan {
   /** Microseconds. */
   duration: number;
   tags: Record<string, unknown>;
-  /** Links (Jaeger shows them as FOLLOWS_FROM references, or references to another trace). */
+  /**
+   * Links: every reference but the parent. Jaeger shows an OTLP span link as a FOLLOWS_FROM
+   * reference (say, a reconciliation run's link to its payment's request, in another trace); a
+   * span whose references are all links has no parent in the trace: it is a root.
+   */
   links: Array<{ traceId: string; spanId: string }>;
   logs: Array<Record<string, unknown>>;
 }
@@ -41,7 +45,10 @@ interface JaegerTrace {
 
 const tagsOf = (tags: Array<{ key: string; value: unknown }>) => Object.fromEntries(tags.map((t) => [t.key, t.value]));
 
-/** Jaeger's JSON trace as flat spans with parent ids (the CHILD_OF reference inside the trace). */
+/**
+ * Jaeger's JSON trace as flat spans with parent ids: the parent is the CHILD_OF reference inside
+ * the trace, wherever it is listed; any other reference (FOLLOWS_FROM, or to another trace) is a link.
+ */
 export function toSpans(trace: JaegerTrace): TraceSpan[] {
   return trace.spans.map((s) => {
     const parent = s.references.find((r) => r.refType === 'CHILD_OF' && r.traceID === s.traceID);

@@ -28,7 +28,8 @@ export const jaegerUnavailable = (url: string, cause: unknown): UiError =>
     `Jaeger's HTTP API at ${url} did not answer (${describeCause(cause)}). Traces live there: start the stack (npm run stack) or point JAEGER_URL at a running Jaeger.`,
   );
 
-function describeCause(cause: unknown): string {
+/** Why a call to Jaeger failed, in a few words: 'timed out', 'ECONNREFUSED', or Jaeger's answer. */
+export function describeCause(cause: unknown): string {
   if (!(cause instanceof Error)) return String(cause);
   if (cause.name === 'TimeoutError') return 'timed out';
   // fetch() wraps the socket error (ECONNREFUSED, …) as its cause.

@@ -1,14 +1,28 @@
 /**
  * What the pages read from Jaeger, through the devstack's JaegerClient: one trace, the recent
- * payments, and the traces of the last minute for the verdict. Jaeger failing becomes a
- * JaegerUnavailable error page; an unknown trace id becomes a 404.
+ * payments, the traces of the last minute for the verdict, and a payment's reconciliation runs.
+ * Jaeger failing becomes a JaegerUnavailable error page (except for the reconciliation runs, an
+ * extra the trace page does without); an unknown trace id becomes a 404.
  */
-import { JaegerClient, type TraceSpan } from '@paytrace/devstack';
+import { JaegerClient, TRACE_ID, type TraceSpan } from '@paytrace/devstack';
 import { analyzeTrace, rootOf, verdict, type Verdict } from '@paytrace/devstack/detective';
-import { jaegerUnavailable, notFound } from './errors.js';
+import { describeCause, jaegerUnavailable, notFound } from './errors.js';
 
 /** The gateway's payment route: the traces the front page lists and judges. */
 export const PAYMENT_SEARCH = { service: 'gateway', operation: 'POST /process-payment' } as const;
+
+/**
+ * The gateway's reconciler: a payment left open by a failure or a crash is driven to its end later,
+ * in the background, each run a trace of its own whose root is this INTERNAL span, carrying the
+ * payment id, the attempt and the outcome, and a span link to the payment's request span.
+ */
+export const RECONCILE_SEARCH = { service: 'gateway', operation: 'reconcile payment' } as const;
+
+/** The attribute the gateway's payment span and its reconciliation runs carry (and Jaeger searches). */
+export const PAYMENT_ID_ATTRIBUTE = 'paytrace.payment.id';
+
+/** The most reconciliation runs of one payment the trace page asks Jaeger for. */
+export const SETTLEMENT_LIMIT = 20;
 
 export type Outcome = 'succeeded' | 'rejected' | 'failed';
 
@@ -43,6 +57,76 @@ export function summarize(spans: TraceSpan[]): TraceSummary | undefined {
   if (!root) return undefined;
   const services = [...new Set([...spans].sort((a, b) => a.startTime - b.startTime).map((s) => s.service))];
   return { traceId: root.traceId, startMs: root.startTime / 1000, durationUs: root.duration, ...outcomeOf(root), services, spanCount: spans.length };
+}
+
+/** One reconciliation run, from its trace. */
+export interface Reconciliation {
+  traceId: string;
+  paymentId: string;
+  attempt: number | undefined;
+  /** `succeeded` (charged, hold captured), `released` (not charged, hold given back), `retry_later`; as recorded. */
+  outcome: string | undefined;
+  /** The run's root span ended with status ERROR. */
+  error: boolean;
+  /** The payment's request span, from the run's span link (Jaeger: a reference to another trace). */
+  original: { traceId: string; spanId: string } | undefined;
+  /** ms since the epoch */
+  startMs: number;
+  durationUs: number;
+}
+
+/** A payment's reconciliation runs, oldest first, or why the search failed. */
+export type Settlements =
+  | { paymentId: string; runs: Reconciliation[]; /** false: Jaeger returned its limit, there may be more. */ complete: boolean }
+  | { paymentId: string; error: string };
+
+const paymentIdIn = (s: TraceSpan): string | undefined => {
+  const id = s.tags[PAYMENT_ID_ATTRIBUTE];
+  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+};
+
+/**
+ * Jaeger writes a trace id whose upper 64 bits are zero in 16 digits; the pages use all 32. Any
+ * other shape is not a trace id, and not linked.
+ */
+function fullTraceId(raw: string): string | undefined {
+  const id = raw.toLowerCase().padStart(32, '0');
+  return TRACE_ID.test(id) ? id : undefined;
+}
+
+/** The payment a payment's trace is about: its gateway `POST /process-payment` SERVER span's id. */
+export function paymentOf(spans: TraceSpan[]): { paymentId: string; span: TraceSpan } | undefined {
+  for (const s of spans) {
+    if (s.service !== PAYMENT_SEARCH.service || s.name !== PAYMENT_SEARCH.operation || s.kind !== 'server') continue;
+    const paymentId = paymentIdIn(s);
+    if (paymentId) return { paymentId, span: s };
+  }
+  return undefined;
+}
+
+/**
+ * The reconciliation run a trace is, if its root is the reconciler's span. Its link to the
+ * payment's request comes from the root's references to another trace (a FOLLOWS_FROM reference,
+ * as Jaeger shows an OTLP span link); the root has no parent, so it stays the root.
+ */
+export function reconciliationOf(spans: TraceSpan[]): Reconciliation | undefined {
+  const root = rootOf(spans);
+  if (!root || root.service !== RECONCILE_SEARCH.service || root.name !== RECONCILE_SEARCH.operation) return undefined;
+  const paymentId = paymentIdIn(root);
+  if (!paymentId) return undefined;
+  const attempt = Number(root.tags['paytrace.reconcile.attempt']);
+  const outcome = root.tags['paytrace.reconcile.outcome'];
+  const link = root.links.find((l) => l.traceId !== root.traceId && fullTraceId(l.traceId) !== undefined);
+  return {
+    traceId: fullTraceId(root.traceId) ?? root.traceId,
+    paymentId,
+    attempt: Number.isInteger(attempt) && attempt >= 0 ? attempt : undefined,
+    outcome: typeof outcome === 'string' && outcome.length > 0 ? outcome : undefined,
+    error: root.tags['otel.status_code'] === 'ERROR',
+    original: link ? { traceId: fullTraceId(link.traceId)!, spanId: link.spanId } : undefined,
+    startMs: root.startTime / 1000,
+    durationUs: root.duration,
+  };
 }
 
 export class TraceSource {
@@ -125,5 +209,37 @@ export class TraceSource {
     const traces = new Map(slices.flat().map((spans) => [spans[0]?.traceId, spans]));
     const sampled = slices.some((found) => found.length >= options.perSlice);
     return { verdict: verdict([...traces.values()].map(analyzeTrace)), fromMs, toMs, sampled };
+  }
+
+  /**
+   * The reconciliation runs of a payment that started in `fromMs` or later (the payment's own
+   * start), up to SETTLEMENT_LIMIT. Not worth an error page: a failed or timed-out search (the
+   * client's timeout, as every call) is returned as its reason, and the page shows the trace
+   * without the runs.
+   */
+  async settlements(payment: { paymentId: string; fromMs: number }): Promise<Settlements> {
+    const { paymentId } = payment;
+    try {
+      const traces = await this.jaeger.searchTraces({
+        ...RECONCILE_SEARCH,
+        tags: { [PAYMENT_ID_ATTRIBUTE]: paymentId },
+        fromMs: payment.fromMs,
+        toMs: Math.max(Date.now(), payment.fromMs + 1),
+        limit: SETTLEMENT_LIMIT,
+      });
+      const runs = new Map<string, Reconciliation>();
+      for (const spans of traces) {
+        const run = reconciliationOf(spans);
+        // Jaeger matches the tag on any gateway span of that name; only the reconciler's roots count.
+        if (run?.paymentId === paymentId) runs.set(run.traceId, run);
+      }
+      return {
+        paymentId,
+        runs: [...runs.values()].sort((a, b) => a.startMs - b.startMs || (a.attempt ?? 0) - (b.attempt ?? 0)),
+        complete: traces.length < SETTLEMENT_LIMIT,
+      };
+    } catch (err) {
+      return { paymentId, error: describeCause(err) };
+    }
   }
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { toMermaidGantt } from '@paytrace/devstack/detective';
+import { rootOf, toMermaidGantt } from '@paytrace/devstack/detective';
 import { notFound } from '../errors.js';
 import { TRACE_ID } from '@paytrace/devstack';
-import type { TraceSource } from '../traces.js';
-import { renderTracePage } from '../views/trace-page.js';
+import { paymentOf, type TraceSource } from '../traces.js';
+import { mermaidOptions, renderTracePage } from '../views/trace-page.js';
 
 interface TraceParams {
   traceId: string;
@@ -26,7 +26,16 @@ export function traceRoutes(app: FastifyInstance, opts: { traces: TraceSource; j
     async (request, reply) => {
       const traceId = checkedTraceId(request.params.traceId);
       const spans = await opts.traces.trace(traceId);
-      const html = renderTracePage(spans, { all: request.query.all === '1', jaegerUiUrl: opts.jaegerUiUrl });
+      // A payment's trace: was it settled later, in the background, by the reconciler? Its runs are
+      // traces of their own, found by the payment id; a failed search is a note on the page.
+      const payment = paymentOf(spans);
+      const settlements = payment
+        ? await opts.traces.settlements({ paymentId: payment.paymentId, fromMs: rootOf(spans)!.startTime / 1000 })
+        : undefined;
+      if (settlements && 'error' in settlements) {
+        request.log.warn({ paymentId: settlements.paymentId }, `settlement search failed: ${settlements.error}`);
+      }
+      const html = renderTracePage(spans, { all: request.query.all === '1', jaegerUiUrl: opts.jaegerUiUrl, settlements });
       return reply.type('text/html; charset=utf-8').send(html);
     },
   );
@@ -37,6 +46,6 @@ export function traceRoutes(app: FastifyInstance, opts: { traces: TraceSource; j
     return reply
       .type('text/plain; charset=utf-8')
       .header('content-disposition', `inline; filename="trace-${traceId}.mmd"`)
-      .send(`${toMermaidGantt(spans)}\n`);
+      .send(`${toMermaidGantt(spans, mermaidOptions(spans))}\n`);
   });
 }

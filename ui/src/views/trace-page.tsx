@@ -2,7 +2,8 @@
 /**
  * /trace/<trace_id>: one request as the lesson's Gantt with its critical path, what each span did
  * itself (self time), the waits around each hop, the verdict, each span's attributes and events on
- * click, and the chart as Mermaid.
+ * click, and the chart as Mermaid. A payment's trace lists the reconciliation runs that settled it
+ * later; a reconciliation run's trace links back to the payment's request.
  */
 import type { TraceSpan } from '@paytrace/devstack';
 import {
@@ -16,10 +17,11 @@ import {
   type TraceIndex,
   type WaterfallRow,
 } from '@paytrace/devstack/detective';
-import { summarize, type TraceSummary } from '../traces.js';
+import { reconciliationOf, summarize, type Reconciliation, type Settlements, type TraceSummary } from '../traces.js';
 import { clock, isoTime, ms, pct, serviceColor } from './format.js';
 import { Gantt } from './gantt.js';
 import { renderPage } from './layout.js';
+import { Reconciles, RunOutcome, SettledLater } from './settlement.js';
 
 interface TracePageProps {
   summary: TraceSummary;
@@ -32,6 +34,10 @@ interface TracePageProps {
   all: boolean;
   /** The same trace in Jaeger's UI, when one is configured. */
   jaegerUiUrl: string | undefined;
+  /** A payment's trace: its reconciliation runs (or why they could not be searched). */
+  settlements: Settlements | undefined;
+  /** A reconciliation run's trace: what it reconciled. */
+  reconciliation: Reconciliation | undefined;
 }
 
 const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -110,7 +116,7 @@ function SpanDetails({ row, startUs }: { row: WaterfallRow; startUs: number }) {
   );
 }
 
-function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaegerUiUrl }: TracePageProps) {
+function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaegerUiUrl, settlements, reconciliation }: TracePageProps) {
   const root = analysis.root;
   const startUs = root.startTime;
   return (
@@ -121,8 +127,13 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
       <p class="meta">
         trace <code id="trace-id">{summary.traceId}</code> · started <time datetime={isoTime(summary.startMs)}>{clock(summary.startMs)}</time> ·{' '}
         <strong>{ms(summary.durationUs)}</strong> ·{' '}
-        <span class={`outcome ${summary.outcome}`}>{`${summary.outcome}${summary.statusCode ? ` (${summary.statusCode})` : ''}`}</span> ·{' '}
-        {index.spans.length} spans · {summary.services.join(', ')}
+        {reconciliation ? (
+          // Not an HTTP request: its outcome is the reconciler's, not a status code's.
+          <RunOutcome run={reconciliation} />
+        ) : (
+          <span class={`outcome ${summary.outcome}`}>{`${summary.outcome}${summary.statusCode ? ` (${summary.statusCode})` : ''}`}</span>
+        )}{' '}
+        · {index.spans.length} spans · {summary.services.join(', ')}
         {jaegerUiUrl ? (
           <>
             {' '}
@@ -130,6 +141,8 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
           </>
         ) : null}
       </p>
+      {reconciliation ? <Reconciles run={reconciliation} /> : null}
+      {settlements ? <SettledLater settlements={settlements} startMs={summary.startMs} /> : null}
       <section class="verdict" id="verdict">
         <h2>Verdict</h2>
         <p>{verdict}</p>
@@ -215,8 +228,17 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
   );
 }
 
+/** The Mermaid chart's title: a reconciliation run is not a request. */
+export function mermaidOptions(spans: TraceSpan[]): { title?: string } {
+  const run = reconciliationOf(spans);
+  return run ? { title: `Reconciliation trace for payment ${run.paymentId}` } : {};
+}
+
 /** The trace page for these spans (a trace Jaeger returned: at least one span). */
-export function renderTracePage(spans: TraceSpan[], options: { all: boolean; jaegerUiUrl: string | undefined }): string {
+export function renderTracePage(
+  spans: TraceSpan[],
+  options: { all: boolean; jaegerUiUrl: string | undefined; settlements?: Settlements | undefined },
+): string {
   const index = indexSpans(spans);
   const analysis = analyzeTrace(spans);
   const props: TracePageProps = {
@@ -225,8 +247,11 @@ export function renderTracePage(spans: TraceSpan[], options: { all: boolean; jae
     index,
     rows: waterfallRows(analysis, index, { all: options.all }),
     verdict: verdictForTrace(analysis).sentence,
-    mermaid: toMermaidGantt(spans, { all: options.all }),
-    ...options,
+    mermaid: toMermaidGantt(spans, { ...mermaidOptions(spans), all: options.all }),
+    all: options.all,
+    jaegerUiUrl: options.jaegerUiUrl,
+    settlements: options.settlements,
+    reconciliation: reconciliationOf(spans),
   };
   return renderPage({ title: `trace ${props.summary.traceId}`, section: 'traces', scripts: ['trace.js'], children: <TracePage {...props} /> });
 }
