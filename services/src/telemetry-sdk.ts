@@ -19,6 +19,7 @@ import { resourceFromAttributes, envDetector, hostDetector, processDetector } fr
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { IncomingMessage, ServerResponse, type ClientRequest } from 'node:http';
 import { AnchoredClock, PreciseStartTimeProcessor } from './span-clock.js';
+import { samplerFromEnv } from './sampling.js';
 import { PAYMENT_ID_ATTRIBUTE, PAYMENT_ID_HEADER } from './tracing.js';
 
 /** Requests that are probes, not traffic: no spans (and so no orphan DB spans below them). */
@@ -134,7 +135,10 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
   setInterval(() => clock.checkDrift(), CLOCK_CHECK_INTERVAL_MS).unref();
   const standard = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
 
+  const sampler = samplerFromEnv();
   const sdk = new NodeSDK({
+    // OTEL_TRACES_SAMPLER as the SDK reads it, except that a new trace linked to a recorded one is recorded (sampling.ts).
+    ...(sampler ? { sampler } : {}),
     // Defaults; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) override them.
     resource: resourceFromAttributes({
       'service.namespace': 'paytrace',
