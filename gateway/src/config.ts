@@ -33,12 +33,14 @@ export const GatewayConfigSchema = {
 
   // ---- Load: shed what cannot be served in time, at once ----------------------------------
   /**
-   * Payments being processed at once; one more is answered at once with 503 `overloaded` and
-   * `Retry-After`, instead of queueing behind the others until its deadline fires. About what the
-   * stack completes in one budget at its capacity is plenty: at ~40 payments/s and ~100 ms each,
-   * 64 in flight means the stack is already 10 × behind.
+   * Payments being processed at once (counted from before authentication); one more is answered at
+   * once with 503 `overloaded` and `Retry-After`, instead of queueing behind the others until its
+   * deadline fires. Little's law sizes it: what waits is about this many divided by the stack's
+   * throughput, so at the ~50 payments/s this stack serves on 2 cores, 32 in flight keeps a
+   * payment's wait near half a second when the stack is overloaded, while normal load needs a few
+   * (40/s at ~30 ms each is about 2; the lesson's 300 ms Stripe at 20/s, about 7).
    */
-  MAX_PAYMENTS_IN_FLIGHT: Type.Integer({ minimum: 1, default: 64 }),
+  MAX_PAYMENTS_IN_FLIGHT: Type.Integer({ minimum: 1, default: 32 }),
   /** Keep-alive connections to each of auth, balance and payments. */
   UPSTREAM_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
   /** Requests that may wait for one of those connections; one more is refused at once (503 `overloaded`). */

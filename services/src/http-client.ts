@@ -23,6 +23,8 @@ export interface JsonClientOptions {
 export interface JsonResponse<T = unknown> {
   status: number;
   body: T;
+  /** The upstream's `Retry-After` (seconds), when it sent one: passed on by throwIfError. */
+  retryAfterSeconds?: number;
 }
 
 export interface RequestOptions {
@@ -122,7 +124,8 @@ export class JsonClient {
           throw new AppError(502, 'bad_gateway', `${this.name} answered with a body that is not JSON.`, { cause: err });
         }
       }
-      return { status: res.statusCode, body: parsed as T };
+      const retryAfter = Number(res.headers['retry-after']);
+      return { status: res.statusCode, body: parsed as T, ...(retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}) };
     } catch (err) {
       throw this.toAppError(err);
     } finally {
@@ -147,12 +150,13 @@ export class JsonClient {
 
 /**
  * For calls between paytrace services: a non-2xx answer that carries paytrace's error envelope is
- * re-thrown as the same AppError, so e.g. payments' `card_declined` reaches the client unchanged.
+ * re-thrown as the same AppError, so e.g. payments' `card_declined` reaches the client unchanged
+ * (and so does a `Retry-After`, e.g. the time until Stripe's breaker probes again).
  */
 export function throwIfError(dependency: string, res: JsonResponse): void {
   if (res.status >= 200 && res.status < 300) return;
   if (isErrorBody(res.body)) {
-    throw new AppError(res.status, res.body.error.code, res.body.error.message);
+    throw new AppError(res.status, res.body.error.code, res.body.error.message, { retryAfterSeconds: res.retryAfterSeconds });
   }
   throw new AppError(502, 'bad_gateway', `${dependency} answered with HTTP ${res.status}.`);
 }

@@ -122,7 +122,9 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
     const { status, body } = toErrorResponse(err);
     recordFailure(body.error.code, status, err);
-    if (err instanceof AppError && err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
+    // Every 503 says when to try again: the refusing hop's own hint, or a second.
+    const retryAfter = err instanceof AppError ? err.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined || status === 503) void reply.header('retry-after', String(retryAfter ?? 1));
     // A shed request is the service working as designed under load: not an error to page anyone for.
     if (status >= 500 && body.error.code !== 'overloaded') request.log.error({ err }, 'request failed');
     else request.log.info({ code: body.error.code, status }, 'request rejected');

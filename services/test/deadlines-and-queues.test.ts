@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '../src/errors.js';
 import { DEADLINE_HEADER, remainingMs } from '../src/deadline.js';
-import { JsonClient } from '../src/http-client.js';
+import { JsonClient, throwIfError } from '../src/http-client.js';
 import { createServiceApp } from '../src/service-app.js';
 
 /** An upstream on loopback that answers after `delayMs` and remembers what it was sent. */
@@ -83,6 +83,26 @@ describe('JsonClient: a bounded queue and a deadline that travels', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('throwIfError passes on an upstream Retry-After', () => {
+  test("a 503 envelope with Retry-After becomes an AppError with the same hint (the breaker's time to its probe reaches the client)", () => {
+    const err = (() => {
+      try {
+        throwIfError('payments', {
+          status: 503,
+          body: { error: { code: 'payment_provider_unavailable', message: 'Stripe is unavailable.' } },
+          retryAfterSeconds: 2,
+        });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    assert.ok(err instanceof AppError);
+    assert.equal(err.code, 'payment_provider_unavailable');
+    assert.equal(err.retryAfterSeconds, 2);
   });
 });
 

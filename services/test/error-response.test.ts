@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
-import { AppError } from '../src/errors.js';
+import { AppError, overloaded } from '../src/errors.js';
 import { createServiceApp, toErrorResponse, type ServiceApp } from '../src/service-app.js';
 
 /**
@@ -16,6 +16,9 @@ before(async () => {
   app.get('/throw/app/:status', async (request) => {
     const status = Number((request.params as { status: string }).status);
     throw new AppError(status, `code_${status}`, `secret detail ${status}`);
+  });
+  app.get('/throw/overloaded', async () => {
+    throw overloaded('a test', 3);
   });
   app.get('/throw/plain', async () => {
     throw new Error('password=hunter2 at db.ts:42');
@@ -61,6 +64,18 @@ describe('errors through createServiceApp (app.inject, no server)', () => {
       const res = await app.inject({ method: 'GET', url: `/throw/app/${status}` });
       assert.equal(res.statusCode, status);
       assert.deepEqual(res.json(), { error: { code: `code_${status}`, message: `secret detail ${status}` } });
+    }
+  });
+
+  test('every 503 says when to retry (Retry-After: its own hint, or 1 s); other statuses only when they carry a hint', async () => {
+    const plain503 = await app.inject({ method: 'GET', url: '/throw/app/503' });
+    assert.equal(plain503.headers['retry-after'], '1');
+    const hinted = await app.inject({ method: 'GET', url: '/throw/overloaded' });
+    assert.equal(hinted.statusCode, 503);
+    assert.equal(hinted.headers['retry-after'], '3');
+    assert.deepEqual(hinted.json(), { error: { code: 'overloaded', message: 'Too busy (a test); retry after 3 s.' } });
+    for (const status of [400, 502, 504]) {
+      assert.equal((await app.inject({ method: 'GET', url: `/throw/app/${status}` })).headers['retry-after'], undefined, `${status}`);
     }
   });
 

@@ -29,56 +29,58 @@ export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams
           ...errorResponses(400, 401, 402, 409, 413, 415, 431, 502, 503, 504),
         },
       },
+      // First of all, before authentication: a payment that will be shed costs nothing more.
+      onRequest: function limitPaymentsInFlight(_request, reply, done) {
+        if (inFlight >= config.MAX_PAYMENTS_IN_FLIGHT) {
+          serverSpan()?.addEvent('paytrace.load_shed', { 'paytrace.in_flight': inFlight });
+          return done(overloaded('payments in flight'));
+        }
+        inFlight++;
+        // 'close' comes once per response, sent or cut off: the count cannot leak.
+        reply.raw.once('close', () => inFlight--);
+        done();
+      },
       preHandler: authenticate(upstreams, { makesPayment: true }),
     },
     async function processPayment(request, reply) {
-      if (inFlight >= config.MAX_PAYMENTS_IN_FLIGHT) {
-        serverSpan()?.addEvent('paytrace.load_shed', { 'paytrace.in_flight': inFlight });
-        throw overloaded('payments in flight');
+      const { account, proposedPaymentId } = request;
+      const { amount, currency, description } = request.body;
+      const payment = { accountId: account.account_id, amount, currency, description };
+      const key = request.headers['idempotency-key'];
+      const deadline = Math.min(request.deadline ?? Infinity, Date.now() + config.PAYMENT_BUDGET_MS);
+      // Do not start what cannot finish: with too little time left, refuse before any money moves.
+      if (remainingMs(deadline) < config.PAYMENT_MIN_START_MS) {
+        serverSpan()?.addEvent('paytrace.deadline_exceeded', { 'paytrace.deadline.remaining_ms': remainingMs(deadline) });
+        throw deadlineExceeded('the payment');
       }
-      inFlight++;
+      const deps: PaymentDeps = { upstreams, db, log: request.log, settleGraceMs: config.SETTLE_GRACE_MS };
+
+      if (key === undefined) {
+        return send(reply, await runPayment(deps, { ...payment, paymentId: proposedPaymentId }, deadline));
+      }
+
+      const claim = await claimKey(db, {
+        accountId: account.account_id,
+        key,
+        proposedPaymentId,
+        fingerprint: requestFingerprint(request.body),
+        waitMs: config.IDEMPOTENCY_WAIT_MS,
+      });
+      if (claim.kind === 'replay') {
+        return send(reply.header('idempotent-replayed', 'true'), claim.response);
+      }
+      let response;
       try {
-        const { account, proposedPaymentId } = request;
-        const { amount, currency, description } = request.body;
-        const payment = { accountId: account.account_id, amount, currency, description };
-        const key = request.headers['idempotency-key'];
-        const deadline = Math.min(request.deadline ?? Infinity, Date.now() + config.PAYMENT_BUDGET_MS);
-        // Do not start what cannot finish: with too little time left, refuse before any money moves.
-        if (remainingMs(deadline) < config.PAYMENT_MIN_START_MS) {
-          serverSpan()?.addEvent('paytrace.deadline_exceeded', { 'paytrace.deadline.remaining_ms': remainingMs(deadline) });
-          throw deadlineExceeded('the payment');
-        }
-        const deps: PaymentDeps = { upstreams, db, log: request.log, settleGraceMs: config.SETTLE_GRACE_MS };
-
-        if (key === undefined) {
-          return send(reply, await runPayment(deps, { ...payment, paymentId: proposedPaymentId }, deadline));
-        }
-
-        const claim = await claimKey(db, {
-          accountId: account.account_id,
-          key,
-          proposedPaymentId,
-          fingerprint: requestFingerprint(request.body),
-          waitMs: config.IDEMPOTENCY_WAIT_MS,
-        });
-        if (claim.kind === 'replay') {
-          return send(reply.header('idempotent-replayed', 'true'), claim.response);
-        }
-        let response;
-        try {
-          response = await runPayment(deps, { ...payment, paymentId: claim.paymentId }, deadline);
-        } catch (err) {
-          // No final answer (a dependency failed): the client may retry with the same key.
-          await releaseKeyForRetry(db, account.account_id, key).catch((e: unknown) =>
-            request.log.error({ err: e }, 'could not mark an idempotency key retryable; it becomes retryable when stale'),
-          );
-          throw err;
-        }
-        await completeKey(db, account.account_id, key, response);
-        return send(reply, response);
-      } finally {
-        inFlight--;
+        response = await runPayment(deps, { ...payment, paymentId: claim.paymentId }, deadline);
+      } catch (err) {
+        // No final answer (a dependency failed): the client may retry with the same key.
+        await releaseKeyForRetry(db, account.account_id, key).catch((e: unknown) =>
+          request.log.error({ err: e }, 'could not mark an idempotency key retryable; it becomes retryable when stale'),
+        );
+        throw err;
       }
+      await completeKey(db, account.account_id, key, response);
+      return send(reply, response);
     },
   );
 }
