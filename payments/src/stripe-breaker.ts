@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { trace, type Span } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import { AppError } from '@paytrace/services';
 
@@ -6,7 +6,8 @@ import { AppError } from '@paytrace/services';
  * The circuit breaker around Stripe (opossum): when Stripe is down or failing, a charge fails at
  * once with 503 `payment_provider_unavailable` and a `Retry-After`, without a network call,
  * instead of every charge waiting out its deadline against a dependency that is not answering.
- * After a pause one charge probes Stripe (half-open); its success closes the breaker.
+ * After a pause a probe (a cheap read of Stripe's, with a short deadline) tries Stripe (half-open);
+ * its success closes the breaker and lets the charge that triggered it through.
  *
  * Money: a charge refused here never reached Stripe, so nothing was charged; the caller logs the
  * attempt as failed and the gateway releases the hold, exactly as for an unreachable Stripe.
@@ -73,10 +74,15 @@ export class StripeBreaker {
   private probeAt = 0;
   private lastFailure: string | undefined;
 
+  /**
+   * `probe`: what half-open tries before letting a charge through (a read that throws a counted
+   * failure when Stripe is away); without one, the first charge is the probe.
+   */
   constructor(
     options: Partial<StripeBreakerOptions> = {},
     private readonly log: BreakerLog = silent,
     private readonly random: () => number = Math.random,
+    private readonly probe?: () => Promise<unknown>,
   ) {
     const o = { ...STRIPE_BREAKER_DEFAULTS, ...options };
     if (!o.enabled) return;
@@ -111,7 +117,7 @@ export class StripeBreaker {
       ),
     );
     breaker.on('halfOpen', () =>
-      this.log.info({ breaker: 'stripe', state: 'half_open' }, 'Stripe circuit breaker half-open: the next charge probes Stripe'),
+      this.log.info({ breaker: 'stripe', state: 'half_open' }, 'Stripe circuit breaker half-open: the next charge probes Stripe first'),
     );
     breaker.on('close', () => this.log.info({ breaker: 'stripe', state: 'closed' }, 'Stripe circuit breaker closed: Stripe answers again'));
     this.breaker = breaker;
@@ -139,25 +145,40 @@ export class StripeBreaker {
     const span = trace.getActiveSpan();
     const recording = span?.isRecording() === true;
     if (recording) span!.setAttribute('paytrace.breaker.state', state);
+    const onSpan = recording ? span : undefined;
+    // Half-open: the probe is a cheap read with a short deadline, not this customer's charge,
+    // so nobody's payment waits out a full charge deadline to learn that Stripe is still away.
+    // A failed probe refuses the charge like an open breaker: it was never sent.
+    if (state === 'half_open' && this.probe) {
+      const probed = await this.breaker.fire(this.probe).then(
+        () => true,
+        () => false,
+      );
+      onSpan?.addEvent('paytrace.breaker.probed', { 'paytrace.dependency': 'stripe', 'paytrace.breaker.probe_ok': probed });
+      if (!probed) throw this.refusal(undefined, onSpan);
+    }
     try {
       return (await this.breaker.fire(call)) as T;
     } catch (err) {
       if (!(err instanceof Error) || !CircuitBreaker.isOurError(err)) throw err;
-      const retryAfterSeconds = Math.max(1, Math.ceil(this.msUntilProbe() / 1000));
-      if (recording) {
-        span!.addEvent('paytrace.breaker.rejected', {
-          'paytrace.dependency': 'stripe',
-          'paytrace.breaker.state': this.state,
-          'paytrace.breaker.retry_after_s': retryAfterSeconds,
-        });
-      }
-      throw new AppError(
-        503,
-        'payment_provider_unavailable',
-        `Stripe is failing, so payments is not calling it for now (circuit breaker ${this.state.replace('_', '-')}); try again in ${retryAfterSeconds} s.`,
-        { cause: err, retryAfterSeconds },
-      );
+      throw this.refusal(err, onSpan);
     }
+  }
+
+  /** The 503 of a charge the breaker did not let through (it never reached Stripe), with the event on its span. */
+  private refusal(cause: Error | undefined, span: Span | undefined): AppError {
+    const retryAfterSeconds = Math.max(1, Math.ceil(this.msUntilProbe() / 1000));
+    span?.addEvent('paytrace.breaker.rejected', {
+      'paytrace.dependency': 'stripe',
+      'paytrace.breaker.state': this.state,
+      'paytrace.breaker.retry_after_s': retryAfterSeconds,
+    });
+    return new AppError(
+      503,
+      'payment_provider_unavailable',
+      `Stripe is failing, so payments is not calling it for now (circuit breaker ${this.state.replace('_', '-')}); try again in ${retryAfterSeconds} s.`,
+      { cause, retryAfterSeconds },
+    );
   }
 
   /** Stops its timers. */

@@ -1,6 +1,9 @@
 import { AppError, JsonClient } from '@paytrace/services';
 import { StripeBreaker, type BreakerLog, type StripeBreakerOptions } from './stripe-breaker.js';
 
+/** How long the breaker's half-open probe may take. */
+const PROBE_TIMEOUT_MS = 1_000;
+
 export interface StripeCharge {
   id: string;
   status: string;
@@ -44,7 +47,7 @@ export class StripeClient {
   constructor(options: StripeOptions) {
     this.options = options;
     this.http = this.newPool(options.maxConnections);
-    this.breaker = new StripeBreaker(options.breaker, options.log);
+    this.breaker = new StripeBreaker(options.breaker, options.log, Math.random, () => this.probe());
   }
 
   private newPool(connections: number): JsonClient {
@@ -110,6 +113,16 @@ export class StripeClient {
       throw new AppError(503, 'payment_provider_unavailable', `Stripe answered HTTP ${res.status}; try again later.`);
     }
     throw new AppError(502, 'payment_provider_error', `Stripe rejected the charge (HTTP ${res.status}, ${stripeError?.type ?? 'unknown error'}).`);
+  }
+
+  /**
+   * The breaker's half-open probe: a read (`GET /v1/balance`) with a deadline of its own, short
+   * (PROBE_TIMEOUT_MS) because a working Stripe answers it in milliseconds. Throws what a charge
+   * would (timeout, unreachable, 429/5xx) so the breaker counts it.
+   */
+  private async probe(): Promise<void> {
+    const res = await this.http.request('GET', '/v1/balance', { deadline: Date.now() + PROBE_TIMEOUT_MS });
+    if (res.status === 429 || res.status >= 500) throw new AppError(503, 'payment_provider_unavailable', `Stripe answered HTTP ${res.status}.`);
   }
 
   /** Readiness: does the Stripe API answer at all (any HTTP status counts as reachable)? */

@@ -24,8 +24,11 @@ before(async () => {
   server = createServer((req, res) => {
     req.resume();
     if (req.url === '/v1/balance') {
+      // The readiness ping and the breaker's probe: a Stripe that is down is down for reads too.
       fake.pings++;
-      return res.writeHead(200, { 'content-type': 'application/json' }).end('{"object":"balance"}');
+      if (fake.mode === 'hang') return undefined;
+      const status = fake.mode === 'fail' ? 500 : fake.mode === 'busy' ? 429 : 200;
+      return res.writeHead(status, { 'content-type': 'application/json' }).end('{"object":"balance"}');
     }
     fake.charges++;
     const answer = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -119,17 +122,18 @@ describe('the circuit breaker around Stripe', () => {
     assert.doesNotMatch(JSON.stringify(lines), /4242|sk_test|tok_visa|pay_/, 'no amounts, keys, cards or payments in its logs');
   });
 
-  test('half-open after the pause: a single probe, whose success closes it', async () => {
+  test('half-open after the pause: a single probe (a read, not a charge), whose success closes it and lets the charge through', async () => {
     const { stripe, lines } = client();
     await openIt(stripe);
     fake.mode = 'ok';
     await sleep(260); // 200 ms + 20%
     assert.equal(stripe.breaker.state, 'half_open');
 
-    const [probe, other] = await Promise.all([outcome(stripe), outcome(stripe)]);
-    assert.equal(probe, undefined, 'the probe charged');
+    const [probed, other] = await Promise.all([outcome(stripe), outcome(stripe)]);
+    assert.equal(probed, undefined, 'the charge that found it half-open went through after the probe');
     assert.equal(other?.code, 'payment_provider_unavailable', 'the second charge is refused while the probe is out');
-    assert.equal(fake.charges, 4, 'one probe reached Stripe');
+    assert.equal(fake.pings, 1, 'one probe reached Stripe');
+    assert.equal(fake.charges, 4, 'then the one charge');
     assert.equal(stripe.breaker.state, 'closed');
 
     assert.equal(await outcome(stripe), undefined);
@@ -140,14 +144,28 @@ describe('the circuit breaker around Stripe', () => {
     );
   });
 
-  test('a failed probe opens it again', async () => {
+  test('a failed probe opens it again, and the charge that found it half-open is not sent', async () => {
     const { stripe } = client();
     await openIt(stripe);
     await sleep(260);
     assert.equal((await outcome(stripe))?.code, 'payment_provider_unavailable');
-    assert.equal(fake.charges, 4);
+    assert.equal(fake.pings, 1);
+    assert.equal(fake.charges, 3);
     assert.equal(stripe.breaker.state, 'open');
     assert.ok(stripe.breaker.msUntilProbe() > 100);
+  });
+
+  test('Stripe hanging: a half-open probe costs the customer its own short deadline (1 s), not a charge deadline', async () => {
+    const { stripe } = client(quick, 5_000);
+    await openIt(stripe);
+    fake.mode = 'hang';
+    await sleep(260);
+    const started = performance.now();
+    assert.equal((await outcome(stripe))?.code, 'payment_provider_unavailable');
+    const waited = performance.now() - started;
+    assert.ok(waited >= 900 && waited < 2_000, `waited ${Math.round(waited)} ms`);
+    assert.equal(fake.charges, 3, 'no charge was sent to a Stripe that does not answer');
+    assert.equal(stripe.breaker.state, 'open');
   });
 
   test('transport failures count: Stripe hanging past the deadline opens it', async () => {
