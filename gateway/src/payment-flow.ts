@@ -105,8 +105,10 @@ export async function runPayment(deps: PaymentDeps, payment: PaymentRequest, dea
       await settle(deps, payment.paymentId, 'refused');
       return outcome(finalRefusal(err), 'insufficient_funds');
     }
-    // The hold may or may not have been placed (e.g. a lost answer): undo it if it exists.
-    await releaseAndSettle(deps, payment.paymentId);
+    // The hold may or may not have been placed (e.g. a lost answer). If balance is away, asking it
+    // again now would only wait as long again: the payment stays open and the reconciler releases
+    // the hold once balance is back. Otherwise undo it now, if it exists.
+    if (!(err instanceof AppError && AWAY_CODES.has(err.code))) await releaseAndSettle(deps, payment.paymentId);
     throw err;
   }
 
@@ -141,6 +143,9 @@ export async function runPayment(deps: PaymentDeps, payment: PaymentRequest, dea
   }
   return succeed(deps, payment, hold);
 }
+
+/** A dependency that did not answer in time, could not be reached, or refused for load. */
+const AWAY_CODES = new Set(['dependency_timeout', 'dependency_unavailable', 'overloaded', 'deadline_exceeded']);
 
 /**
  * payments' answers that leave the charge's outcome open: Stripe did not answer in time (it may
