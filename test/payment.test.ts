@@ -10,7 +10,10 @@ describe('process-payment, end to end', () => {
   const db = testPool();
 
   before(async () => {
-    stack = await startTestStack({ databaseUrl, stripeApiBase });
+    // 50 payments at once (the concurrency tests below) are more than the gateway admits at once
+    // by default (MAX_PAYMENTS_IN_FLIGHT, 32; the rest would be shed with 503): these tests are
+    // about money under concurrency, not about shedding, so they get room for all of them.
+    stack = await startTestStack({ databaseUrl, stripeApiBase, envFor: { gateway: { MAX_PAYMENTS_IN_FLIGHT: '64' } } });
   });
   beforeEach(() => resetData(databaseUrl));
   after(async () => {

@@ -28,7 +28,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   checkLedger,
+  formatPhase,
   freePort,
+  openLoad,
+  sentBetween,
+  summarise,
+  type OpenLoadRequest,
   ledgerReport,
   resetData,
   ROOT,
@@ -39,7 +44,6 @@ import {
   type PostgresHandle,
 } from '@paytrace/devstack';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { formatPhase, openLoad, sentBetween, summarise, type OpenLoadRequest } from './support/open-load.js';
 import { freezePostgres } from './support/freeze.js';
 
 /** Payments a second this stack answers at most with 201s (see the top of the file). */

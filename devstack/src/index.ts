@@ -37,3 +37,4 @@ export { SCENARIOS, PRESETS, LOAD_API_KEYS, scenario, type FaultScenario, type F
 export { REPO_FLAG_FILE, currentFaults, writeFaults, clearFaults, applyPreset, parseFaultValue, isOff } from './faults/flag-file.js';
 export { startFaultProxies, type FaultProxies, type FaultProxiesOptions } from './faults/fault-proxies.js';
 export { driveLoad, type LoadOptions, type LoadRequest } from './faults/load.js';
+export { openLoad, sentBetween, summarise, formatPhase, type OpenLoadRequest, type OpenLoadOptions, type PhaseSummary } from './open-load.js';

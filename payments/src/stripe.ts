@@ -56,6 +56,10 @@ export class StripeClient {
       baseUrl: this.options.baseUrl,
       timeoutMs: this.options.timeoutMs,
       connections,
+      // The queue's bound is the configured pool's whatever this pool's size: the stripe-pool-size
+      // fault's lesson is the wait for a connection, which a queue as small as its one connection
+      // would turn into refusals.
+      maxQueued: this.options.maxConnections,
       headers: { authorization: `Bearer ${this.options.secretKey}` },
     });
   }

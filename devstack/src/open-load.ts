@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOAD_API_KEYS } from '@paytrace/devstack';
-import { median, quantileWithCi } from '@paytrace/devstack/lab';
+import { LOAD_API_KEYS } from './faults/catalog.js';
+import { median, quantileWithCi } from './lab/statistics.js';
 
 /** One request of an open-model load, as the client saw it. */
 export interface OpenLoadRequest {
