@@ -92,7 +92,7 @@ await runCli(USAGE, async () => {
     const report = ledgerReport(await checkLedger(url));
     const afterThaw = ((Date.now() - thawedAt) / 1000).toFixed(1);
     if (report.holds || Date.now() > thawedAt + 60_000) {
-      console.log(`\nledger, ${afterThaw} s after the thaw: ${report.summary}`);
+      console.log(`\nledger, ${afterThaw} s after the ${frozen > 0 ? 'thaw' : 'load'}: ${report.summary}`);
       for (const problem of report.problems) console.log(`  - ${problem}`);
       return report.holds ? 0 : 1;
     }

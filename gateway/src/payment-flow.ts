@@ -207,11 +207,14 @@ export async function chargeStatus(upstreams: Upstreams, paymentId: string): Pro
   return undefined;
 }
 
-/** Marks the charged money as spent; false if balance could not say so now (the reconciler retries). */
+/**
+ * Marks the charged money as spent; false if balance could not say so now (the reconciler retries).
+ * Never shed for a full queue (nor is a release): settling money that moved goes before new work.
+ */
 export async function captureHold(upstreams: Upstreams, log: FastifyBaseLogger, paymentId: string): Promise<boolean> {
   try {
     const path = `/v1/holds/${encodeURIComponent(paymentId)}/capture`;
-    throwIfError('balance', await upstreams.balance.request('POST', path, { headers: forPayment(paymentId) }));
+    throwIfError('balance', await upstreams.balance.request('POST', path, { headers: forPayment(paymentId), shed: false }));
     return true;
   } catch (err) {
     // The money was debited when the hold was placed; an uncaptured hold is bookkeeping, not a loss.
@@ -225,6 +228,7 @@ export async function releaseHold(upstreams: Upstreams, log: FastifyBaseLogger, 
   try {
     const res = await upstreams.balance.request('POST', `/v1/holds/${encodeURIComponent(paymentId)}/release`, {
       headers: forPayment(paymentId),
+      shed: false,
     });
     if (res.status === 200 || res.status === 404) return true; // released, or never placed
     throwIfError('balance', res);

@@ -40,6 +40,11 @@ export interface RequestOptions {
    * is not sent at all (504 `deadline_exceeded`).
    */
   deadline?: number | undefined;
+  /**
+   * false: never refused for a full queue (`maxQueued`). For calls that finish work already done
+   * (capturing or releasing money that moved), which must not lose their place to new work.
+   */
+  shed?: boolean;
 }
 
 /**
@@ -82,7 +87,7 @@ export class JsonClient {
       trace.getActiveSpan()?.addEvent('paytrace.deadline_exceeded', { 'paytrace.dependency': this.name });
       throw deadlineExceeded(`the call to ${this.name}`);
     }
-    if (this.inFlight >= this.maxInFlight) {
+    if (this.inFlight >= this.maxInFlight && options.shed !== false) {
       trace.getActiveSpan()?.addEvent('paytrace.load_shed', { 'paytrace.dependency': this.name, 'paytrace.in_flight': this.inFlight });
       throw overloaded(this.name);
     }

@@ -49,6 +49,13 @@ describe('JsonClient: a bounded queue and a deadline that travels', () => {
         [200, 200, 200],
       );
       assert.equal(upstream.seen.length - before, 3, 'the shed request never reached the upstream');
+      // With the queue full again, a call that settles work already done still goes through.
+      const full = [1, 2, 3].map(() => client.request('GET', '/x'));
+      const settling = client.request('GET', '/x', { shed: false });
+      const shedAgain = await client.request('GET', '/x').catch((e: unknown) => e);
+      assert.ok(shedAgain instanceof AppError && shedAgain.code === 'overloaded');
+      assert.equal((await settling).status, 200, 'shed: false is never refused for a full queue');
+      await Promise.all(full);
       // Room again once they are answered.
       assert.equal((await client.request('GET', '/x')).status, 200);
     } finally {
