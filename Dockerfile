@@ -29,6 +29,8 @@ RUN npx tsc -b
 # needs no node_modules. The banner gives bundled CommonJS packages their `require`.
 FROM build AS ui-build
 COPY devstack/src/ devstack/src/
+# The load tests' traffic mix: devstack's catalog of fault scenarios imports its accounts.
+COPY loadtest/traffic-mix.js loadtest/
 COPY ui/src/ ui/src/
 RUN npx esbuild ui/src/server.ts --bundle --platform=node --format=esm --target=node24 \
       --outfile=ui/dist/server.mjs \

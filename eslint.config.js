@@ -30,7 +30,7 @@ export default [
     languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', HTMLDetailsElement: 'readonly' } },
   },
   {
-    // k6 scripts run in k6's JavaScript runtime, which provides these.
+    // loadtest/payments.js runs in k6's JavaScript runtime, which provides these (traffic-mix.js runs anywhere).
     files: ['loadtest/**/*.js'],
     languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly' } },
   },

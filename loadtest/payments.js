@@ -1,38 +1,44 @@
-// k6 load test for POST /process-payment: an open model (constant-arrival-rate), so a slow
+// k6 load test for POST /process-payment, for users who bring their own k6 (the project installs
+// none: k6 is AGPL-3.0, see loadtest/README.md). An open model (constant-arrival-rate), so a slow
 // stack shows up as latency and dropped iterations instead of quietly lowering the load.
 //
-//   k6 run loadtest/payments.js                          # 50 requests/s for 30 s
+//   k6 run loadtest/payments.js                          # 20 requests/s (DEFAULT_RATE) for 30 s
 //   k6 run -e RATE=200 -e DURATION=60s loadtest/payments.js
 //
-// The mix: 90% payments that succeed (spread over 20 accounts with ample balance), 5% that are
-// refused for insufficient funds (402) and 5% invalid requests (400). Every request has its own
-// Idempotency-Key. k6 sends no traceparent, so the stack's own sampler decides what is traced.
-// No remote imports: the machines this runs on are offline.
+// The mix is traffic-mix.js, the one the project's own generators send too: 90% payments that
+// succeed (spread over 20 accounts with ample balance), 5% refused for insufficient funds (402)
+// and 5% invalid (400). Every request has its own Idempotency-Key. k6 sends no traceparent, so
+// the stack's own sampler decides what is traced. No remote imports: the machines this runs on
+// are offline.
 import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { Trend } from 'k6/metrics';
+import { concurrency, DEFAULT_RATE, requestAt } from './traffic-mix.js';
+
+/** The k6 this script is tested with; docker-compose.yml's `k6` service runs its official image. */
+export const K6_VERSION = '1.8.1';
 
 const BASE = __ENV.PAYTRACE_URL || 'http://127.0.0.1:8080';
-const RATE = Number(__ENV.RATE || 50);
+const RATE = Number(__ENV.RATE || DEFAULT_RATE);
 const DURATION = __ENV.DURATION || '30s';
 const P99_MS = Number(__ENV.P99_MS || 500);
-const LOAD_ACCOUNTS = 20;
+const VUS = concurrency(RATE);
 
 export const options = {
-  discardResponseBodies: false,
+  discardResponseBodies: true,
   scenarios: {
     payments: {
       executor: 'constant-arrival-rate',
       rate: RATE,
       timeUnit: '1s',
       duration: DURATION,
-      preAllocatedVUs: Math.max(10, Math.ceil(RATE / 5)),
-      maxVUs: Math.max(50, RATE * 2),
+      preAllocatedVUs: VUS.initial,
+      maxVUs: VUS.max,
     },
   },
   thresholds: {
-    // Unexpected answers only: the 402s and 400s of the mix are expected (see setResponseCallback).
+    // Unexpected answers only: each request states the status its kind must get (responseCallback).
     http_req_failed: ['rate<0.001'],
     'http_req_duration{kind:payment}': [`p(99)<${P99_MS}`],
     // Time to first byte of the payments: what the gateway's SERVER span measures, so the lab
@@ -43,10 +49,6 @@ export const options = {
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'],
 };
 
-http.setResponseCallback(http.expectedStatuses(201, 400, 402));
-
-const pad = (n) => String(n).padStart(2, '0');
-
 // Time to first byte of the 201 payments, split by whether the stack sampled them (the flags of
 // the gateway's traceresponse header): are the requests a sample keeps typical of all of them?
 const waitingSampled = new Trend('payment_waiting_sampled', true);
@@ -54,28 +56,17 @@ const waitingUnsampled = new Trend('payment_waiting_unsampled', true);
 
 export default function () {
   const i = exec.scenario.iterationInTest;
-  const roll = i % 20; // deterministic mix: 18 payments, 1 refusal, 1 invalid in every 20
-  let kind = 'payment';
-  let key = `test_key_load_${pad((i % LOAD_ACCOUNTS) + 1)}`;
-  let body = { amount: 100 + (i % 900), currency: 'usd', description: 'k6' };
-  if (roll === 18) {
-    kind = 'insufficient_funds';
-    key = 'test_key_bob';
-    body = { amount: 100_000_000, currency: 'usd' };
-  } else if (roll === 19) {
-    kind = 'invalid';
-    body = { amount: 0, currency: 'usd' };
-  }
+  const { kind, apiKey, body, expectedStatus } = requestAt(i);
   const res = http.post(`${BASE}/process-payment`, JSON.stringify(body), {
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${key}`,
+      authorization: `Bearer ${apiKey}`,
       'idempotency-key': `k6-${exec.vu.idInTest}-${i}-${Date.now()}`,
     },
     tags: { kind },
+    responseCallback: http.expectedStatuses(expectedStatus),
   });
-  const expected = { payment: 201, insufficient_funds: 402, invalid: 400 }[kind];
-  check(res, { [`${kind} → ${expected}`]: (r) => r.status === expected });
+  check(res, { [`${kind} → ${expectedStatus}`]: (r) => r.status === expectedStatus });
   const traceresponse = res.headers.Traceresponse; // 00-<trace id>-<span id>-<flags>; absent with the SDK off
   if (kind === 'payment' && res.status === 201 && traceresponse) {
     const sampled = (parseInt(traceresponse.slice(-2), 16) & 1) === 1;

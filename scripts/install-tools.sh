@@ -5,7 +5,9 @@
 # module proxy; schemathesis (a Python program) comes from PyPI into a venv and needs python3 ≥ 3.11.
 # Chromium, for the UI's browser tests (playwright-core drives it), is Debian's package, installed
 # with apt-get as root or through sudo.
-# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|k6|compose-check|schemathesis|chromium ...] (none = all)
+# k6 is not among them: it is AGPL-3.0, and paytrace takes no AGPL dependency (loadtest/README.md);
+# the load generator is Vegeta (MIT). A k6 the user installed still runs loadtest/payments.js.
+# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|vegeta|compose-check|schemathesis|chromium ...] (none = all)
 set -euo pipefail
 
 # ---- pinned versions ---------------------------------------------------------------------------
@@ -21,7 +23,8 @@ JAEGER_MODULE_VERSION=v1.76.0   # = jaegertracing/jaeger:2.13.0 in docker-compos
 # The Collector is built by the Collector Builder from telemetry/otelcol-builder.yaml
 # (= otel/opentelemetry-collector-contrib:0.165.0 in docker-compose.yml).
 OTELCOL_BUILDER_VERSION=v0.160.0
-K6_VERSION=v1.8.1               # = grafana/k6:1.8.1 in docker-compose.yml
+# Vegeta (MIT): the load generator of the lab, the benches and the tests (devstack/src/load/vegeta.ts).
+VEGETA_VERSION=v12.13.0
 # schemathesis 4.32.5 and each of its dependencies: pinned with their hashes in test/fuzz/requirements.txt.
 # Chromium: not pinned. Debian's security archive keeps only the latest build of its chromium
 # package (older ones are gone from the mirrors), so apt installs whatever is current there.
@@ -71,7 +74,7 @@ build_jaeger() {
   dir=$(go mod download -json "github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
   (cd "$dir" && go build -trimpath -o "$GOBIN/jaeger" ./cmd/jaeger)
 }
-tool_k6() { install k6 "$K6_VERSION" -- go install "go.k6.io/k6@$K6_VERSION"; }
+tool_vegeta() { install vegeta "$VEGETA_VERSION" -- go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"; }
 tool_otelcol() {
   local manifest="$ROOT/telemetry/otelcol-builder.yaml"
   # The stamp covers the manifest too: changing a component rebuilds.
@@ -144,7 +147,7 @@ tool_chromium() {
 }
 
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol k6 compose-check schemathesis chromium)
+[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol vegeta compose-check schemathesis chromium)
 for tool in "${tools[@]}"; do
   if [[ "$tool" != node && "$tool" != schemathesis && "$tool" != chromium ]]; then
     command -v go >/dev/null || { echo "install-tools: Go is required (https://go.dev/dl/), see README" >&2; exit 1; }
@@ -157,7 +160,7 @@ for tool in "${tools[@]}"; do
     stripe-mock) tool_stripe_mock ;;
     jaeger) tool_jaeger ;;
     otelcol) tool_otelcol ;;
-    k6) tool_k6 ;;
+    vegeta) tool_vegeta ;;
     compose-check) tool_compose_check ;;
     schemathesis) tool_schemathesis ;;
     chromium) tool_chromium ;;

@@ -8,21 +8,57 @@
  *   npm run stack -- --reset      # start from the seed data
  *   DATABASE_URL=postgres://… npm run stack   # use your own Postgres instead
  *   npm run stack -- --stripe-latency-ms 320  # Stripe as far away as the real one
+ *   npm run stack -- --trace-store badger     # traces on disk (.data/telemetry/jaeger), kept across restarts
+ *   npm run stack -- --clear-traces           # empty the on-disk trace store first
+ *
+ * Jaeger keeps traces in memory by default (memstore, JAEGER_MAX_TRACES); JAEGER_TRACE_STORAGE=badger
+ * is the same as --trace-store badger. While Jaeger is busy, a line a minute says what it costs.
  *
  * The bottleneck detective's fault switches (flags/paytrace.flagd.json) are live: `npm run fault`.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { prefixer, positiveNumber, REPO_FLAG_FILE, ROOT, runCli, stackPorts, startStack, waitForHttp, type Stack } from '@paytrace/devstack';
+import {
+  prefixer,
+  positiveNumber,
+  REPO_FLAG_FILE,
+  ROOT,
+  runCli,
+  stackPorts,
+  startStack,
+  traceStoreFrom,
+  traceStoreStatusLine,
+  traceStoreUsage,
+  UsageError,
+  waitForHttp,
+  type Stack,
+} from '@paytrace/devstack';
 import { stackBanner } from '@paytrace/devstack/banner';
 import { startUi, type RunningUi } from '@paytrace/ui';
 
-const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS]';
+const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces]';
+
+/** How often the trace store's cost is said, while Jaeger is busy (at least 1% of a core). */
+const TRACE_STORE_STATUS_EVERY_S = 60;
 
 await runCli(USAGE, async () => {
   const { values: args } = parseArgs({
-    options: { reset: { type: 'boolean', default: false }, 'stripe-latency-ms': { type: 'string', default: '0' } },
+    options: {
+      reset: { type: 'boolean', default: false },
+      'stripe-latency-ms': { type: 'string', default: '0' },
+      'trace-store': { type: 'string' },
+      'clear-traces': { type: 'boolean', default: false },
+    },
   });
+  let traceStorage: ReturnType<typeof traceStoreFrom>;
+  try {
+    traceStorage = traceStoreFrom(args['trace-store'] ? { JAEGER_TRACE_STORAGE: args['trace-store'] } : process.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace('JAEGER_TRACE_STORAGE', '--trace-store (or JAEGER_TRACE_STORAGE)'));
+  }
+  const telemetryDir = join(ROOT, '.data', 'telemetry');
+  if (args['clear-traces']) rmSync(join(telemetryDir, 'jaeger'), { recursive: true, force: true });
   const stripeLatencyMs = positiveNumber('stripe-latency-ms', args['stripe-latency-ms'], { allowZero: true });
   const ports = stackPorts();
   const startedAt = performance.now();
@@ -60,8 +96,8 @@ await runCli(USAGE, async () => {
       resetData: args.reset,
       stripeLatencyMs,
       faults: { flagFile: REPO_FLAG_FILE },
-      // Jaeger's traces and the Collector's queue are kept between runs, like Postgres's data.
-      telemetry: { dataDir: join(ROOT, '.data', 'telemetry') },
+      // The Collector's queue (and Jaeger's traces, on Badger) are kept between runs, like Postgres's data.
+      telemetry: { dataDir: telemetryDir, jaegerEnv: { JAEGER_TRACE_STORAGE: traceStorage } },
       services: {},
       onLine: (source, line) => logFor(source)(line),
     });
@@ -81,6 +117,7 @@ await runCli(USAGE, async () => {
     return stopAll(1);
   }
   if (args.reset) say('data reset to the seed');
+  if (args['clear-traces']) say('trace store cleared');
   console.log(stackBanner(stack, (performance.now() - startedAt) / 1000, { uiUrl: ui!.url }));
   // A part that dies takes the stack down with it, loudly, rather than leaving half a stack.
   for (const proc of [...stack.processes(), ui!.process]) {
@@ -90,5 +127,15 @@ await runCli(USAGE, async () => {
       void stopAll(1);
     });
   }
+  // What the trace store costs, said while Jaeger works (a quiet stack says nothing).
+  const { traceStore, jaeger } = stack.pipeline!;
+  let last = traceStoreUsage(traceStore, jaeger.pid);
+  setInterval(() => {
+    const now = traceStoreUsage(traceStore, jaeger.pid);
+    if (now.cpuSeconds - last.cpuSeconds >= 0.01 * TRACE_STORE_STATUS_EVERY_S) {
+      say(traceStoreStatusLine(traceStore.kind, last, now, TRACE_STORE_STATUS_EVERY_S));
+    }
+    last = now;
+  }, TRACE_STORE_STATUS_EVERY_S * 1000).unref();
   await new Promise(() => undefined); // runs until Ctrl-C
 });

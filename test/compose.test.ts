@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { ensureTool, ROOT, stackPorts } from '@paytrace/devstack';
+import { DEFAULT_TRACE_STORE, ensureTool, ROOT, stackPorts } from '@paytrace/devstack';
 
 /**
  * docker-compose.yml cannot run on machines without a Docker engine, so it is checked as far as
@@ -57,7 +57,11 @@ test('every image is pinned to a version, and the Go tools match the native buil
   const builder = readFileSync(join(ROOT, 'telemetry', 'otelcol-builder.yaml'), 'utf8');
   const pinned = (name: string) => new RegExp(`^${name}=(\\S+)`, 'm').exec(install)?.[1];
   assert.equal(services['stripe-mock']!.image, `stripe/stripe-mock:${pinned('STRIPE_MOCK_VERSION')}`);
-  assert.equal(services.k6!.image, `grafana/k6:${pinned('K6_VERSION')!.slice(1)}`);
+  // k6 is never installed here (AGPL-3.0): its profile runs the official image of the k6 that
+  // loadtest/payments.js says it is tested with.
+  const k6Script = readFileSync(join(ROOT, 'loadtest', 'payments.js'), 'utf8');
+  assert.equal(services.k6!.image, `grafana/k6:${/^export const K6_VERSION = '([\d.]+)';$/m.exec(k6Script)?.[1]}`);
+  assert.equal(pinned('K6_VERSION'), undefined, 'install-tools pins no k6');
   assert.equal(
     services['otel-collector']!.image,
     `otel/opentelemetry-collector-contrib:${(parse(builder) as { dist: { version: string } }).dist.version}`,
@@ -125,7 +129,21 @@ test('the Collector and Jaeger run the same configuration files as the native st
   const mount = (name: string) => services[name]!.volumes!.map((v) => v.source.replace(`${ROOT}`, '').replace(/^\//, ''));
   assert.ok(mount('otel-collector').includes('otel-collector.yaml'));
   assert.ok(mount('jaeger').includes('telemetry/jaeger.yaml'));
+  assert.ok(mount('jaeger').includes('telemetry/trace-store'));
   assert.equal(services['otel-collector']!.environment?.JAEGER_OTLP_ENDPOINT, 'jaeger:4317');
+});
+
+test("Jaeger's trace store is the native stack's default, memstore, unless JAEGER_TRACE_STORAGE says badger", () => {
+  assert.deepEqual(services.jaeger!.command, [
+    '--config',
+    '/etc/jaeger/jaeger.yaml',
+    '--config',
+    `/etc/jaeger/trace-store/${DEFAULT_TRACE_STORE}.yaml`,
+  ]);
+  const withBadger = JSON.parse(
+    execFileSync(ensureTool('compose-check'), [ROOT], { encoding: 'utf8', env: { ...process.env, JAEGER_TRACE_STORAGE: 'badger' } }),
+  ) as typeof project;
+  assert.equal(withBadger.services.jaeger!.command!.at(-1), '/etc/jaeger/trace-store/badger.yaml');
 });
 
 test("the Collector's queue and Jaeger's traces live on named volumes, handed to their uid first", () => {
@@ -161,6 +179,8 @@ test('the Dockerfile builds in stages and runs as a non-root user with productio
   assert.match(stage('runtime'), /npm ci --omit=dev/);
   // The UI's image: one esbuild bundle and its static files, no node_modules at all.
   assert.match(stage('ui-build'), /esbuild ui\/src\/server\.ts --bundle .*--outfile=ui\/dist\/server\.mjs/s);
+  // devstack imports the load tests' traffic mix from loadtest/ (its fault catalog's accounts).
+  assert.match(stage('ui-build'), /^COPY loadtest\/traffic-mix\.js loadtest\/$/m);
   assert.doesNotMatch(stage('ui'), /npm /);
   assert.match(stage('ui'), /^COPY ui\/public\/ ui\/public\/$/m);
   assert.match(stage('ui'), /^CMD \["node", "ui\/dist\/server\.mjs"\]$/m);

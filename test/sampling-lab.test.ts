@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ROOT } from '@paytrace/devstack';
 
 /**
- * The sampling lab's quick mode, end to end (real k6, services, Collector, Jaeger): every figure
+ * The sampling lab's quick mode, end to end (the real Vegeta, services, Collector, Jaeger): every figure
  * is present and consistent. Nothing here depends on how fast the machine is.
  */
 test('sampling lab --quick: the table, the JSON and the chart, every figure present and sane', { timeout: 420_000 }, async () => {
@@ -27,6 +27,7 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
   assert.match(table, /95% CI/);
 
   const result = JSON.parse(readFileSync(join(out, 'sampling-lab.json'), 'utf8'));
+  assert.equal(result.meta.generator, 'vegeta', "the project's own generator by default");
   const byId = Object.fromEntries(result.configurations.map((c: { id: string }) => [c.id, c]));
   assert.deepEqual(Object.keys(byId), ['sdk-off', 'ratio-0', 'ratio-0.01', 'ratio-0.1', 'ratio-1', 'tail']);
 
@@ -36,14 +37,25 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
     assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99, `${c.id} percentiles ordered: ${p50} ${p95} ${p99}`);
     assert.ok(c.error_rate >= 0 && c.error_rate < 1);
     assert.ok(Number.isInteger(c.dropped_iterations));
-    for (const part of ['auth', 'balance', 'payments', 'gateway', 'otel-collector', 'jaeger', 'postgres', 'stripe-mock', 'k6', 'machine']) {
+    for (const part of [
+      'auth',
+      'balance',
+      'payments',
+      'gateway',
+      'otel-collector',
+      'jaeger',
+      'postgres',
+      'stripe-mock',
+      'load-generator',
+      'machine',
+    ]) {
       assert.ok(c.cpu_seconds[part] >= 0, `${c.id} CPU of ${part}`);
     }
     assert.ok(c.cpu_seconds_services > 0);
-    // Every cost counted: Postgres' backends do the queries (the old per-group reading gave 0), k6
-    // generates the load, and the machine's busy time covers everything the lab counts.
+    // Every cost counted: Postgres' backends do the queries (the old per-group reading gave 0), the
+    // generator sends the load, and the machine's busy time covers everything the lab counts.
     assert.ok(c.cpu_seconds.postgres > 0, `${c.id} Postgres CPU ${c.cpu_seconds.postgres}`);
-    assert.ok(c.cpu_seconds.k6 > 0, `${c.id} k6 CPU ${c.cpu_seconds.k6}`);
+    assert.ok(c.cpu_seconds['load-generator'] > 0, `${c.id} load generator CPU ${c.cpu_seconds['load-generator']}`);
     const { services, counted, machine } = c.cpu_ms_per_request;
     assert.ok(services > 0 && counted > services, `${c.id} CPU per request ${services} < ${counted}`);
     assert.ok(machine >= counted * 0.9, `${c.id} machine ${machine} ms per request covers the ${counted} counted`);
@@ -57,11 +69,15 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
       assert.ok(Number.isInteger(c.spans[k]) && c.spans[k] >= 0, `${c.id} spans.${k}`);
     }
   }
-  // Nothing traced: no span leaves the services.
+  // Nothing traced: no span leaves the services, so no cost per span either.
   for (const id of ['sdk-off', 'ratio-0']) {
     assert.equal(byId[id].spans.collector_accepted, 0, id);
     assert.equal(byId[id].traces_stored, 0, id);
+    assert.deepEqual(byId[id].cpu_us_per_span, { collector: null, jaeger: null }, id);
   }
+  // The trace store's CPU per span stored, a column of its own beside the services' per request.
+  assert.ok(byId['ratio-1'].cpu_us_per_span.jaeger > 0 && byId['ratio-1'].cpu_us_per_span.collector > 0);
+  assert.match(table, /CPU µs per span: Collector \/ Jaeger \(the store\)/);
   // 100%: every request is a trace in Jaeger, and what the Collector took, Jaeger got.
   const all = byId['ratio-1'];
   const requests = Math.round(all.achieved_rps * result.meta.durationS);
@@ -69,9 +85,9 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
   assert.equal(all.spans.jaeger_accepted, all.spans.collector_sent);
   assert.ok(all.sampled_latency_estimate.p50.ci95_ms[0] <= all.sampled_latency_estimate.p50.estimate_ms);
   assert.ok(all.sampled_traces > 0);
-  // k6 splits its timings by the traceresponse header's sampled flag: none with the SDK off, all
-  // unsampled at 0, all sampled at 100%, some of each at 10%.
-  const split = (id: string) => byId[id].k6_waiting_by_sampling;
+  // The client's timings split by the traceresponse header's sampled flag: none with the SDK off,
+  // all unsampled at 0, all sampled at 100%, some of each at 10%.
+  const split = (id: string) => byId[id].client_waiting_by_sampling;
   assert.deepEqual(split('sdk-off'), { sampled: null, unsampled: null });
   assert.ok(split('ratio-0').sampled === null && split('ratio-0').unsampled.count > 0);
   assert.ok(split('ratio-1').unsampled === null && split('ratio-1').sampled.count > 0);

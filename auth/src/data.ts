@@ -29,7 +29,7 @@ export function hashApiKey(apiKey: string): Buffer {
   return createHash('sha256').update(apiKey, 'utf8').digest();
 }
 
-/** Accounts every fresh stack has. The load-test accounts give k6 many independent rows to debit. */
+/** Accounts every fresh stack has. The load-test accounts give the load generators many independent rows to debit. */
 export const SEED_ACCOUNTS = [
   { id: 'acct_alice', name: 'alice', apiKey: 'test_key_alice' },
   { id: 'acct_bob', name: 'bob', apiKey: 'test_key_bob' },

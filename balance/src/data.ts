@@ -35,7 +35,7 @@ export const migrations: Migration[] = [
   },
 ];
 
-/** Seed balances, in minor units. alice and bob are the documented accounts; load_* serve k6. */
+/** Seed balances, in minor units. alice and bob are the documented accounts; load_* serve the load tests (loadtest/traffic-mix.js). */
 /** The bottleneck detective's hot account (auth's seed has its key, `test_key_hot`). */
 export const HOT_ACCOUNT = 'acct_hot';
 

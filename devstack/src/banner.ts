@@ -1,5 +1,16 @@
 import { currentFaults, isOff } from './faults/flag-file.js';
 import type { Stack } from './stack.js';
+import { formatBytes, traceStoreBound, traceStoreUsage } from './trace-store.js';
+
+/** The trace store: which, where, how big now, what bounds it, and the switch to the other. */
+function traceStoreLines(stack: Stack): string {
+  const { traceStore, jaeger } = stack.pipeline!;
+  const usage = traceStoreUsage(traceStore, jaeger.pid);
+  const where = traceStore.dir ? `in ${traceStore.dir.replace(process.cwd() + '/', '')} (${formatBytes(usage.diskBytes ?? 0)} on disk)` : 'in memory';
+  const other = traceStore.kind === 'memstore' ? '--trace-store badger keeps traces on disk across restarts' : '--clear-traces empties it';
+  return `  traces      ${traceStore.kind}, ${where}: ${traceStoreBound(traceStore.kind)}
+              Jaeger ${formatBytes(usage.residentBytes)} resident; its CPU and size every minute it is busy (npm run stack -- ${other})`;
+}
 
 function faultsLine(stack: Stack): string {
   if (!stack.faults) return '';
@@ -25,6 +36,7 @@ paytrace is up (${startSeconds.toFixed(1)} s). Ctrl-C stops everything.
   postgres    ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
   collector   ${pipeline.otlpEndpoint}  (OTLP/HTTP; its own metrics: ${pipeline.collectorMetricsUrl})
   jaeger      ${pipeline.jaegerUrl}  (HTTP API; a go-installed Jaeger has no UI: paytrace's is at ${options.uiUrl})
+${traceStoreLines(stack)}
 
 Try:
   curl -i -X POST ${gateway}/process-payment \\

@@ -10,7 +10,7 @@
  */
 export { startStack, type Stack, type StackOptions, type StackServicesOptions, type LineSink } from './stack.js';
 export { startServices, serverEntry, serviceEnv, SERVICES, type ServiceName, type ServicesOptions, type RunningServices } from './services.js';
-export { JaegerClient, TRACE_ID, describeTrace, toSpans, type TraceSpan, type TraceSearch } from './jaeger.js';
+export { JaegerClient, TRACE_ID, DEFAULT_SEARCH_LIMIT, describeTrace, toSpans, type TraceSpan, type TraceSearch } from './jaeger.js';
 export {
   ROOT,
   PORT_VARIABLES,
@@ -25,6 +25,21 @@ export {
 export { startPostgres, postmasterPid, type PostgresHandle, type StartPostgresOptions } from './postgres.js';
 export { startStripeMock } from './stripe-mock.js';
 export { startTelemetryPipeline, pipelineEnv, type TelemetryPipeline, type TelemetryPorts } from './telemetry-pipeline.js';
+export {
+  TRACE_STORES,
+  DEFAULT_TRACE_STORE,
+  traceStoreFrom,
+  traceStoreBound,
+  configDefault,
+  jaegerConfigArgs,
+  diskBytes,
+  residentBytes,
+  formatBytes,
+  traceStoreUsage,
+  traceStoreStatusLine,
+  type TraceStoreKind,
+  type TraceStoreUsage,
+} from './trace-store.js';
 export { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 export { startProcess, waitFor, waitForHttp, prefixer, type ManagedProcess, type StartOptions, type WaitOptions } from './processes.js';
 export { resetData } from './reset-data.js';
@@ -37,4 +52,5 @@ export { SCENARIOS, PRESETS, LOAD_API_KEYS, scenario, type FaultScenario, type F
 export { REPO_FLAG_FILE, currentFaults, writeFaults, clearFaults, applyPreset, parseFaultValue, isOff } from './faults/flag-file.js';
 export { startFaultProxies, type FaultProxies, type FaultProxiesOptions } from './faults/fault-proxies.js';
 export { driveLoad, type LoadOptions, type LoadRequest } from './faults/load.js';
+export { findOnPath, loadGenerator, runLoad, type LoadGenerator, type LoadRunOptions } from './load/generator.js';
 export { openLoad, sentBetween, summarise, formatPhase, type OpenLoadRequest, type OpenLoadOptions, type PhaseSummary } from './open-load.js';

@@ -69,6 +69,13 @@ export function toSpans(trace: JaegerTrace): TraceSpan[] {
   });
 }
 
+/**
+ * The most traces one search asks for unless it says: memstore, the default store, refuses a
+ * search deeper than it holds (its max_traces, telemetry/trace-store/memstore.yaml's default; a
+ * unit test keeps the two equal). Set JAEGER_MAX_TRACES lower and pass a limit within it.
+ */
+export const DEFAULT_SEARCH_LIMIT = 10_000;
+
 /** A search of Jaeger's stored traces: one service (and operation) in a time window. */
 export interface TraceSearch {
   service: string;
@@ -143,8 +150,7 @@ export class JaegerClient {
       ...(search.operation ? { operation: search.operation } : {}),
       start: String(Math.floor(search.fromMs * 1000)),
       end: String(Math.ceil(search.toMs * 1000)),
-      // Jaeger's in-memory store refuses a search depth at or above its max_traces (100000).
-      limit: String(search.limit ?? 99_999),
+      limit: String(search.limit ?? DEFAULT_SEARCH_LIMIT),
       ...(search.minDurationMs ? { minDuration: `${search.minDurationMs}ms` } : {}),
       ...(search.tags ? { tags: JSON.stringify(search.tags) } : {}),
     });

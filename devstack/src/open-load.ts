@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOAD_API_KEYS } from './faults/catalog.js';
 import { median, quantileWithCi } from './lab/statistics.js';
+import { paymentAt, requestAt, type MixRequest, type RequestKind } from './load/traffic-mix.js';
 
 /** One request of an open-model load, as the client saw it. */
 export interface OpenLoadRequest {
+  kind: RequestKind;
   /** When it was sent, ms since the epoch. */
   sentAt: number;
   /** Round trip in ms, until the whole body was read (or the error). */
@@ -23,21 +24,28 @@ export interface OpenLoadOptions {
   ratePerSecond: number;
   /** How long requests are sent for; the returned promise resolves when every one has ended. */
   durationMs: number;
-  /** Request i goes out under key i modulo their number; default the 20 load accounts. */
-  apiKeys?: readonly string[];
+  /**
+   * Which requests of the traffic mix (loadtest/traffic-mix.js) go out: `payments` (default), its
+   * payments alone, so a healthy stack answers every one 201; `mix`, with its refusals and
+   * invalid requests too.
+   */
+  mix?: 'payments' | 'mix';
   /** The client's own deadline for one request (so nothing hangs); default 30 s. */
   timeoutMs?: number;
 }
 
 /**
- * Open-model load (k6's constant-arrival-rate): POST /process-payment of 1 cent at a constant
- * arrival rate for a bounded time, each with an Idempotency-Key of its own. Unlike a closed loop
+ * Open-model load on undici (fetch), in this process: POST /process-payment at a constant arrival
+ * rate for a bounded time, the traffic mix's requests in order, each with an Idempotency-Key of
+ * its own. The lab and the benches use Vegeta (a process of its own, whose CPU is counted apart
+ * and is less than half of this client's per request: npm run bench:generators); this one is for
+ * experiments that read each answer's error code and Retry-After as they happen. Unlike a closed loop
  * (devstack's driveLoad), a slow or frozen stack does not slow the arrivals down: requests pile up
  * the way real customers' would, which is what overload and stalls are about.
  */
 export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadRequest[]> {
   if (!(options.ratePerSecond > 0) || !(options.durationMs > 0)) throw new Error('openLoad needs a rate > 0 and a duration > 0');
-  const keys = options.apiKeys ?? LOAD_API_KEYS;
+  const requestOf = options.mix === 'mix' ? requestAt : paymentAt;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const interval = 1_000 / options.ratePerSecond;
   const total = Math.floor(options.durationMs / interval);
@@ -48,19 +56,19 @@ export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadReques
     const due = started + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
-    inFlight.push(send(options.gatewayUrl, keys[i % keys.length]!, timeoutMs));
+    inFlight.push(send(options.gatewayUrl, requestOf(i), timeoutMs));
   }
   return Promise.all(inFlight);
 }
 
-async function send(gatewayUrl: string, apiKey: string, timeoutMs: number): Promise<OpenLoadRequest> {
+async function send(gatewayUrl: string, { kind, apiKey, body }: MixRequest, timeoutMs: number): Promise<OpenLoadRequest> {
   const sentAt = Date.now();
   const started = performance.now();
   try {
     const res = await fetch(`${gatewayUrl}/process-payment`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': `open-load-${randomUUID()}` },
-      body: JSON.stringify({ amount: 1, currency: 'usd', description: 'open load' }),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
@@ -73,11 +81,11 @@ async function send(gatewayUrl: string, apiKey: string, timeoutMs: number): Prom
       }
     }
     const retryAfter = res.headers.get('retry-after') ?? undefined;
-    return { sentAt, ms: performance.now() - started, status: res.status, ...(retryAfter ? { retryAfter } : {}), ...(code ? { code } : {}) };
+    return { kind, sentAt, ms: performance.now() - started, status: res.status, ...(retryAfter ? { retryAfter } : {}), ...(code ? { code } : {}) };
   } catch (err) {
     const name = (err as Error).name;
     const code = name === 'TimeoutError' || name === 'AbortError' ? 'client_timeout' : 'connection_error';
-    return { sentAt, ms: performance.now() - started, status: 0, code };
+    return { kind, sentAt, ms: performance.now() - started, status: 0, code };
   }
 }
 

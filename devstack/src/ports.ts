@@ -22,13 +22,14 @@ export const PORT_VARIABLES = {
   otlpHttp: 'OTELCOL_OTLP_HTTP_PORT',
   collectorHealth: 'OTELCOL_HEALTH_PORT',
   collectorMetrics: 'OTELCOL_METRICS_PORT',
-  // Jaeger: OTLP in from the Collector, its query API and UI, health, its own metrics.
+  // Jaeger: OTLP in from the Collector, its query API and UI, health, its own metrics, its profiler.
   jaegerOtlpGrpc: 'JAEGER_OTLP_GRPC_PORT',
   jaegerOtlpHttp: 'JAEGER_OTLP_HTTP_PORT',
   jaegerQuery: 'JAEGER_QUERY_PORT',
   jaegerQueryGrpc: 'JAEGER_QUERY_GRPC_PORT',
   jaegerHealth: 'JAEGER_HEALTH_PORT',
   jaegerMetrics: 'JAEGER_METRICS_PORT',
+  jaegerPprof: 'JAEGER_PPROF_PORT',
   // paytrace's web UI (ui/): the traces, the fault switches, the sampling lab.
   ui: 'UI_PORT',
 } as const;

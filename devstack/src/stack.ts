@@ -26,8 +26,11 @@ export interface StackOptions {
    * play the faults of the world outside paytrace. Default: none, nothing between the parts.
    */
   faults?: { flagFile: string };
-  /** Jaeger and the Collector (`dataDir`: kept between runs; default a temporary folder); false: none. */
-  telemetry?: false | { dataDir?: string; collectorEnv?: NodeJS.ProcessEnv };
+  /**
+   * Jaeger and the Collector (`dataDir`: kept between runs; default a temporary folder;
+   * `jaegerEnv`: e.g. JAEGER_TRACE_STORAGE, see startTelemetryPipeline); false: none.
+   */
+  telemetry?: false | { dataDir?: string; collectorEnv?: NodeJS.ProcessEnv; jaegerEnv?: NodeJS.ProcessEnv };
   /** Start the four services too, with these settings. */
   services?: StackServicesOptions;
   /** Default: the output is dropped. */
@@ -128,6 +131,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ports,
         ...(telemetry.dataDir ? { dataDir: telemetry.dataDir } : {}),
         ...(telemetry.collectorEnv ? { collectorEnv: telemetry.collectorEnv } : {}),
+        ...(telemetry.jaegerEnv ? { jaegerEnv: telemetry.jaegerEnv } : {}),
         onLine: (name, line) => onLine(name, line),
       });
       started.push(() => pipeline!.stop());

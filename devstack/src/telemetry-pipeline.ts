@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startProcess, waitForHttp, type ManagedProcess } from './processes.js';
 import { portVariables, ROOT, type PortName, type StackPorts } from './ports.js';
 import { ensureTool } from './tools.js';
+import { jaegerConfigArgs, traceStoreFrom, type TraceStoreKind } from './trace-store.js';
 
 export interface TelemetryPipeline {
   /** Where the services send spans (OTLP/HTTP): OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -16,6 +17,8 @@ export interface TelemetryPipeline {
   jaegerMetricsUrl: string;
   collector: ManagedProcess;
   jaeger: ManagedProcess;
+  /** Jaeger's trace store, and for Badger the folder it lives in. */
+  traceStore: { kind: TraceStoreKind; dir: string | undefined };
   /** Restarts the Collector with extra environment (e.g. another pipeline). */
   restartCollector(env?: NodeJS.ProcessEnv): Promise<void>;
   /** Stops Jaeger (gracefully), runs `whileDown`, and starts Jaeger again on the same storage. */
@@ -41,6 +44,7 @@ const TELEMETRY_PORTS = [
   'jaegerQueryGrpc',
   'jaegerHealth',
   'jaegerMetrics',
+  'jaegerPprof',
 ] as const satisfies readonly PortName[];
 export type TelemetryPorts = Pick<StackPorts, (typeof TELEMETRY_PORTS)[number]>;
 
@@ -66,7 +70,13 @@ export async function startTelemetryPipeline(options: {
   dataDir?: string;
   onLine?: (name: 'jaeger' | 'otel-collector', line: string) => void;
   collectorEnv?: NodeJS.ProcessEnv;
+  /**
+   * Jaeger's environment on top of the rest: JAEGER_TRACE_STORAGE (memstore or badger; default
+   * the process's own, else memstore), JAEGER_MAX_TRACES, JAEGER_TRACE_TTL, JAEGER_SELF_TRACING.
+   */
+  jaegerEnv?: NodeJS.ProcessEnv;
 }): Promise<TelemetryPipeline> {
+  const traceStore = traceStoreFrom({ ...process.env, ...options.jaegerEnv });
   const temporaryDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'paytrace-telemetry-'));
   const dataDir = options.dataDir ?? temporaryDir!;
   const env = {
@@ -81,9 +91,10 @@ export async function startTelemetryPipeline(options: {
     const proc = startProcess({
       name: 'jaeger',
       command: jaegerBin,
-      args: ['--config', join(ROOT, 'telemetry', 'jaeger.yaml')],
-      // Jaeger would otherwise trace itself into OTLP on localhost:4317: our Collector, natively.
-      env: { ...env, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' },
+      args: jaegerConfigArgs(traceStore),
+      // Jaeger's own tracing is off in telemetry/jaeger.yaml (enable_tracing); these keep any other
+      // OpenTelemetry SDK in it quiet too.
+      env: { ...env, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none', ...options.jaegerEnv },
       ...lines('jaeger'),
     });
     await waitForHttp(`http://127.0.0.1:${options.ports.jaegerHealth}/status`, { process: proc, timeoutMs: 60_000 });
@@ -109,6 +120,7 @@ export async function startTelemetryPipeline(options: {
     jaegerMetricsUrl: `http://127.0.0.1:${options.ports.jaegerMetrics}/metrics`,
     jaeger: await startJaeger(),
     collector: await startCollector(),
+    traceStore: { kind: traceStore, dir: traceStore === 'badger' ? env.JAEGER_BADGER_DIR : undefined },
     async restartCollector(extra) {
       await pipeline.collector.stop();
       pipeline.collector = await startCollector(extra);

@@ -3,12 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './ports.js';
 
-export type Tool = 'stripe-mock' | 'jaeger' | 'otelcol' | 'k6' | 'compose-check' | 'schemathesis' | 'chromium';
+export type Tool = 'stripe-mock' | 'jaeger' | 'otelcol' | 'vegeta' | 'compose-check' | 'schemathesis' | 'chromium';
 const BINARIES: Record<Exclude<Tool, 'chromium'>, string> = {
   'stripe-mock': 'bin/stripe-mock',
   jaeger: 'bin/jaeger',
   otelcol: 'bin/otelcol-paytrace',
-  k6: 'bin/k6',
+  vegeta: 'bin/vegeta',
   'compose-check': 'bin/compose-check',
   schemathesis: 'schemathesis/bin/st',
 };

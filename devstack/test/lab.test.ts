@@ -2,15 +2,17 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../src/cli.js';
 import { CONFIGS, selectConfigs } from '../src/lab/configs.js';
-import { parseK6Summary } from '../src/lab/k6.js';
 import { parseLabArgs } from '../src/lab/options.js';
 import type { ConfigSummary } from '../src/lab/summary.js';
 import { checkTargets } from '../src/lab/targets.js';
+import { LAB_DEFAULT_RATE } from '../src/lab/options.js';
 
 describe('the lab command line', () => {
   test('defaults, and --quick picks the short ones', () => {
     const full = parseLabArgs([]);
-    assert.deepEqual([full.rounds, full.rate, full.durationS, full.warmupS, full.p99ObjectiveMs], [3, 50, 30, 30, 250]);
+    assert.deepEqual([full.rounds, full.rate, full.durationS, full.warmupS, full.p99ObjectiveMs], [3, LAB_DEFAULT_RATE, 30, 30, 250]);
+    assert.equal(full.generator, 'vegeta', "the project's own generator unless k6 is asked for");
+    assert.equal(parseLabArgs(['--generator', 'k6']).generator, 'k6');
     const quick = parseLabArgs(['--quick']);
     assert.deepEqual([quick.rounds, quick.rate, quick.durationS, quick.warmupS], [1, 20, 6, 2]);
   });
@@ -21,7 +23,15 @@ describe('the lab command line', () => {
   });
 
   test('bad numbers are usage errors that name the flag', () => {
-    for (const argv of [['--rounds', 'x'], ['--rounds', '1.5'], ['--rate=-3'], ['--duration', '0'], ['--warmup', ''], ['--ladder-from', 'NaN']]) {
+    for (const argv of [
+      ['--rounds', 'x'],
+      ['--rounds', '1.5'],
+      ['--rate=-3'],
+      ['--duration', '0'],
+      ['--warmup', ''],
+      ['--ladder-from', 'NaN'],
+      ['--generator', 'locust'],
+    ]) {
       assert.throws(
         () => parseLabArgs(argv),
         (err: Error) => err instanceof UsageError && err.message.includes(argv[0]!.slice(2).split('=')[0]!),
@@ -59,28 +69,6 @@ describe('configurations', () => {
     assert.throws(() => selectConfigs({ only: undefined, variants: ['x@sdk-off:A=1'] }), UsageError);
     assert.throws(() => selectConfigs({ only: undefined, variants: ['novalue'] }), UsageError);
     assert.equal(CONFIGS[0]!.id, 'sdk-off');
-  });
-});
-
-describe('k6 summary', () => {
-  test("the payments' latency, TTFB and the sampled/unsampled split", () => {
-    const result = parseK6Summary({
-      metrics: {
-        http_reqs: { values: { count: 600, rate: 49.8 } },
-        'http_req_duration{kind:payment}': { values: { med: 10, 'p(95)': 20, 'p(99)': 30 } },
-        'http_req_waiting{kind:payment}': { values: { med: 9, 'p(95)': 19, 'p(99)': 29 } },
-        payment_waiting_sampled: { values: { count: 6, med: 9.5, 'p(95)': 18, 'p(99)': 18 } },
-        payment_waiting_unsampled: { values: { count: 0 } },
-        http_req_failed: { values: { rate: 0.001 } },
-      },
-    });
-    assert.equal(result.requests, 600);
-    assert.equal(result.achievedRps, 49.8);
-    assert.deepEqual([result.p50, result.p95, result.p99], [10, 20, 30]);
-    assert.deepEqual(result.waiting, { p50: 9, p95: 19, p99: 29 });
-    assert.deepEqual(result.waitingBySampling, { sampled: { count: 6, p50: 9.5, p95: 18, p99: 18 }, unsampled: null });
-    assert.equal(result.errorRate, 0.001);
-    assert.equal(result.droppedIterations, 0, 'absent: none dropped');
   });
 });
 

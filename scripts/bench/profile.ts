@@ -2,10 +2,10 @@
  * `npm run bench:profile`: where the services' CPU goes under load, per package, for one or more
  * configurations side by side. It starts the whole stack privately (Postgres, stripe-mock,
  * Collector, Jaeger), and for each configuration in turn runs the four services under
- * `node --cpu-prof`, warms them up, runs k6 at a fixed rate, stops them (each writes its V8
- * profile on exit) and attributes every CPU sample taken while k6 ran (start-up, warm-up and
- * shutdown left out) to the package that owns it: the innermost frame that is not Node.js itself,
- * so the `node:` internals a package calls count towards it.
+ * `node --cpu-prof`, warms them up, sends the traffic mix at a fixed rate (Vegeta), stops them
+ * (each writes its V8 profile on exit) and attributes every CPU sample taken while the load ran
+ * (start-up, warm-up and shutdown left out) to the package that owns it: the innermost frame that
+ * is not Node.js itself, so the `node:` internals a package calls count towards it.
  *
  *   npm run bench:profile                                  # the SDK on, sampling 100%
  *   npm run bench:profile -- --env OTEL_TRACES_SAMPLER_ARG=0 --env OTEL_TRACES_SAMPLER=parentbased_traceidratio

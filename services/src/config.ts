@@ -8,7 +8,7 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
  * milliseconds (each turn parses some requests, runs their hooks and spans, then waits on the
  * network again), GC pauses included: a bare service serving ~9,000 requests/s on 2 cores, its
  * loop 70% busy, read at most 13 ms. So 500 leaves a 2-core machine under the lesson's load, with
- * tracing, the Collector, Postgres and k6 on the same cores, ample room. Low enough to answer
+ * tracing, the Collector, Postgres and the load generator on the same cores, ample room. Low enough to answer
  * at once rather than queue: at 500 ms every request already waits about half a second before its
  * first line of code runs, a sixth of the gateway's 3 s budget for auth or balance, and the queue
  * behind it only grows; answering 503 + Retry-After costs the client nothing it was going to get.

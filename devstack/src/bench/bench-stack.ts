@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_GENERATOR, loadGenerator, type LoadGenerator } from '../load/generator.js';
 import { freeStackPorts, ROOT } from '../ports.js';
 import { resetData } from '../reset-data.js';
 import { SERVICES, type RunningServices, type ServiceName } from '../services.js';
 import { startStack } from '../stack.js';
-import { ensureTool } from '../tools.js';
 
 export interface BenchServicesOptions {
   /** The services' environment on top of LOG_LEVEL=warn and the pipeline's OTLP endpoint. */
@@ -15,8 +15,9 @@ export interface BenchServicesOptions {
 }
 
 export interface BenchStack {
-  k6: string;
-  /** A scratch folder for k6 summaries (.data/<name>-tmp). */
+  /** What drives the load: the project's pinned Vegeta. */
+  generator: LoadGenerator;
+  /** A scratch folder for the load's files (.data/<name>-tmp). */
   tmp: string;
   /** Fresh service processes on fresh data, against the stack's Postgres, stripe-mock and Collector. */
   startServices(options: BenchServicesOptions): Promise<RunningServices>;
@@ -29,12 +30,12 @@ export interface BenchStack {
  * touches a running `npm run stack`.
  */
 export async function startBenchStack(name: string): Promise<BenchStack> {
-  const k6 = ensureTool('k6');
+  const generator = loadGenerator(DEFAULT_GENERATOR);
   const tmp = join(ROOT, '.data', `${name}-tmp`);
   mkdirSync(tmp, { recursive: true });
   const stack = await startStack({ ports: await freeStackPorts(), postgres: { dataDir: join(ROOT, '.data', `${name}-postgres`), fresh: true } });
   return {
-    k6,
+    generator,
     tmp,
     async startServices({ env, nodeArgs, onLine }) {
       await resetData(stack.databaseUrl);

@@ -5,3 +5,12 @@ export { profileReport } from './profile-report.js';
 export { attribute, owner, isTelemetry, type CpuProfile } from './profile-attribution.js';
 export { runSteadyState, steadyStateReport, type SteadyStateOptions, type Slice } from './steady-state.js';
 export { runStartupBench, startupReport, STARTUP_VARIANTS, type StartupOptions } from './startup.js';
+export { runGeneratorsBench, generatorsReport, CANDIDATES, type Candidate, type GeneratorsBenchOptions, type GeneratorRun } from './generators.js';
+export {
+  runTraceStoreBench,
+  traceStoreReport,
+  TRACE_STORE_VARIANTS,
+  type TraceStoreBenchOptions,
+  type TraceStoreVariant,
+  type StoreRound,
+} from './trace-store.js';

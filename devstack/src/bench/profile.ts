@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runK6 } from '../lab/k6.js';
+import { runLoad } from '../load/generator.js';
 import { SERVICES } from '../services.js';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
 import { attribute, type CpuProfile } from './profile-attribution.js';
@@ -40,22 +40,14 @@ async function profileOnce(stack: BenchStack, config: ProfileConfig, round: numb
     env: config.env,
     nodeArgs: (service) => ['--cpu-prof', `--cpu-prof-dir=${join(dir, service)}`],
   });
-  const k6 = async (seconds: number, summary: string) =>
-    (
-      await runK6({
-        k6: stack.k6,
-        gatewayUrl: services.urls.gateway,
-        rate: options.rate,
-        seconds,
-        summaryPath: join(dir, summary),
-      })
-    ).requests;
+  const load = async (seconds: number, name: string) =>
+    (await runLoad(stack.generator, { gatewayUrl: services.urls.gateway, rate: options.rate, seconds, workDir: dir, name })).requests;
   const loadWindow = { from: 0, to: 0 };
   let requests = 0;
   try {
-    if (options.warmupS > 0) await k6(options.warmupS, 'k6-warmup.json');
+    if (options.warmupS > 0) await load(options.warmupS, 'load-warmup');
     loadWindow.from = nowUs();
-    requests = await k6(options.durationS, 'k6-summary.json');
+    requests = await load(options.durationS, 'load');
     loadWindow.to = nowUs();
   } finally {
     await services.stop(); // SIGTERM: each service exits normally and writes its profile
@@ -78,8 +70,8 @@ const addInto = (into: Map<string, number>, from: Map<string, number>) => {
 
 /**
  * Where the services' CPU goes under load, per package, for each configuration: the four services
- * under `node --cpu-prof` on a private stack, k6 at a fixed rate, every CPU sample taken while k6
- * ran attributed to the package that owns it (profile-attribution.ts).
+ * under `node --cpu-prof` on a private stack, the traffic mix at a fixed rate (Vegeta), every CPU
+ * sample taken while the load ran attributed to the package that owns it (profile-attribution.ts).
  */
 export async function runProfile(options: ProfileOptions): Promise<Profiled[]> {
   rmSync(options.outDir, { recursive: true, force: true });

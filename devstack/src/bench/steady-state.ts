@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processTreeCpuSeconds } from '../lab/cpu.js';
-import { runK6 } from '../lab/k6.js';
+import { runLoad } from '../load/generator.js';
 import { SERVICES } from '../services.js';
 import { startBenchStack } from './bench-stack.js';
 
@@ -49,13 +48,7 @@ export async function runSteadyState(
           const pids = SERVICES.map((s) => services.processes.get(s)!.pid);
           const cpu = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid), 0);
           const kernel = () => pids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid, 'system'), 0);
-          const done = runK6({
-            k6: stack.k6,
-            gatewayUrl: services.urls.gateway,
-            rate,
-            seconds: durationS,
-            summaryPath: join(stack.tmp, 'k6-summary.json'),
-          });
+          const done = runLoad(stack.generator, { gatewayUrl: services.urls.gateway, rate, seconds: durationS, workDir: stack.tmp, name: 'load' });
           const slices: Slice[] = [];
           let [cpuBefore, kernelBefore, deoptsBefore] = [cpu(), kernel(), deopts];
           for (let t = sliceS; t <= durationS; t += sliceS) {

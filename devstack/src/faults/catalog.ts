@@ -4,6 +4,8 @@
  * the service that misbehaves (through OpenFeature) or, for the world outside paytrace (Stripe, the
  * network to Postgres), by the stack's fault proxies.
  */
+import { LOAD_API_KEYS } from '../load/traffic-mix.js';
+
 export type FaultValue = boolean | number;
 
 export interface FaultScenario {
@@ -28,8 +30,8 @@ export interface FaultScenario {
   load: { route: '/process-payment' | '/accounts/me'; apiKeys: readonly string[] };
 }
 
-/** The seed's load-test accounts: payments spread over 20 balance rows. */
-export const LOAD_API_KEYS: readonly string[] = Array.from({ length: 20 }, (_, i) => `test_key_load_${String(i + 1).padStart(2, '0')}`);
+/** The seed's load-test accounts (the traffic mix's): payments spread over 20 balance rows. */
+export { LOAD_API_KEYS };
 
 const payment = (apiKeys = LOAD_API_KEYS) => ({ route: '/process-payment' as const, apiKeys });
 

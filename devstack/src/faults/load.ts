@@ -29,7 +29,7 @@ export interface LoadOptions {
 /**
  * Closed-loop load on one route: `concurrency` clients, each sending its next request when the
  * last one is answered (payments of 1 cent, so no balance runs out). Used by the detective's tests
- * to make a fault visible; k6 (loadtest/) is the load generator for measurements.
+ * to make a fault visible; measurements use an open model (devstack/src/load: Vegeta).
  */
 export async function driveLoad(options: LoadOptions): Promise<LoadRequest[]> {
   if (options.total === undefined && options.durationMs === undefined) throw new Error('driveLoad needs a total or a duration');

@@ -17,6 +17,8 @@ export interface ChartMeta {
   rate: number;
   durationS: number;
   rounds: number;
+  /** The load generator that measured the latency. */
+  generator?: string;
 }
 
 /** The Vega-Lite specification of the chart (exported for tests and for anyone who wants it interactive). */
@@ -56,7 +58,7 @@ export function chartSpec(configs: ChartInput[], meta: ChartMeta): TopLevelSpec 
     resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     vconcat: [
       {
-        title: 'Latency of POST /process-payment (k6)',
+        title: `Latency of POST /process-payment${meta.generator ? ` (${meta.generator})` : ''}`,
         width: 760,
         height: 260,
         data: { values: finite(latency, 'ms') },

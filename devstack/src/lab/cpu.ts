@@ -50,7 +50,8 @@ export function processTreeCpuSeconds(rootPid: number, part: 'all' | 'system' = 
 
 /**
  * CPU seconds of the children this process has started and reaped so far. A child that runs and
- * ends within a window (k6) is measured by this one's growth, as long as no other child ends then.
+ * ends within a window (the load generator) is measured by this one's growth, as long as no other
+ * child ends then.
  */
 export function reapedChildrenCpuSeconds(): number {
   const stat = readFileSync('/proc/self/stat', 'utf8');

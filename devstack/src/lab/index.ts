@@ -2,8 +2,7 @@
 export { runLab, type LabResult, type LabMeta } from './lab.js';
 export { parseLabArgs, LAB_USAGE, type LabOptions } from './options.js';
 export { CONFIGS, selectConfigs, type LabConfig } from './configs.js';
-export { measureOnce, countDropped, type LabEnv, type RunResult } from './run.js';
-export { runK6, parseK6Summary, type K6Result, type K6Summary, type WaitingStats } from './k6.js';
+export { measureOnce, countDropped, LOAD_GENERATOR_PART, type LabEnv, type RunResult } from './run.js';
 export { maxThroughputs } from './max-throughput.js';
 export { summarise, type ConfigSummary } from './summary.js';
 export { checkTargets, type Target } from './targets.js';

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { loadGenerator } from '../load/generator.js';
+import type { GeneratorName } from '../load/load-result.js';
 import { freeStackPorts, ROOT } from '../ports.js';
 import { startStack } from '../stack.js';
-import { ensureTool } from '../tools.js';
 import { selectConfigs } from './configs.js';
 import { maxThroughputs } from './max-throughput.js';
 import type { LabOptions } from './options.js';
@@ -19,6 +20,8 @@ export interface LabMeta {
   rounds: number;
   quick: boolean;
   p99ObjectiveMs: number;
+  /** The program that drove the load and measured the latency. */
+  generator: GeneratorName;
   created: string;
   machine: { cpus: number; node: string };
 }
@@ -33,15 +36,17 @@ export interface LabResult {
 /**
  * The sampling lab: for each configuration (SDK off; parentbased_traceidratio at 0, 0.01, 0.1, 1;
  * tail sampling in the Collector), fresh services, Collector and Jaeger with that setting, a
- * warm-up, then k6 at the same arrival rate. Configurations are interleaved (A B C … A B C …) and
+ * warm-up, then the same load at the same arrival rate (loadtest/traffic-mix.js, sent by Vegeta,
+ * or by the user's own k6 with --generator k6). Configurations are interleaved (A B C … A B C …) and
  * repeated so machine drift hits all alike; figures are medians over rounds. It runs on a private
  * stack (its own Postgres and stripe-mock on free ports), never on `npm run stack`'s.
  */
 export async function runLab(options: LabOptions, progress: (message: string) => void = () => undefined): Promise<LabResult> {
   const configs = selectConfigs({ only: options.only, variants: options.variants });
-  const tmp = join(options.outDir, 'k6');
+  // First, so that a k6 missing from the PATH is a usage error before anything starts.
+  const generator = loadGenerator(options.generator);
+  const tmp = join(options.outDir, 'load');
   mkdirSync(tmp, { recursive: true });
-  const k6 = ensureTool('k6');
   const stack = await startStack({
     ports: await freeStackPorts(),
     postgres: { dataDir: join(ROOT, '.data', 'lab-postgres'), fresh: true },
@@ -49,7 +54,7 @@ export async function runLab(options: LabOptions, progress: (message: string) =>
     telemetry: false,
   });
   try {
-    const env: LabEnv = { stack, k6, tmp, warmupS: options.warmupS, p99ObjectiveMs: options.p99ObjectiveMs };
+    const env: LabEnv = { stack, generator, tmp, warmupS: options.warmupS, p99ObjectiveMs: options.p99ObjectiveMs };
     const maxRps = options.maxThroughput ? await maxThroughputs(configs, env, { ...options, progress }) : new Map<string, number>();
     if (maxRps.size > 0) progress(`max throughput (req/s): ${configs.map((c) => `${c.id} ${maxRps.get(c.id)}`).join(', ')}`);
     // The targets compare latency at half the baseline's max rate: loaded, not saturated.
@@ -80,6 +85,7 @@ export async function runLab(options: LabOptions, progress: (message: string) =>
       rounds: options.rounds,
       quick: options.quick,
       p99ObjectiveMs: options.p99ObjectiveMs,
+      generator: generator.name,
       created: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
     };

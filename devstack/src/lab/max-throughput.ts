@@ -10,16 +10,16 @@ export interface MaxThroughputOptions {
 
 /**
  * The highest arrival rate (req/s) each configuration sustains with the objective met: p99 under
- * the objective, no dropped iterations, < 0.1% unexpected answers. A rising ladder (×1.6) until a
- * configuration fails, then bisection between its last good and first bad rate. Every step runs
- * all the configurations still searching one after the other, so drift hits them alike.
+ * the objective, every arrival sent on time, < 0.1% unexpected answers. A rising ladder (×1.6)
+ * until a configuration fails, then bisection between its last good and first bad rate. Every step
+ * runs all the configurations still searching one after the other, so drift hits them alike.
  */
 export async function maxThroughputs(configs: LabConfig[], env: LabEnv, options: MaxThroughputOptions): Promise<Map<string, number>> {
   const seconds = options.quick ? 5 : 15;
   const holds = async (config: LabConfig, rate: number) => {
     options.progress(`max throughput: ${config.label} at ${rate} req/s`);
-    const { k6 } = await measureOnce(config, 0, rate, seconds, env);
-    return k6.p99 < options.p99ObjectiveMs && k6.droppedIterations === 0 && k6.errorRate < 0.001;
+    const { load } = await measureOnce(config, 0, rate, seconds, env);
+    return load.p99 < options.p99ObjectiveMs && load.droppedIterations === 0 && load.errorRate < 0.001;
   };
   const good = new Map<string, number>(configs.map((c) => [c.id, 0]));
   const bad = new Map<string, number>();

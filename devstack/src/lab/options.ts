@@ -1,7 +1,16 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { positiveInteger, positiveNumber } from '../cli.js';
+import { DEFAULT_GENERATOR, parseGeneratorName } from '../load/generator.js';
+import type { GeneratorName } from '../load/load-result.js';
 import { ROOT } from '../ports.js';
+
+/**
+ * The lab's rate when none is named: its own, not the load test's DEFAULT_RATE, since each lab
+ * configuration runs on fresh services after a warm-up, and a 1% sample needs traffic to say
+ * anything.
+ */
+export const LAB_DEFAULT_RATE = 50;
 
 /** Everything a lab run needs to know, validated. */
 export interface LabOptions {
@@ -21,13 +30,16 @@ export interface LabOptions {
   only: string[] | undefined;
   /** `name[@configuration]:KEY=value[,KEY=value]`, each a configuration of its own. */
   variants: string[];
-  /** Where sampling-lab.json, sampling-lab.svg and the k6 summaries go. */
+  /** Which program drives the load: vegeta (the project's, pinned) or k6 (the user's own, on the PATH). */
+  generator: GeneratorName;
+  /** Where sampling-lab.json, sampling-lab.svg and each run's load figures (load/) go. */
   outDir: string;
 }
 
 export const LAB_USAGE = `usage: npm run sampling-lab -- [--quick] [--rounds N] [--rate RPS] [--duration S] [--warmup S]
                             [--max-throughput [--ladder-from RPS]] [--p99-objective-ms MS]
-                            [--only id,id] [--variant name[@id]:KEY=value[,KEY=value]]... [--out DIR]`;
+                            [--only id,id] [--variant name[@id]:KEY=value[,KEY=value]]... [--out DIR]
+                            [--generator vegeta|k6]   (k6: your own, on the PATH; paytrace installs none)`;
 
 /** The lab's options from its command line (a UsageError for a bad flag). */
 export function parseLabArgs(argv: string[]): LabOptions {
@@ -45,6 +57,7 @@ export function parseLabArgs(argv: string[]): LabOptions {
       only: { type: 'string' },
       variant: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: join(ROOT, 'loadtest', 'results') },
+      generator: { type: 'string', default: DEFAULT_GENERATOR },
     },
   });
   const quick = args.quick;
@@ -53,7 +66,7 @@ export function parseLabArgs(argv: string[]): LabOptions {
     quick,
     rounds: positiveInteger('rounds', args.rounds ?? (quick ? '1' : '3')),
     // With --max-throughput and no --rate, the rounds run at half the baseline's max rate (found first).
-    rate: args.rate !== undefined ? positiveNumber('rate', args.rate) : maxThroughput ? undefined : quick ? 20 : 50,
+    rate: args.rate !== undefined ? positiveNumber('rate', args.rate) : maxThroughput ? undefined : quick ? 20 : LAB_DEFAULT_RATE,
     durationS: positiveNumber('duration', args.duration ?? (quick ? '6' : '30')),
     // 30 s: V8 is still optimising for about 20 s at these rates, and the first sampled requests
     // throw optimised code away (npm run bench:steady-state); a shorter warm-up measured that.
@@ -63,6 +76,7 @@ export function parseLabArgs(argv: string[]): LabOptions {
     ladderFromRps: positiveNumber('ladder-from', args['ladder-from']),
     only: args.only?.split(',').map((id) => id.trim()),
     variants: args.variant,
+    generator: parseGeneratorName(args.generator),
     outDir: resolve(args.out),
   };
 }

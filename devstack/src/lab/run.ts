@@ -1,6 +1,7 @@
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JaegerClient } from '../jaeger.js';
+import { runLoad, type LoadGenerator } from '../load/generator.js';
+import type { LoadResult } from '../load/load-result.js';
 import { freeStackPorts } from '../ports.js';
 import { postmasterPid } from '../postgres.js';
 import { waitFor } from '../processes.js';
@@ -9,13 +10,16 @@ import type { Stack } from '../stack.js';
 import { startTelemetryPipeline, type TelemetryPipeline } from '../telemetry-pipeline.js';
 import type { LabConfig } from './configs.js';
 import { machineBusyCpuSeconds, processTreeCpuSeconds, reapedChildrenCpuSeconds } from './cpu.js';
-import { runK6, type K6Result } from './k6.js';
+
+/** The CPU part that is the load generator (Vegeta or k6; the lab's meta.generator says which). */
+export const LOAD_GENERATOR_PART = 'load-generator';
 
 /** One measurement: one configuration, one round. */
 export interface RunResult {
   config: string;
   round: number;
-  k6: K6Result;
+  /** What the load generator measured. */
+  load: LoadResult;
   cpuSeconds: Record<string, number>;
   sdkDroppedSpans: number;
   collector: { acceptedSpans: number; refusedSpans: number; sentSpans: number; sendFailedSpans: number; queueSizeAtEnd: number };
@@ -39,8 +43,8 @@ async function storedPaymentTraces(jaegerUrl: string, fromMs: number, toMs: numb
 export interface LabEnv {
   /** Postgres and stripe-mock (no pipeline: each measurement starts its own Collector and Jaeger). */
   stack: Stack;
-  k6: string;
-  /** Where k6 summaries go. */
+  generator: LoadGenerator;
+  /** Where the generator's files go (each run's figures stay as <configuration>-<round>.json). */
   tmp: string;
   warmupS: number;
   p99ObjectiveMs: number;
@@ -48,8 +52,8 @@ export interface LabEnv {
 
 /**
  * One measurement of one configuration: fresh services, Collector and Jaeger with its settings, a
- * k6 warm-up, then `seconds` at `rate` with every part's CPU, the spans at each hop and the
- * stored traces counted.
+ * warm-up under the same load, then `seconds` at `rate` with every part's CPU, the spans at each
+ * hop and the stored traces counted.
  */
 export async function measureOnce(config: LabConfig, round: number, rate: number, seconds: number, env: LabEnv): Promise<RunResult> {
   const pipeline = await startTelemetryPipeline({ ports: await freeStackPorts(), collectorEnv: config.collectorEnv, onLine: () => undefined });
@@ -58,17 +62,17 @@ export async function measureOnce(config: LabConfig, round: number, rate: number
     env: { LOG_LEVEL: 'warn', OTEL_LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...config.serviceEnv },
     onLine: (_service, line) => sdkLogs.push(line),
   });
-  const k6 = (runSeconds: number, summary: string) =>
-    runK6({
-      k6: env.k6,
+  const load = (runSeconds: number, name: string) =>
+    runLoad(env.generator, {
       gatewayUrl: services.urls.gateway,
       rate,
       seconds: runSeconds,
-      summaryPath: join(env.tmp, summary),
+      workDir: env.tmp,
+      name,
       p99ObjectiveMs: env.p99ObjectiveMs,
     });
   try {
-    await k6(env.warmupS, 'warmup.json');
+    if (env.warmupS > 0) await load(env.warmupS, 'warmup');
     // Let the warm-up's spans drain before taking the "before" readings.
     await sleep(1_500);
     // Each part of the stack is a process tree (Postgres: the postmaster and its backends).
@@ -81,8 +85,9 @@ export async function measureOnce(config: LabConfig, round: number, rate: number
     };
     const cpuNow = (): Record<string, number> => ({
       ...Object.fromEntries(Object.entries(trees).map(([n, pid]) => [n, processTreeCpuSeconds(pid)])),
-      // k6 is the lab's only child that ends within the window: the growth of its reaped children's CPU.
-      k6: reapedChildrenCpuSeconds(),
+      // The generator is the lab's only child that ends within the window (Vegeta: its attack, then
+      // the encoding of its results): the growth of the reaped children's CPU.
+      [LOAD_GENERATOR_PART]: reapedChildrenCpuSeconds(),
       machine: machineBusyCpuSeconds(),
     });
     const cpuBefore = cpuNow();
@@ -91,7 +96,7 @@ export async function measureOnce(config: LabConfig, round: number, rate: number
     const droppedBefore = countDropped(sdkLogs);
 
     const from = Date.now();
-    const k6Result = await k6(seconds, `${config.id}-${round}.json`);
+    const loadResult = await load(seconds, `${config.id}-${round}`);
     const to = Date.now();
     const cpuSeconds = Object.fromEntries(Object.entries(cpuNow()).map(([n, seconds]) => [n, +(seconds - cpuBefore[n]!).toFixed(2)]));
 
@@ -108,7 +113,7 @@ export async function measureOnce(config: LabConfig, round: number, rate: number
     return {
       config: config.id,
       round,
-      k6: k6Result,
+      load: loadResult,
       cpuSeconds,
       sdkDroppedSpans: countDropped(sdkLogs) - droppedBefore,
       collector: {

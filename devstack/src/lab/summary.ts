@@ -1,6 +1,6 @@
 import { SERVICES } from '../services.js';
 import type { LabConfig } from './configs.js';
-import type { WaitingStats } from './k6.js';
+import type { WaitingStats } from '../load/load-result.js';
 import type { RunResult } from './run.js';
 import { median, quantileWithCi } from './statistics.js';
 
@@ -10,14 +10,16 @@ export interface ConfigSummary {
   label: string;
   sdk_sampling_ratio: number | null;
   rounds: number;
+  /** The load generator: requests per second actually sent. */
   achieved_rps: number;
   latency_ms: { p50: number; p95: number; p99: number };
   error_rate: number;
+  /** Arrivals the generator could not send on time (k6: dropped iterations; Vegeta: sent over 100 ms late, or never). */
   dropped_iterations: number;
-  /** Per part of the stack (process trees), k6, and `machine`: every core's busy time, whoever used it. */
+  /** Per part of the stack (process trees), the load generator, and `machine`: every core's busy time, whoever used it. */
   cpu_seconds: Record<string, number>;
   cpu_seconds_services: number;
-  /** CPU milliseconds per request k6 made: the four services; everything the lab counts (services, Postgres, stripe-mock, Collector, Jaeger, k6); the machine. */
+  /** CPU milliseconds per request sent: the four services; everything the lab counts (services, Postgres, stripe-mock, Collector, Jaeger, the load generator); the machine. */
   cpu_ms_per_request: { services: number; counted: number; machine: number };
   /** CPU milliseconds per request of each part, as in cpu_seconds. */
   cpu_ms_per_request_by_part: Record<string, number>;
@@ -30,14 +32,21 @@ export interface ConfigSummary {
     jaeger_accepted: number;
   };
   traces_stored: number;
-  /** From the stored traces of one round (the median one), against k6's waiting time of that round. */
+  /**
+   * CPU microseconds per span (medians over rounds) of the telemetry pipeline: the Collector's per
+   * span it accepted, Jaeger's (the trace store's) per span it stored. Null without spans; the
+   * services' cost is per request (cpu_ms_per_request), since most of it is not per span.
+   * (Absent from runs made before it was reported.)
+   */
+  cpu_us_per_span?: { collector: number | null; jaeger: number | null };
+  /** From the stored traces of one round (the median one), against the client's waiting time of that round. */
   sampled_latency_estimate: Record<
     'p50' | 'p95' | 'p99',
-    { estimate_ms: number; ci95_ms: [number, number]; ci_valid: boolean; k6_ms: number; k6_inside: boolean } | null
+    { estimate_ms: number; ci95_ms: [number, number]; ci_valid: boolean; client_ms: number; client_inside: boolean } | null
   >;
   sampled_traces: number;
-  /** k6's waiting time (median round) of the payments the stack sampled and of those it did not. */
-  k6_waiting_by_sampling: Record<'sampled' | 'unsampled', WaitingStats | null>;
+  /** The client's waiting time (median round) of the payments the stack sampled and of those it did not. */
+  client_waiting_by_sampling: Record<'sampled' | 'unsampled', WaitingStats | null>;
   ratio_to_baseline: {
     achieved_rps: number;
     p50: number;
@@ -49,16 +58,22 @@ export interface ConfigSummary {
   max_throughput_rps?: number;
 }
 
+/** Median over runs of CPU µs per span (`cpu` seconds over `spans`), null when no run had spans. */
+function perSpan(runs: RunResult[], cpu: (r: RunResult) => number, spans: (r: RunResult) => number): number | null {
+  const values = runs.filter((r) => spans(r) > 0).map((r) => (cpu(r) * 1e6) / spans(r));
+  return values.length ? +median(values).toFixed(1) : null;
+}
+
 /** Summarises a configuration's runs; `baseline` (the SDK-off summary) gives the ratios. */
 export function summarise(config: LabConfig, runs: RunResult[], baseline?: ConfigSummary): ConfigSummary {
   const med = (f: (r: RunResult) => number) => +median(runs.map(f)).toFixed(3);
   const cpu: Record<string, number> = {};
   for (const name of Object.keys(runs[0]!.cpuSeconds)) cpu[name] = med((r) => r.cpuSeconds[name]!);
   const cpuServices = +SERVICES.reduce((sum, s) => sum + (cpu[s] ?? 0), 0).toFixed(2);
-  const perRequest = (pick: (r: RunResult) => number) => +median(runs.map((r) => (pick(r) * 1000) / Math.max(1, r.k6.requests))).toFixed(3);
+  const perRequest = (pick: (r: RunResult) => number) => +median(runs.map((r) => (pick(r) * 1000) / Math.max(1, r.load.requests))).toFixed(3);
   const counted = (r: RunResult) => Object.entries(r.cpuSeconds).reduce((sum, [part, seconds]) => (part === 'machine' ? sum : sum + seconds), 0);
-  // The round whose k6 p50 is the median one stands for the configuration in the estimate.
-  const representative = [...runs].sort((a, b) => a.k6.p50 - b.k6.p50)[Math.floor(runs.length / 2)]!;
+  // The round whose p50 is the median one stands for the configuration in the estimate.
+  const representative = [...runs].sort((a, b) => a.load.p50 - b.load.p50)[Math.floor(runs.length / 2)]!;
   const estimate: ConfigSummary['sampled_latency_estimate'] = { p50: null, p95: null, p99: null };
   for (const [key, q] of [
     ['p50', 0.5],
@@ -66,14 +81,14 @@ export function summarise(config: LabConfig, runs: RunResult[], baseline?: Confi
     ['p99', 0.99],
   ] as const) {
     const ci = quantileWithCi(representative.sampledDurationsMs, q);
-    const truth = representative.k6.waiting[key];
+    const truth = representative.load.waiting[key];
     estimate[key] = ci
       ? {
           estimate_ms: +ci.estimate.toFixed(2),
           ci95_ms: [+ci.low.toFixed(2), +ci.high.toFixed(2)],
           ci_valid: ci.valid,
-          k6_ms: +truth.toFixed(2),
-          k6_inside: truth >= ci.low && truth <= ci.high,
+          client_ms: +truth.toFixed(2),
+          client_inside: truth >= ci.low && truth <= ci.high,
         }
       : null;
   }
@@ -82,10 +97,10 @@ export function summarise(config: LabConfig, runs: RunResult[], baseline?: Confi
     label: config.label,
     sdk_sampling_ratio: config.sdkRatio,
     rounds: runs.length,
-    achieved_rps: med((r) => r.k6.achievedRps),
-    latency_ms: { p50: med((r) => r.k6.p50), p95: med((r) => r.k6.p95), p99: med((r) => r.k6.p99) },
-    error_rate: med((r) => r.k6.errorRate),
-    dropped_iterations: med((r) => r.k6.droppedIterations),
+    achieved_rps: med((r) => r.load.achievedRps),
+    latency_ms: { p50: med((r) => r.load.p50), p95: med((r) => r.load.p95), p99: med((r) => r.load.p99) },
+    error_rate: med((r) => r.load.errorRate),
+    dropped_iterations: med((r) => r.load.droppedIterations),
     cpu_seconds: cpu,
     cpu_seconds_services: cpuServices,
     cpu_ms_per_request: {
@@ -103,9 +118,21 @@ export function summarise(config: LabConfig, runs: RunResult[], baseline?: Confi
       jaeger_accepted: med((r) => r.jaeger.acceptedSpans),
     },
     traces_stored: med((r) => r.jaeger.traces),
+    cpu_us_per_span: {
+      collector: perSpan(
+        runs,
+        (r) => r.cpuSeconds['otel-collector'] ?? 0,
+        (r) => r.collector.acceptedSpans,
+      ),
+      jaeger: perSpan(
+        runs,
+        (r) => r.cpuSeconds.jaeger ?? 0,
+        (r) => r.jaeger.acceptedSpans,
+      ),
+    },
     sampled_latency_estimate: estimate,
     sampled_traces: representative.sampledDurationsMs.length,
-    k6_waiting_by_sampling: representative.k6.waitingBySampling,
+    client_waiting_by_sampling: representative.load.waitingBySampling,
     ratio_to_baseline: {
       achieved_rps: 1,
       p50: 1,

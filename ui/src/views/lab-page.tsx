@@ -26,7 +26,7 @@ function LabPage({ found, searched }: { found: LabFound | undefined; searched: r
         The run of <time datetime={meta.created}>{meta.created}</time> from <code>{dir}</code>: {meta.rate} req/s for {meta.durationS} s per
         configuration, {meta.rounds} interleaved round(s), medians over rounds
         {meta.machine ? `, on ${meta.machine.cpus} CPUs, Node ${meta.machine.node}` : ''}. CPU per request counts every process (services, Postgres,
-        stripe-mock, Collector, Jaeger, k6); × base is the ratio to the run with the SDK disabled.
+        stripe-mock, Collector, Jaeger, the load generator); × base is the ratio to the run with the SDK disabled.
       </p>
       <table class="lab" id="lab-table">
         <thead>

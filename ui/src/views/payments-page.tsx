@@ -34,7 +34,9 @@ function VerdictPanel({ lastMinute }: { lastMinute: PaymentsPageProps['lastMinut
         <time datetime={isoTime(fromMs)}>{clock(fromMs)}</time> and <time datetime={isoTime(toMs)}>{clock(toMs)}</time> (newer ones may still lack
         spans) · {verdict.failed} failed
       </p>
-      <p class="sentence">{verdict.count === 0 ? 'No payments in that minute: make some (the curl on the README, or k6).' : verdict.sentence}</p>
+      <p class="sentence">
+        {verdict.count === 0 ? 'No payments in that minute: make some (the curl on the README, or npm run load).' : verdict.sentence}
+      </p>
       {verdict.operations.length > 0 ? (
         <table class="shares">
           <thead>

@@ -1,0 +1,15 @@
+/** @paytrace/devstack/load: the load tests' traffic mix and the generators that send it. */
+export * from './traffic-mix.js';
+export {
+  runLoad,
+  loadGenerator,
+  parseGeneratorName,
+  findOnPath,
+  GENERATORS,
+  DEFAULT_GENERATOR,
+  type LoadGenerator,
+  type LoadRunOptions,
+} from './generator.js';
+export { summariseRecords, percentile, LATE_MS, type LoadResult, type RequestRecord, type WaitingStats, type GeneratorName } from './load-result.js';
+export { runVegeta, vegetaTargets, parseVegetaResults } from './vegeta.js';
+export { runK6, parseK6Summary, type K6Summary } from './k6.js';
