@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { processTreeCpuSeconds } from '../lab/cpu.js';
 import { JaegerClient } from '../jaeger.js';
 import { median } from '../lab/statistics.js';
-import { openLoad } from '../open-load.js';
+import { openLoad, summarise } from '../open-load.js';
 import { freeStackPorts, ROOT } from '../ports.js';
 import { fetchText, promSum } from '../prometheus.js';
 import { resetData } from '../reset-data.js';
@@ -138,12 +138,15 @@ export async function runTraceStoreBench(
         const idleFrom = jaegerCpu();
         await sleep(options.idleS * 1000);
         const idleCore = (jaegerCpu() - idleFrom) / options.idleS;
-        const ms = load.filter((r) => r.status === 201).map((r) => r.ms);
+        const paid = summarise(
+          'paid',
+          load.filter((r) => r.status === 201),
+        );
         const metrics = await fetchText(pipeline.jaegerMetricsUrl);
         const r: StoreRound = {
           slices,
-          p50Ms: median(ms),
-          p99Ms: ms.sort((a, b) => a - b)[Math.min(ms.length - 1, Math.floor(ms.length * 0.99))] ?? NaN,
+          p50Ms: paid.p50Ms,
+          p99Ms: paid.p99Ms,
           afterLoadCpuS: idleFrom - loadEnd,
           idleCore,
           diskBytes: diskBytes(join(dataRoot, variant.name, 'jaeger')),
@@ -152,7 +155,7 @@ export async function runTraceStoreBench(
         results.get(variant.name)!.push(r);
         const perPayment = r.slices.map((s) => ((s.jaegerCpuS * 1000) / s.payments).toFixed(2));
         progress(
-          `round ${round + 1} ${variant.name}: Jaeger ${perPayment.join(' ')} ms/payment, ${r.afterLoadCpuS.toFixed(2)} s in the ${options.idleAfterS} s after, then ${(idleCore * 100).toFixed(1)}% of a core; p50 ${r.p50Ms.toFixed(0)} p99 ${r.p99Ms.toFixed(0)} ms; ${mb(r.diskBytes)} on disk, ${mb(r.rssBytes)} resident`,
+          `round ${round + 1} ${variant.name}: Jaeger ${perPayment.join(' ')} ms/payment, ${r.afterLoadCpuS.toFixed(2)} s in the ${options.idleAfterS} s after, then ${(idleCore * 100).toFixed(1)}% of a core; p50 ${r.p50Ms.toFixed(0)} p99 ${r.p99Ms.toFixed(0)} ms; ${formatBytes(r.diskBytes)} on disk, ${formatBytes(r.rssBytes)} resident`,
         );
       }
     }
@@ -163,8 +166,6 @@ export async function runTraceStoreBench(
   }
   return results;
 }
-
-const mb = formatBytes;
 
 /** Searches the last minute's payments `perS` times a second until `until` settles, like a reader of the UI. */
 async function readWhile(until: Promise<unknown>, jaeger: JaegerClient, perS: number): Promise<void> {
@@ -203,7 +204,7 @@ export function traceStoreReport(results: Map<string, StoreRound[]>, options: Tr
   for (const variant of options.variants) {
     const s = summary(results.get(variant.name)!);
     lines.push(
-      `| ${variant.name} | ${s.msPerPayment.toFixed(2)} | ${s.usPerSpan.toFixed(0)} | ${(s.msPerPayment / base.msPerPayment).toFixed(2)} | ${s.after.toFixed(2)} | ${(s.idle * 100).toFixed(1)} | ${s.p50.toFixed(0)} | ${s.p99.toFixed(0)} | ${mb(s.last.diskBytes)} | ${mb(s.last.rssBytes)} |`,
+      `| ${variant.name} | ${s.msPerPayment.toFixed(2)} | ${s.usPerSpan.toFixed(0)} | ${(s.msPerPayment / base.msPerPayment).toFixed(2)} | ${s.after.toFixed(2)} | ${(s.idle * 100).toFixed(1)} | ${s.p50.toFixed(0)} | ${s.p99.toFixed(0)} | ${formatBytes(s.last.diskBytes)} | ${formatBytes(s.last.rssBytes)} |`,
     );
   }
   lines.push('', ...options.variants.map((v) => `- ${v.name}: ${v.about}`));
