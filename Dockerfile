@@ -11,8 +11,12 @@ COPY balance/package.json balance/
 COPY payments/package.json payments/
 COPY gateway/package.json gateway/
 # Every workspace the lockfile lists: npm ci quietly skips one whose package.json is missing, and
-# the UI's build below needs devstack's and the UI's dependencies.
+# the UI's build below needs the UI's workspace packages and their dependencies.
+COPY loadtest/package.json loadtest/
+COPY faults/package.json faults/
+COPY trace-analysis/package.json trace-analysis/
 COPY devstack/package.json devstack/
+COPY lab/package.json lab/
 COPY ui/package.json ui/
 # Build tools only: no install scripts (the embedded Postgres is for running natively, not here;
 # esbuild runs from its platform package without its postinstall).
@@ -24,12 +28,13 @@ COPY payments/ payments/
 COPY gateway/ gateway/
 RUN npx tsc -b
 
-# The web UI: its server and everything it imports (devstack is TypeScript source only, and
-# reaches the services' dist built above) bundled by esbuild into one ESM file, so its image
+# The web UI: its server and everything it imports (the trace analysis and the fault catalog,
+# TypeScript source; nothing of the dev stack) bundled by esbuild into one ESM file, so its image
 # needs no node_modules. The banner gives bundled CommonJS packages their `require`.
 FROM build AS ui-build
-COPY devstack/src/ devstack/src/
-# The load tests' traffic mix: devstack's catalog of fault scenarios imports its accounts.
+COPY trace-analysis/src/ trace-analysis/src/
+COPY faults/src/ faults/src/
+# The load tests' traffic mix: the fault catalog imports its accounts.
 COPY loadtest/traffic-mix.js loadtest/
 COPY ui/src/ ui/src/
 RUN npx esbuild ui/src/server.ts --bundle --platform=node --format=esm --target=node24 \

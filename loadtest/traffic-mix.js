@@ -1,8 +1,8 @@
 // The traffic mix of paytrace's load tests: the one definition that every load generator reads,
-// so what k6 sends (payments.js) and what the project's own generators send (devstack/src/load:
+// so what k6 sends (payments.js) and what the project's own generators send (lab/src/load:
 // Vegeta's targets, the open-model client) cannot drift apart. A plain ES module without imports,
 // because k6 cannot load TypeScript and compose mounts only this folder into k6's image;
-// traffic-mix.d.ts types it for TypeScript, and devstack/test/traffic-mix.test.ts checks both sides.
+// traffic-mix.d.ts types it for TypeScript, and lab/test/traffic-mix.test.ts checks both sides.
 
 /**
  * Arrivals per second when a load test names no rate (payments.js's RATE, `npm run load`): what

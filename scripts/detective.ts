@@ -11,8 +11,18 @@
  *   JAEGER_URL=http://localhost:16686 npm run detective -- --since 30s   # another Jaeger (compose)
  */
 import { parseArgs } from 'node:util';
-import { JaegerClient, runCli, stackPorts, TRACE_ID, UsageError } from '@paytrace/devstack';
-import { analyzeTrace, collectTraces, mermaidFence, parseDuration, toMermaidGantt, verdict, type TraceSelection } from '@paytrace/devstack/detective';
+import {
+  JaegerClient,
+  TRACE_ID,
+  analyzeTrace,
+  collectTraces,
+  mermaidFence,
+  parseDuration,
+  toMermaidGantt,
+  verdict,
+  type TraceSelection,
+} from '@paytrace/trace-analysis';
+import { runCli, stackPorts, UsageError } from '@paytrace/devstack';
 
 const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS]`;
 

@@ -10,19 +10,8 @@
  *   npm run fault -- --file other.flagd.json …   # another flag file (e.g. a private stack's)
  */
 import { parseArgs } from 'node:util';
-import {
-  PRESETS,
-  REPO_FLAG_FILE,
-  SCENARIOS,
-  UsageError,
-  applyPreset,
-  clearFaults,
-  currentFaults,
-  isOff,
-  parseFaultValue,
-  runCli,
-  writeFaults,
-} from '@paytrace/devstack';
+import { PRESETS, REPO_FLAG_FILE, SCENARIOS, applyPreset, clearFaults, currentFaults, isOff, parseFaultValue, writeFaults } from '@paytrace/faults';
+import { UsageError, runCli } from '@paytrace/devstack';
 
 const USAGE = `usage: npm run fault -- [--file F] [<flag> <value> | <preset> | off]
   flags:   ${SCENARIOS.map((s) => s.flag).join(', ')}

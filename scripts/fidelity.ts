@@ -8,8 +8,9 @@
  *   npm run fidelity -- --concurrency 80 --requests 800
  */
 import { parseArgs } from 'node:util';
-import { JaegerClient, positiveInteger, runCli, stackPorts } from '@paytrace/devstack';
-import { drivePayments, formatReport, verifyPayments } from '@paytrace/devstack/fidelity';
+import { JaegerClient } from '@paytrace/trace-analysis';
+import { positiveInteger, runCli, stackPorts } from '@paytrace/devstack';
+import { drivePayments, formatReport, verifyPayments } from '@paytrace/lab/fidelity';
 
 const USAGE = 'usage: npm run fidelity -- [--concurrency N] [--requests N] [--api-key KEY] [--gateway URL] [--jaeger URL]';
 

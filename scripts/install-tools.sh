@@ -23,7 +23,7 @@ JAEGER_MODULE_VERSION=v1.76.0   # = jaegertracing/jaeger:2.13.0 in docker-compos
 # The Collector is built by the Collector Builder from telemetry/otelcol-builder.yaml
 # (= otel/opentelemetry-collector-contrib:0.165.0 in docker-compose.yml).
 OTELCOL_BUILDER_VERSION=v0.160.0
-# Vegeta (MIT): the load generator of the lab, the benches and the tests (devstack/src/load/vegeta.ts).
+# Vegeta (MIT): the load generator of the lab, the benches and the tests (lab/src/load/vegeta.ts).
 VEGETA_VERSION=v12.13.0
 # schemathesis 4.32.5 and each of its dependencies: pinned with their hashes in test/fuzz/requirements.txt.
 # Chromium: not pinned. Debian's security archive keeps only the latest build of its chromium

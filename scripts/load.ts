@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { positiveNumber, ROOT, runCli, stackPorts } from '@paytrace/devstack';
-import { DEFAULT_GENERATOR, DEFAULT_RATE, LATE_MS, loadGenerator, parseGeneratorName, runLoad } from '@paytrace/devstack/load';
+import { DEFAULT_GENERATOR, DEFAULT_RATE, LATE_MS, loadGenerator, parseGeneratorName, runLoad } from '@paytrace/lab/load';
 
 const USAGE = 'usage: npm run load -- [--rate N/s] [--duration S] [--generator vegeta|k6] [--url GATEWAY]   (the running npm run stack)';
 

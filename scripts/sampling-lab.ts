@@ -1,6 +1,6 @@
 /**
  * `npm run sampling-lab`: what tracing costs, and what a sampled view still tells you.
- * The lab itself is @paytrace/devstack/lab (runLab); this is its command line.
+ * The lab itself is @paytrace/lab (runLab); this is its command line.
  *
  *   npm run sampling-lab                        # 3 rounds × 6 configurations, 50 req/s for 30 s each
  *   npm run sampling-lab -- --rounds 5 --rate 100 --duration 60
@@ -16,7 +16,7 @@
  * loadtest/README.md) and loadtest/results/sampling-lab.svg.
  */
 import { runCli } from '@paytrace/devstack';
-import { LAB_USAGE, parseLabArgs, runLab, selectConfigs, writeLabReports } from '@paytrace/devstack/lab';
+import { LAB_USAGE, parseLabArgs, runLab, selectConfigs, writeLabReports } from '@paytrace/lab';
 
 await runCli(LAB_USAGE, async () => {
   const options = parseLabArgs(process.argv.slice(2));

@@ -1,8 +1,8 @@
 /**
  * `npm run stack`: the whole paytrace stack on this machine, natively, in dependency order:
  * Postgres → stripe-mock → Jaeger → OpenTelemetry Collector → auth, balance, payments →
- * gateway (startStack of @paytrace/devstack). Streams every log line prefixed with its source,
- * prints where everything is, and stops it all on Ctrl-C.
+ * gateway → the web UI (startStack of @paytrace/devstack). Streams every log line prefixed with
+ * its source, prints where everything is, and stops it all on Ctrl-C, whenever it comes.
  *
  *   npm run stack                 # data kept in .data/postgres between runs
  *   npm run stack -- --reset      # start from the seed data
@@ -22,7 +22,6 @@ import { parseArgs } from 'node:util';
 import {
   prefixer,
   positiveNumber,
-  REPO_FLAG_FILE,
   ROOT,
   runCli,
   stackPorts,
@@ -31,11 +30,10 @@ import {
   traceStoreStatusLine,
   traceStoreUsage,
   UsageError,
-  waitForHttp,
   type Stack,
 } from '@paytrace/devstack';
+import { REPO_FLAG_FILE } from '@paytrace/faults';
 import { stackBanner } from '@paytrace/devstack/banner';
-import { startUi, type RunningUi } from '@paytrace/ui';
 
 const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces]';
 
@@ -66,15 +64,18 @@ await runCli(USAGE, async () => {
   const loggers = new Map<string, (line: string) => void>();
   const logFor = (name: string) => loggers.get(name) ?? loggers.set(name, prefixer(name)).get(name)!;
 
-  let stack: Stack | undefined;
-  let ui: RunningUi | undefined;
-  let stopping = false;
+  // Ctrl-C may come at any moment: while the stack starts, it stops what it has started (the part
+  // starting too) and starts nothing more; once it runs, it all stops.
+  const stop = new AbortController();
+  let starting: Promise<Stack> | undefined;
   const stopAll = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
+    if (!stop.signal.aborted) {
       say('stopping: ui, services, collector, jaeger, stripe-mock, postgres…');
-      await ui?.stop();
-      await stack?.stop();
+      stop.abort();
+      await starting?.then(
+        (stack) => stack.stop(),
+        () => undefined,
+      );
       say('stopped');
     }
     process.exit(code);
@@ -89,8 +90,9 @@ await runCli(USAGE, async () => {
   const external = process.env.DATABASE_URL;
   say(external ? 'using DATABASE_URL (your Postgres)' : `starting postgres on 127.0.0.1:${ports.postgres} (data in .data/postgres)`);
   if (stripeLatencyMs > 0) say(`Stripe answers ${stripeLatencyMs} ms late (through a proxy in front of stripe-mock)`);
+  let stack: Stack;
   try {
-    stack = await startStack({
+    starting = startStack({
       ports,
       postgres: external ? { url: external } : { dataDir: join(ROOT, '.data', 'postgres') },
       resetData: args.reset,
@@ -99,30 +101,29 @@ await runCli(USAGE, async () => {
       // The Collector's queue (and Jaeger's traces, on Badger) are kept between runs, like Postgres's data.
       telemetry: { dataDir: telemetryDir, jaegerEnv: { JAEGER_TRACE_STORAGE: traceStorage } },
       services: {},
+      ui: {
+        // A go-built Jaeger has no UI; set this when you run one that has (the trace page links to it).
+        ...(process.env.PAYTRACE_UI_JAEGER_UI_URL ? { jaegerUiUrl: process.env.PAYTRACE_UI_JAEGER_UI_URL } : {}),
+        flagFile: REPO_FLAG_FILE,
+        labDirs: [join(ROOT, 'loadtest', 'results'), join(ROOT, 'loadtest', 'reference-run')],
+        env: { LOG_LEVEL: 'warn' },
+      },
+      signal: stop.signal,
       onLine: (source, line) => logFor(source)(line),
     });
-    await waitForHttp(`${stack.services!.urls.gateway}/readyz`, { timeoutMs: 30_000 });
-    ui = await startUi({
-      port: ports.ui,
-      jaegerUrl: stack.pipeline!.jaegerUrl,
-      // A go-built Jaeger has no UI; set this when you run one that has (the trace page links to it).
-      ...(process.env.PAYTRACE_UI_JAEGER_UI_URL ? { jaegerUiUrl: process.env.PAYTRACE_UI_JAEGER_UI_URL } : {}),
-      flagFile: REPO_FLAG_FILE,
-      labDirs: [join(ROOT, 'loadtest', 'results'), join(ROOT, 'loadtest', 'reference-run')],
-      env: { LOG_LEVEL: 'warn' },
-      onLine: logFor('ui'),
-    });
+    stack = await starting;
   } catch (err) {
+    if (stop.signal.aborted) return new Promise<never>(() => undefined); // stopped while starting: stopAll exits
     say(`failed to start: ${(err as Error).message}`);
     return stopAll(1);
   }
   if (args.reset) say('data reset to the seed');
   if (args['clear-traces']) say('trace store cleared');
-  console.log(stackBanner(stack, (performance.now() - startedAt) / 1000, { uiUrl: ui!.url }));
+  console.log(stackBanner(stack, (performance.now() - startedAt) / 1000, { uiUrl: stack.ui!.url }));
   // A part that dies takes the stack down with it, loudly, rather than leaving half a stack.
-  for (const proc of [...stack.processes(), ui!.process]) {
+  for (const proc of stack.processes()) {
     void proc.exited.then((code) => {
-      if (stopping) return;
+      if (stop.signal.aborted) return;
       say(`${proc.name} exited (code ${code}); stopping the stack`);
       void stopAll(1);
     });

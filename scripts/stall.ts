@@ -12,19 +12,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  UsageError,
-  checkLedger,
-  formatPhase,
-  ledgerReport,
-  openLoad,
-  positiveNumber,
-  runCli,
-  sentBetween,
-  stackDatabaseUrl,
-  stackPorts,
-  summarise,
-} from '@paytrace/devstack';
+import { UsageError, checkLedger, ledgerReport, positiveNumber, runCli, stackDatabaseUrl, stackPorts } from '@paytrace/devstack';
+import { formatPhase, openLoad, sentBetween, summarise } from '@paytrace/lab/load';
 
 const USAGE = 'usage: npm run stall -- [--rate N/s] [--before S] [--frozen S] [--after S]   (the running npm run stack)';
 

@@ -10,7 +10,20 @@ import { execa } from 'execa';
 import { freeStackPorts, ROOT, runCli, startStack } from '@paytrace/devstack';
 
 // Unit tests (services/test, test/unit) need no server; they run here too.
-const TEST_DIRS = ['services/test', 'devstack/test', 'ui/test', 'test/unit', 'auth/test', 'balance/test', 'payments/test', 'gateway/test', 'test'];
+const TEST_DIRS = [
+  'services/test',
+  'devstack/test',
+  'trace-analysis/test',
+  'faults/test',
+  'lab/test',
+  'ui/test',
+  'test/unit',
+  'auth/test',
+  'balance/test',
+  'payments/test',
+  'gateway/test',
+  'test',
+];
 
 await runCli('usage: npm test -- [part of a test file path ...]', async () => {
   const filter = process.argv.slice(2);

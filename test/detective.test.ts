@@ -7,23 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseUrl, jaegerUrl, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import {
-  JaegerClient,
-  REPO_FLAG_FILE,
-  applyPreset,
-  SCENARIOS,
-  clearFaults,
-  driveLoad,
-  startFaultProxies,
-  writeFaults,
-  type FaultProxies,
-  type FaultScenario,
-  type FaultValue,
-  type LoadRequest,
-  type TraceSpan,
-} from '@paytrace/devstack';
-import { analyzeTrace, collectTraces, toMermaidGantt, verdict, type Verdict } from '@paytrace/devstack/detective';
-import { median } from '@paytrace/devstack/lab';
+import { JaegerClient, type TraceSpan, analyzeTrace, collectTraces, toMermaidGantt, verdict, type Verdict, median } from '@paytrace/trace-analysis';
+import { REPO_FLAG_FILE, applyPreset, SCENARIOS, clearFaults, writeFaults, type FaultScenario, type FaultValue } from '@paytrace/faults';
+import { driveLoad, type LoadRequest } from '@paytrace/lab/load';
+import { startFaultProxies, type FaultProxies } from '@paytrace/devstack';
 
 /**
  * The bottleneck detective, played against the real stack: for every fault scenario, switch it on
@@ -101,7 +88,7 @@ describe('the bottleneck detective finds every injected fault', () => {
   /** Drives the scenario's load and judges the traces of its requests. */
   async function judge(scenario: FaultScenario): Promise<{ verdict: Verdict; requests: LoadRequest[] }> {
     const requests = await driveLoad({ gatewayUrl: stack.gateway, route: scenario.load.route, apiKeys: scenario.load.apiKeys, ...LOAD });
-    const traceIds = requests.flatMap((r) => (r.traceId ? [r.traceId] : [])).slice(-200);
+    const traceIds = requests.flatMap((r) => (r.sampled && r.traceId ? [r.traceId] : [])).slice(-200);
     assert.ok(traceIds.length >= 20, `only ${traceIds.length} sampled requests`);
     const traces = await collectTraces(jaeger, { traceIds }, { settleMs: 1_500 });
     return { verdict: verdict(traces.map(analyzeTrace)), requests };
@@ -170,7 +157,11 @@ describe('the bottleneck detective finds every injected fault', () => {
     );
 
     // The services (OpenFeature in auth): the flag evaluation each trace records says when it applied.
-    const traces = await collectTraces(jaeger, { traceIds: requests.flatMap((r) => (r.traceId ? [r.traceId] : [])) }, { settleMs: 1_500 });
+    const traces = await collectTraces(
+      jaeger,
+      { traceIds: requests.flatMap((r) => (r.sampled && r.traceId ? [r.traceId] : [])) },
+      { settleMs: 1_500 },
+    );
     const evaluations = traces.map((spans) => {
       const event = spans.flatMap((s) => s.logs).find((l) => l['feature_flag.key'] === 'auth-unindexed-key-lookup');
       assert.ok(event, 'every trace records the flag evaluation on its span (event feature_flag.evaluation)');
@@ -184,7 +175,7 @@ describe('the bottleneck detective finds every injected fault', () => {
 
     // The detective: over the first 5 s after the switch, the verdict already names Stripe's call.
     const window = new Set(
-      requests.filter((r) => r.sentAt >= switchedAt && r.sentAt < switchedAt + 5_000).flatMap((r) => (r.traceId ? [r.traceId] : [])),
+      requests.filter((r) => r.sentAt >= switchedAt && r.sentAt < switchedAt + 5_000).flatMap((r) => (r.sampled && r.traceId ? [r.traceId] : [])),
     );
     const v = verdict(traces.filter((spans) => window.has(spans[0]!.traceId)).map(analyzeTrace));
     assert.equal(v.culprit?.service, 'payments', explain(v));

@@ -4,14 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { databaseUrl, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import {
-  freeStackPorts,
-  JaegerClient,
-  startLatencyProxy,
-  startTelemetryPipeline,
-  type LatencyProxy,
-  type TelemetryPipeline,
-} from '@paytrace/devstack';
+import { freeStackPorts, startLatencyProxy, startTelemetryPipeline, type LatencyProxy, type TelemetryPipeline } from '@paytrace/devstack';
+import { JaegerClient } from '@paytrace/trace-analysis';
 import {
   drivePayments,
   formatReport,
@@ -20,7 +14,7 @@ import {
   type DriveOptions,
   type FidelityReport,
   type PaymentAttempt,
-} from '@paytrace/devstack/fidelity';
+} from '@paytrace/lab/fidelity';
 
 /**
  * Traces must be true when the stack is under stress, not only when it is quiet. Each condition

@@ -28,12 +28,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   checkLedger,
-  formatPhase,
   freePort,
-  openLoad,
-  sentBetween,
-  summarise,
-  type OpenLoadRequest,
   ledgerReport,
   resetData,
   ROOT,
@@ -43,6 +38,7 @@ import {
   type ManagedProcess,
   type PostgresHandle,
 } from '@paytrace/devstack';
+import { formatPhase, openLoad, sentBetween, summarise, type OpenLoadRequest } from '@paytrace/lab/load';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { freezePostgres } from './support/freeze.js';
 

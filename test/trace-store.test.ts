@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { databaseUrl, stripeApiBase } from './support/env.js';
 import { resetData } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { freeStackPorts, JaegerClient, startTelemetryPipeline, type TelemetryPipeline } from '@paytrace/devstack';
-import { drivePayments, formatReport, NESTING_TOLERANCE_US, verifyPayments, type PaymentAttempt } from '@paytrace/devstack/fidelity';
+import { freeStackPorts, startTelemetryPipeline, type TelemetryPipeline } from '@paytrace/devstack';
+import { JaegerClient } from '@paytrace/trace-analysis';
+import { drivePayments, formatReport, NESTING_TOLERANCE_US, verifyPayments, type PaymentAttempt } from '@paytrace/lab/fidelity';
 
 /**
  * Jaeger's trace store keeps its promises (docs/trace-store.md): memstore, the default, holds at

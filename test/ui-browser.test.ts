@@ -4,24 +4,21 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { JaegerClient } from '@paytrace/trace-analysis';
+import { REPO_FLAG_FILE, clearFaults, currentFaults, LOAD_API_KEYS, writeFaults } from '@paytrace/faults';
 import {
-  JaegerClient,
-  REPO_FLAG_FILE,
   ROOT,
-  clearFaults,
-  currentFaults,
-  driveLoad,
   freePort,
   freeStackPorts,
-  LOAD_API_KEYS,
   startFaultProxies,
   startTelemetryPipeline,
-  writeFaults,
   type FaultProxies,
   type TelemetryPipeline,
+  startUi,
+  type RunningUi,
 } from '@paytrace/devstack';
+import { driveLoad } from '@paytrace/lab/load';
 import { launchChromium } from '@paytrace/devstack/browser';
-import { startUi, type RunningUi } from '@paytrace/ui';
 import { databaseUrl, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';

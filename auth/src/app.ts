@@ -1,3 +1,4 @@
+/** The auth service's app: buildApp({ config }) opens its database (schema auth) and fault flags, and mounts the key route. */
 import type { FastifyServerOptions } from 'fastify';
 import { createServiceApp, loadSheddingOptions, openFaultFlags, openServiceDatabase } from '@paytrace/services';
 import type { AuthConfig } from './config.js';

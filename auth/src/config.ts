@@ -1,3 +1,4 @@
+/** auth's configuration from the environment: the shared base and database settings, and PORT (default 8081). */
 import { BaseConfigSchema, DatabaseConfigSchema, Type, loadConfig } from '@paytrace/services';
 
 export const AuthConfigSchema = {

@@ -1,3 +1,4 @@
+/** auth's HTTP contract (@paytrace/auth/contract): POST /v1/keys/verify's body and answer, as TypeBox schemas. */
 import { Type } from '@paytrace/services';
 
 /**

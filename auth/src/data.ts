@@ -1,3 +1,4 @@
+/** auth's data: the auth schema's migration (accounts, API keys stored as SHA-256), key hashing and the seed accounts. */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { query, type Migration } from '@paytrace/services';

@@ -1,3 +1,4 @@
+/** The balance service's app: buildApp({ config }) opens its database (schema balance) and flags, and mounts the hold routes. */
 import type { FastifyServerOptions } from 'fastify';
 import { createServiceApp, loadSheddingOptions, openFaultFlags, openServiceDatabase } from '@paytrace/services';
 import type { BalanceConfig } from './config.js';

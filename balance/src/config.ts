@@ -1,3 +1,4 @@
+/** balance's configuration from the environment: the shared base and database settings, and PORT (default 8082). */
 import { BaseConfigSchema, DatabaseConfigSchema, Type, loadConfig } from '@paytrace/services';
 
 export const BalanceConfigSchema = {

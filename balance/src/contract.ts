@@ -1,3 +1,4 @@
+/** balance's HTTP contract (@paytrace/balance/contract): holds and balances, as TypeBox schemas. */
 import { Amount, Currency, Type } from '@paytrace/services';
 
 /**

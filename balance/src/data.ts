@@ -1,3 +1,4 @@
+/** balance's data: the balance schema's migration (balances, holds), the seed balances and the hot account's history. */
 import type pg from 'pg';
 import { query, type Migration } from '@paytrace/services';
 

@@ -1,3 +1,4 @@
+/** The holds a payment places and settles: place, capture, release, and an account's balances, as SQL on balance's tables. */
 import type pg from 'pg';
 import { trace } from '@opentelemetry/api';
 import { AppError, notFound, query, withTransaction, type Static } from '@paytrace/services';

@@ -1,4 +1,5 @@
-import { currentFaults, isOff } from './faults/flag-file.js';
+/** What `npm run stack` prints once it is up (stackBanner): the URLs, the trace store, the faults on, what to try. */
+import { currentFaults, isOff } from '@paytrace/faults';
 import type { Stack } from './stack.js';
 import { formatBytes, traceStoreBound, traceStoreUsage } from './trace-store.js';
 

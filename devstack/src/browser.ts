@@ -1,3 +1,4 @@
+/** Headless Chromium through playwright-core (launchChromium), for the browser tests and the UI pages bench. */
 import { chromium, type Browser } from 'playwright-core';
 import { ensureTool } from './tools.js';
 

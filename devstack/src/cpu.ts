@@ -1,3 +1,4 @@
+/** CPU seconds read from /proc: a process tree's, this process's reaped children's, the whole machine's. */
 import { readFileSync, readdirSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ

@@ -1,3 +1,4 @@
+/** Environments named on the command line: `KEY=value[,KEY=value…]` and `name:KEY=value…`, commas in values kept. */
 import { UsageError } from './cli.js';
 
 /**

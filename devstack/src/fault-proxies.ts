@@ -1,7 +1,8 @@
+/** The faults outside paytrace's code: a Stripe proxy and a database latency proxy per service, driven by the flag file. */
 import { unwatchFile, watchFile } from 'node:fs';
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { startLatencyProxy, type LatencyProxy } from '../latency-proxy.js';
-import { currentFaults } from './flag-file.js';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
+import { currentFaults } from '@paytrace/faults';
 
 /** The part of the world outside paytrace that the fault flags can break. */
 export interface FaultProxies {

@@ -1,3 +1,4 @@
+/** A TCP proxy that delays a real server's answers (startLatencyProxy), its latency settable while it runs. */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export interface LatencyProxy {

@@ -1,3 +1,4 @@
+/** The ledger check: does the money add up across the services' tables? One SQL query, its violations, a report. */
 import pg from 'pg';
 import { HOT_ACCOUNT, SEED_BALANCES } from '@paytrace/balance/data';
 

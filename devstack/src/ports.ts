@@ -1,3 +1,4 @@
+/** The stack's ports: their variables (stack.env), fixed or free ones, the database URL, and the repository's ROOT. */
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+/** A real PostgreSQL server of ours (startPostgres): its binaries, its user as root, its data, its process. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -5,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { AbortError } from 'p-retry';
-import { waitFor } from './processes.js';
+import { diesWithUs, isRunning, waitFor, type Owner } from './processes.js';
 
 /**
  * A real PostgreSQL server for the native stack and the tests, from the binaries of the
@@ -37,6 +38,8 @@ export interface StartPostgresOptions {
   /** Delete the data directory first: a brand-new, empty cluster. */
   reset?: boolean;
   log?: (line: string) => void;
+  /** Added to it as soon as the server is spawned; its stop cancels the start. */
+  owner?: Owner;
 }
 
 const PG_USER = 'paytrace-pg';
@@ -110,30 +113,17 @@ function removeStalePidFile(dataDir: string, log: (line: string) => void): void 
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  let alive = false;
-  try {
-    process.kill(pid, 0);
-    alive = true;
-  } catch {
-    alive = false;
-  }
-  if (alive) {
+  if (isRunning(pid)) {
     // Ours from a run that was killed: ask it to stop before we start a new one.
     log(`a previous server (pid ${pid}) still runs on ${dataDir}; stopping it`);
     process.kill(pid, 'SIGINT');
-    for (let i = 0; i < 100; i++) {
-      try {
-        process.kill(pid, 0);
-        execFileSync('sleep', ['0.1']);
-      } catch {
-        break;
-      }
-    }
+    for (let i = 0; i < 100 && isRunning(pid); i++) execFileSync('sleep', ['0.1']);
   }
   rmSync(pidFile, { force: true });
 }
 
 export async function startPostgres(options: StartPostgresOptions): Promise<PostgresHandle> {
+  options.owner?.signal.throwIfAborted();
   const log = options.log ?? ((line: string) => console.log(`postgres      | ${line}`));
   const runAs = unprivilegedUser();
   const bin = await binariesFor(runAs);
@@ -166,18 +156,37 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   const url = `postgres://postgres:${PASSWORD}@127.0.0.1:${options.port}/${DATABASE}`;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
+  let owned = false;
 
+  const { owner } = options;
   const start = async () => {
-    child = spawn(
+    owner?.signal.throwIfAborted();
+    // The postmaster itself, in the foreground (no pg_ctl, which would daemonize it): when this
+    // process ends without stopping it, it gets SIGINT, a fast shutdown (backends disconnected,
+    // a checkpoint: no recovery at the next start), and its backends end with it.
+    const server = diesWithUs(
       join(bin, 'postgres'),
       ['-D', dataDir, '-p', String(options.port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-      { ...(runAs ?? {}), stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, LC_ALL: 'C' } },
+      'SIGINT',
     );
+    child = spawn(server.command, server.args, {
+      ...(runAs ?? {}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, LC_ALL: 'C' },
+    });
     for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream }).on('line', log);
     const proc = child;
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    await waitUntilReady(options.port, proc);
-    await ensureDatabase(options.port);
+    try {
+      if (!owned) owner?.add(stop);
+      owned = true;
+      await waitUntilReady(options.port, proc, owner?.signal);
+      await ensureDatabase(options.port);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
   };
 
   const stop = async () => {
@@ -198,7 +207,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   return { url, port: options.port, dataDir, stop, start };
 }
 
-async function waitUntilReady(port: number, proc: ChildProcess): Promise<void> {
+async function waitUntilReady(port: number, proc: ChildProcess, signal: AbortSignal | undefined): Promise<void> {
   await waitFor(
     `postgres on port ${port}`,
     async () => {
@@ -211,7 +220,7 @@ async function waitUntilReady(port: number, proc: ChildProcess): Promise<void> {
         await client.end().catch(() => undefined);
       }
     },
-    { timeoutMs: 30_000 },
+    { timeoutMs: 30_000, ...(signal ? { signal } : {}) },
   );
 }
 

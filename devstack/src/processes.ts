@@ -1,3 +1,6 @@
+/** The stack's child processes: starting one (tied to our life), stopping it, what owns them (Lifetime), waiting until ready. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import pRetry, { AbortError } from 'p-retry';
 
@@ -36,12 +39,43 @@ export function prefixer(name: string, colorIndex = [...name].reduce((sum, c) =>
   return (line) => process.stdout.write(`${label}| ${line}\n`);
 }
 
+let setpriv: string | null | undefined;
+
+/**
+ * `command args` made to die with this process however it ends (kill -9, a crash included): util-linux's
+ * `setpriv --pdeathsig` has the kernel send `signal` to the child when we end (PR_SET_PDEATHSIG; "we" is
+ * the thread that spawned it, and Node spawns from its main thread). A shell between them closes the
+ * race of a parent that died before the setting took: it checks that its parent is still us, then
+ * becomes the command (same pid). Without setpriv (util-linux < 2.33, not Linux) a warning says so once,
+ * and the command runs as is: a stop still stops it, but a killed stack leaves it running.
+ */
+export function diesWithUs(command: string, args: string[], signal: NodeJS.Signals = 'SIGKILL'): { command: string; args: string[] } {
+  if (setpriv === undefined) {
+    try {
+      const help = execFileSync('setpriv', ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      setpriv = help.includes('--pdeathsig') ? 'setpriv' : null;
+    } catch {
+      setpriv = null;
+    }
+    if (!setpriv) {
+      process.emitWarning('setpriv --pdeathsig (util-linux ≥ 2.33) not found: if this process is killed, the processes it started keep running', {
+        code: 'PAYTRACE_NO_PDEATHSIG',
+      });
+    }
+  }
+  if (!setpriv) return { command, args };
+  const guard = 'test "$PPID" = "$1" || exit 111; shift; exec "$@"';
+  return { command: setpriv, args: ['--pdeathsig', signal, '--', '/bin/sh', '-c', guard, 'sh', String(process.pid), command, ...args] };
+}
+
 /**
  * Starts a child in its own process group (so Ctrl-C in a terminal reaches only us, and the stack
- * stops in order), streaming its output line by line.
+ * stops in order), streaming its output line by line. It gets SIGKILL if this process ends without
+ * stopping it (diesWithUs).
  */
 export function startProcess(options: StartOptions): ManagedProcess {
-  const child: ResultPromise = execa(options.command, options.args, {
+  const { command, args } = diesWithUs(options.command, options.args);
+  const child: ResultPromise = execa(command, args, {
     env: options.env ?? process.env,
     extendEnv: false,
     ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -97,17 +131,100 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Is `pid` a running process? A zombie (ended, not yet reaped by its parent) is not. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/** Where a start registers what it spawns, the moment it spawns it (a Lifetime). */
+export interface Owner {
+  /** Aborted once the owner stops: spawn nothing more, stop waiting. */
+  readonly signal: AbortSignal;
+  /** Adds the stop of what was just spawned; when the owner is stopping already, stops it at once and throws. */
+  add(stop: () => Promise<void>): void;
+}
+
+/**
+ * Everything a stack has started, each part from the moment it is spawned. stop() may come at any
+ * moment, also in the middle of a start, and any number of times (one stop): it aborts `signal`
+ * (the starts under way spawn nothing more and stop waiting), stops everything added, the last
+ * first, then waits for the starts under way (run) to end, stopping what they still add.
+ */
+export class Lifetime implements Owner {
+  readonly #abort = new AbortController();
+  readonly signal = this.#abort.signal;
+  readonly #stops: Array<() => Promise<void>> = [];
+  readonly #pending = new Set<Promise<unknown>>();
+  #stopped: Promise<void> | undefined;
+
+  /** `outer` aborting stops it, at any moment. */
+  constructor(outer?: AbortSignal) {
+    const stop = () => {
+      void this.stop(outer?.reason);
+    };
+    if (outer?.aborted) stop();
+    else outer?.addEventListener('abort', stop, { once: true });
+  }
+
+  add(stop: () => Promise<void>): void {
+    if (this.signal.aborted) {
+      this.#track(stop());
+      this.signal.throwIfAborted();
+    }
+    this.#stops.push(stop);
+  }
+
+  /** Runs a start that stop() waits for. */
+  run<T>(start: () => Promise<T>): Promise<T> {
+    const started = (async () => {
+      this.signal.throwIfAborted();
+      return await start();
+    })();
+    this.#track(started);
+    return started;
+  }
+
+  stop(reason?: unknown): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#abort.abort(reason);
+      while (this.#stops.length > 0 || this.#pending.size > 0) {
+        for (const stop of this.#stops.splice(0).reverse()) await stop().catch(() => undefined);
+        await Promise.allSettled([...this.#pending]);
+      }
+    })();
+    return this.#stopped;
+  }
+
+  #track(promise: Promise<unknown>): void {
+    const forget = () => this.#pending.delete(promise);
+    this.#pending.add(promise);
+    promise.then(forget, forget);
+  }
+}
+
 export interface WaitOptions {
   timeoutMs?: number;
   /** Between attempts; default 100 ms. */
   intervalMs?: number;
   /** Gives up at once when this process ends (its last output goes into the error). */
   process?: ManagedProcess;
+  /** Gives up at once when aborted, with its reason. */
+  signal?: AbortSignal;
 }
 
 /**
- * Retries `check` every 100 ms (`intervalMs`) until it resolves, `timeoutMs` passes, or the process exits. A
- * check that throws p-retry's AbortError gives up at once with that error.
+ * Retries `check` every 100 ms (`intervalMs`) until it resolves, `timeoutMs` passes, the process exits
+ * or the signal aborts. A check that throws p-retry's AbortError gives up at once with that error.
  */
 export async function waitFor<T>(what: string, check: () => Promise<T>, options: WaitOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -132,11 +249,13 @@ export async function waitFor<T>(what: string, check: () => Promise<T>, options:
       minTimeout: options.intervalMs ?? 100,
       factor: 1,
       maxRetryTime: timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
       onFailedAttempt: ({ error }) => {
         last = error.message;
       },
     });
   } catch (err) {
+    options.signal?.throwIfAborted();
     throw new Error(fatal ?? `${what} not ready after ${timeoutMs} ms (${last || (err as Error).message})`);
   }
 }
@@ -146,7 +265,8 @@ export async function waitForHttp(url: string, options: WaitOptions = {}): Promi
   await waitFor(
     url,
     async () => {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      const timeout = AbortSignal.timeout(2_000);
+      const res = await fetch(url, { signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout });
       await res.body?.cancel();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
     },

@@ -1,3 +1,4 @@
+/** resetData(): every service's tables migrated and put back to the seed data, in one transaction. */
 import pg from 'pg';
 import { migrations as authMigrations, seed as seedAuth, SCHEMA as AUTH } from '@paytrace/auth/data';
 import { migrations as balanceMigrations, seed as seedBalance, SCHEMA as BALANCE } from '@paytrace/balance/data';

@@ -1,6 +1,7 @@
+/** The four services (auth, balance, payments, gateway) as processes: their environment and their start. */
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './ports.js';
-import { startProcess, waitForHttp, type ManagedProcess } from './processes.js';
+import { startProcess, waitForHttp, type ManagedProcess, type Owner } from './processes.js';
 
 export const SERVICES = ['auth', 'balance', 'payments', 'gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -15,6 +16,8 @@ export interface ServicesOptions {
   /** Extra Node.js flags (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
   nodeArgsFor?: Partial<Record<ServiceName, string[]>>;
   onLine?: (service: ServiceName, line: string) => void;
+  /** Owns the set from before the first spawn (its stop stops what runs); its stop cancels the start. */
+  owner?: Owner;
 }
 
 export interface RunningServices {
@@ -59,9 +62,11 @@ export function serverEntry(name: ServiceName): string {
 export async function startServices(options: ServicesOptions): Promise<RunningServices> {
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${options.ports[s]}`])) as Record<ServiceName, string>;
   const processes = new Map<ServiceName, ManagedProcess>();
+  const { owner } = options;
 
   const start = async (name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}) => {
     const env = { ...serviceEnv(name, options), ...extraEnv };
+    owner?.signal.throwIfAborted();
     const proc = startProcess({
       name,
       // PAYTRACE_NODE runs a service on another Node.js binary (the lab compares runtimes with it);
@@ -74,7 +79,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       ...(options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {}),
     });
     processes.set(name, proc);
-    await waitForHttp(`${urls[name]}/healthz`, { process: proc, timeoutMs: 60_000 });
+    await waitForHttp(`${urls[name]}/healthz`, { process: proc, timeoutMs: 60_000, ...(owner ? { signal: owner.signal } : {}) });
   };
 
   const running: RunningServices = {
@@ -92,6 +97,7 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
       processes.clear();
     },
   };
+  owner?.add(() => running.stop());
   try {
     await Promise.all(['auth', 'balance', 'payments'].map((s) => start(s as ServiceName)));
     await start('gateway');

@@ -1,12 +1,14 @@
-import { startFaultProxies, type FaultProxies } from './faults/fault-proxies.js';
+/** startStack: the whole paytrace stack on this machine, in dependency order, and its one stop, whenever it comes. */
+import { startFaultProxies, type FaultProxies } from './fault-proxies.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { startPostgres, type PostgresHandle } from './postgres.js';
 import type { StackPorts } from './ports.js';
-import type { ManagedProcess } from './processes.js';
+import { Lifetime, waitForHttp, type ManagedProcess } from './processes.js';
 import { resetData } from './reset-data.js';
 import { SERVICES, startServices, type RunningServices, type ServiceName, type ServicesOptions } from './services.js';
 import { startStripeMock } from './stripe-mock.js';
 import { startTelemetryPipeline, type TelemetryPipeline } from './telemetry-pipeline.js';
+import { startUi, type RunningUi, type StartUiOptions } from './ui.js';
 
 /** Output of the stack's parts, line by line; `source` is e.g. `postgres`, `jaeger`, `gateway`. */
 export type LineSink = (source: string, line: string) => void;
@@ -33,9 +35,20 @@ export interface StackOptions {
   telemetry?: false | { dataDir?: string; collectorEnv?: NodeJS.ProcessEnv; jaegerEnv?: NodeJS.ProcessEnv };
   /** Start the four services too, with these settings. */
   services?: StackServicesOptions;
+  /** paytrace's web UI on `ports.ui` too, last: once the gateway is ready. */
+  ui?: StackUiOptions;
+  /**
+   * Stops the stack when aborted, at any moment: while it starts, startStack stops what it has
+   * started (also what is still starting), starts nothing more, and then rejects with the signal's
+   * reason; once it runs, as stop() does.
+   */
+  signal?: AbortSignal;
   /** Default: the output is dropped. */
   onLine?: LineSink;
 }
+
+/** The UI of a stack: it reads the pipeline's Jaeger (or the one at `jaegerUrl`, e.g. without a pipeline). */
+export type StackUiOptions = Omit<StartUiOptions, 'port' | 'jaegerUrl' | 'onLine' | 'owner'> & { jaegerUrl?: string };
 
 /** How the four services run against a stack; ports, database and Stripe come from the stack. */
 export type StackServicesOptions = Omit<ServicesOptions, 'ports' | 'databaseUrl' | 'stripeApiBase'> & {
@@ -54,100 +67,117 @@ export interface Stack {
   stripeMock: ManagedProcess;
   pipeline: TelemetryPipeline | undefined;
   services: RunningServices | undefined;
-  /** Starts (another set of) the four services against this stack. */
+  /** The web UI, when started with `ui`. */
+  ui: RunningUi | undefined;
+  /** Starts (another set of) the four services against this stack; the stack's stop stops them too. */
   startServices(options?: StackServicesOptions): Promise<RunningServices>;
   /** Every long-running process of the stack, for watching that none ends. */
   processes(): ManagedProcess[];
-  /** Stops everything started, the edge first, Postgres last. */
+  /**
+   * Stops everything started, the last started first (the UI, the services with the gateway first,
+   * the Collector, Jaeger, the proxies, stripe-mock), Postgres last; resolves when all of it is gone.
+   * Safe at any moment and any number of times (one stop): a startServices under way stops too.
+   */
   stop(): Promise<void>;
 }
 
 /**
  * paytrace on this machine, natively, in dependency order: Postgres → stripe-mock → Jaeger → the
- * OpenTelemetry Collector → auth, balance, payments → gateway. On failure, what did start is
- * stopped again before the error is thrown.
+ * OpenTelemetry Collector → auth, balance, payments → gateway → the UI. Each process belongs to the
+ * stack from the moment it is spawned (a Lifetime): on failure, or when `signal` aborts, whatever
+ * started or is starting is stopped before the promise rejects. Each process also dies with this
+ * one, however it ends (processes.ts: diesWithUs).
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  if (options.ui && options.telemetry === false && !options.ui.jaegerUrl) throw new Error('the UI reads Jaeger: telemetry, or ui.jaegerUrl');
+  const lifetime = new Lifetime(options.signal);
+  try {
+    return await lifetime.run(() => start(options, lifetime));
+  } catch (err) {
+    await lifetime.stop();
+    throw options.signal?.aborted ? options.signal.reason : err;
+  }
+}
+
+async function start(options: StackOptions, owner: Lifetime): Promise<Stack> {
   const onLine: LineSink = options.onLine ?? (() => undefined);
   const sink = (source: string) => (line: string) => onLine(source, line);
   const { ports } = options;
-  const started: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of started.reverse()) await stop().catch(() => undefined);
-    started.length = 0;
+  // After each step: a stop that came meanwhile ends the start here (what the step started is the stack's).
+  const step = async <T>(started: Promise<T>): Promise<T> => {
+    const value = await started;
+    owner.signal.throwIfAborted();
+    return value;
   };
 
-  try {
-    let postgres: PostgresHandle | undefined;
-    let databaseUrl: string;
-    if ('url' in options.postgres) {
-      databaseUrl = options.postgres.url;
-    } else {
-      postgres = await startPostgres({
-        dataDir: options.postgres.dataDir,
-        port: ports.postgres,
-        reset: options.postgres.fresh ?? false,
-        log: sink('postgres'),
-      });
-      started.push(() => postgres!.stop());
-      databaseUrl = postgres.url;
-    }
-    if (options.resetData) await resetData(databaseUrl);
+  let postgres: PostgresHandle | undefined;
+  let databaseUrl: string;
+  if ('url' in options.postgres) {
+    databaseUrl = options.postgres.url;
+  } else {
+    const { dataDir, fresh } = options.postgres;
+    postgres = await step(startPostgres({ dataDir, port: ports.postgres, reset: fresh ?? false, log: sink('postgres'), owner }));
+    databaseUrl = postgres.url;
+  }
+  if (options.resetData) await step(resetData(databaseUrl));
 
-    const stripeMock = await startStripeMock({ port: ports.stripeMock, onLine: sink('stripe-mock') });
-    started.push(() => stripeMock.stop());
-    let stripeApiBase = `http://127.0.0.1:${ports.stripeMock}`;
-    let faults: Stack['faults'];
-    let faultEnv: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = {};
-    if (options.faults) {
-      const { flagFile } = options.faults;
-      const proxies = await startFaultProxies({
-        flagFile,
-        stripeMockPort: ports.stripeMock,
-        databaseUrl,
-        baseStripeLatencyMs: options.stripeLatencyMs ?? 0,
-      });
-      started.push(() => proxies.close());
-      faults = { ...proxies, flagFile };
-      stripeApiBase = proxies.stripeApiBase;
-      const flagd = { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile };
-      faultEnv = {
-        gateway: flagd,
-        auth: { ...flagd, DATABASE_URL: proxies.databaseUrls.auth },
-        balance: { ...flagd, DATABASE_URL: proxies.databaseUrls.balance },
-        payments: { ...flagd, DATABASE_URL: proxies.databaseUrls.payments },
-      };
-    } else if (options.stripeLatencyMs) {
-      // stripe-mock answers in ~1 ms; a real card network takes hundreds.
-      const proxy: LatencyProxy = await startLatencyProxy({ targetPort: ports.stripeMock, latencyMs: options.stripeLatencyMs });
-      started.push(() => proxy.close());
-      stripeApiBase = `http://127.0.0.1:${proxy.port}`;
-    }
+  const stripeMock = await step(startStripeMock({ port: ports.stripeMock, onLine: sink('stripe-mock'), owner }));
+  let stripeApiBase = `http://127.0.0.1:${ports.stripeMock}`;
+  let faults: Stack['faults'];
+  let faultEnv: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = {};
+  if (options.faults) {
+    const { flagFile } = options.faults;
+    const proxies = await startFaultProxies({
+      flagFile,
+      stripeMockPort: ports.stripeMock,
+      databaseUrl,
+      baseStripeLatencyMs: options.stripeLatencyMs ?? 0,
+    });
+    owner.add(() => proxies.close());
+    faults = { ...proxies, flagFile };
+    stripeApiBase = proxies.stripeApiBase;
+    const flagd = { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile };
+    faultEnv = {
+      gateway: flagd,
+      auth: { ...flagd, DATABASE_URL: proxies.databaseUrls.auth },
+      balance: { ...flagd, DATABASE_URL: proxies.databaseUrls.balance },
+      payments: { ...flagd, DATABASE_URL: proxies.databaseUrls.payments },
+    };
+  } else if (options.stripeLatencyMs) {
+    // stripe-mock answers in ~1 ms; a real card network takes hundreds.
+    const proxy: LatencyProxy = await startLatencyProxy({ targetPort: ports.stripeMock, latencyMs: options.stripeLatencyMs });
+    owner.add(() => proxy.close());
+    stripeApiBase = `http://127.0.0.1:${proxy.port}`;
+  }
 
-    let pipeline: TelemetryPipeline | undefined;
-    if (options.telemetry !== false) {
-      const telemetry = options.telemetry ?? {};
-      pipeline = await startTelemetryPipeline({
+  let pipeline: TelemetryPipeline | undefined;
+  if (options.telemetry !== false) {
+    const telemetry = options.telemetry ?? {};
+    pipeline = await step(
+      startTelemetryPipeline({
         ports,
         ...(telemetry.dataDir ? { dataDir: telemetry.dataDir } : {}),
         ...(telemetry.collectorEnv ? { collectorEnv: telemetry.collectorEnv } : {}),
         ...(telemetry.jaegerEnv ? { jaegerEnv: telemetry.jaegerEnv } : {}),
         onLine: (name, line) => onLine(name, line),
-      });
-      started.push(() => pipeline!.stop());
-    }
+        owner,
+      }),
+    );
+  }
 
-    const serviceSets: RunningServices[] = [];
-    const stack: Stack = {
-      ports,
-      databaseUrl,
-      stripeApiBase,
-      faults,
-      postgres,
-      stripeMock,
-      pipeline,
-      services: undefined,
-      async startServices(serviceOptions = {}) {
+  const serviceSets: RunningServices[] = [];
+  const stack: Stack = {
+    ports,
+    databaseUrl,
+    stripeApiBase,
+    faults,
+    postgres,
+    stripeMock,
+    pipeline,
+    services: undefined,
+    ui: undefined,
+    startServices: (serviceOptions = {}) =>
+      owner.run(async () => {
         const { ports: servicePorts, env, envFor, ...rest } = serviceOptions;
         const running = await startServices({
           onLine: (service, line) => onLine(service, line),
@@ -157,24 +187,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           databaseUrl,
           stripeApiBase,
           env: { ...(pipeline ? { OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint } : {}), ...env },
+          owner,
         });
         serviceSets.push(running);
+        owner.signal.throwIfAborted();
         return running;
-      },
-      processes: () => [
-        stripeMock,
-        ...(pipeline ? [pipeline.jaeger, pipeline.collector] : []),
-        ...serviceSets.flatMap((set) => [...set.processes.values()]),
-      ],
-      async stop() {
-        for (const set of serviceSets.splice(0)) await set.stop();
-        await stopAll();
-      },
-    };
-    if (options.services) stack.services = await stack.startServices(options.services);
-    return stack;
-  } catch (err) {
-    await stopAll();
-    throw err;
+      }),
+    processes: () => [
+      stripeMock,
+      ...(pipeline ? [pipeline.jaeger, pipeline.collector] : []),
+      ...serviceSets.flatMap((set) => [...set.processes.values()]),
+      ...(stack.ui ? [stack.ui.process] : []),
+    ],
+    stop: () => owner.stop(),
+  };
+  if (options.services) stack.services = await step(stack.startServices(options.services));
+  if (options.ui) {
+    const { jaegerUrl = pipeline!.jaegerUrl, ...ui } = options.ui;
+    // Its pages read what the services write: it comes once the gateway is ready, the last part (the first stopped).
+    if (stack.services) await waitForHttp(`${stack.services.urls.gateway}/readyz`, { timeoutMs: 30_000, signal: owner.signal });
+    stack.ui = await step(startUi({ ...ui, port: ports.ui, jaegerUrl, onLine: sink('ui'), owner }));
   }
+  return stack;
 }

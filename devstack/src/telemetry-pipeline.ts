@@ -1,7 +1,8 @@
+/** Jaeger and the OpenTelemetry Collector in front of it, as processes of the stack. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess, waitForHttp, type ManagedProcess } from './processes.js';
+import { startProcess, waitForHttp, type ManagedProcess, type Owner } from './processes.js';
 import { portVariables, ROOT, type PortName, type StackPorts } from './ports.js';
 import { ensureTool } from './tools.js';
 import { jaegerConfigArgs, traceStoreFrom, type TraceStoreKind } from './trace-store.js';
@@ -15,8 +16,9 @@ export interface TelemetryPipeline {
   collectorMetricsUrl: string;
   /** Jaeger's own metrics (it is a Collector too): spans it accepted. */
   jaegerMetricsUrl: string;
-  collector: ManagedProcess;
-  jaeger: ManagedProcess;
+  /** The ones running now (a restart replaces them). */
+  readonly collector: ManagedProcess;
+  readonly jaeger: ManagedProcess;
   /** Jaeger's trace store, and for Badger the folder it lives in. */
   traceStore: { kind: TraceStoreKind; dir: string | undefined };
   /** Restarts the Collector with extra environment (e.g. another pipeline). */
@@ -75,7 +77,11 @@ export async function startTelemetryPipeline(options: {
    * the process's own, else memstore), JAEGER_MAX_TRACES, JAEGER_TRACE_TTL, JAEGER_SELF_TRACING.
    */
   jaegerEnv?: NodeJS.ProcessEnv;
+  /** Owns the pipeline from before the first spawn (its stop stops what runs); its stop cancels the start. */
+  owner?: Owner;
 }): Promise<TelemetryPipeline> {
+  const { owner } = options;
+  const cancel = owner ? { signal: owner.signal } : {};
   const traceStore = traceStoreFrom({ ...process.env, ...options.jaegerEnv });
   const temporaryDir = options.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'paytrace-telemetry-'));
   const dataDir = options.dataDir ?? temporaryDir!;
@@ -87,7 +93,11 @@ export async function startTelemetryPipeline(options: {
   const collectorBin = ensureTool('otelcol');
   const lines = (name: 'jaeger' | 'otel-collector') => (options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {});
 
+  // What runs now, from the moment each is spawned: the pipeline's stop stops that.
+  let jaeger: ManagedProcess | undefined;
+  let collector: ManagedProcess | undefined;
   const startJaeger = async () => {
+    owner?.signal.throwIfAborted();
     const proc = startProcess({
       name: 'jaeger',
       command: jaegerBin,
@@ -97,11 +107,12 @@ export async function startTelemetryPipeline(options: {
       env: { ...env, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none', ...options.jaegerEnv },
       ...lines('jaeger'),
     });
-    await waitForHttp(`http://127.0.0.1:${options.ports.jaegerHealth}/status`, { process: proc, timeoutMs: 60_000 });
-    return proc;
+    jaeger = proc;
+    await waitForHttp(`http://127.0.0.1:${options.ports.jaegerHealth}/status`, { process: proc, timeoutMs: 60_000, ...cancel });
   };
 
   const startCollector = async (extra: NodeJS.ProcessEnv = {}) => {
+    owner?.signal.throwIfAborted();
     const proc = startProcess({
       name: 'otel-collector',
       command: collectorBin,
@@ -109,33 +120,47 @@ export async function startTelemetryPipeline(options: {
       env: { ...env, ...options.collectorEnv, ...extra },
       ...lines('otel-collector'),
     });
-    await waitForHttp(`http://127.0.0.1:${options.ports.collectorHealth}/`, { process: proc, timeoutMs: 60_000 });
-    return proc;
+    collector = proc;
+    await waitForHttp(`http://127.0.0.1:${options.ports.collectorHealth}/`, { process: proc, timeoutMs: 60_000, ...cancel });
   };
+
+  const stop = async () => {
+    // The Collector first, so it can hand what it holds to Jaeger.
+    await collector?.stop();
+    await jaeger?.stop();
+    if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
+  };
+  owner?.add(stop);
+  try {
+    await startJaeger();
+    await startCollector();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 
   const pipeline: TelemetryPipeline = {
     otlpEndpoint: `http://127.0.0.1:${options.ports.otlpHttp}`,
     jaegerUrl: `http://127.0.0.1:${options.ports.jaegerQuery}`,
     collectorMetricsUrl: `http://127.0.0.1:${options.ports.collectorMetrics}/metrics`,
     jaegerMetricsUrl: `http://127.0.0.1:${options.ports.jaegerMetrics}/metrics`,
-    jaeger: await startJaeger(),
-    collector: await startCollector(),
+    get jaeger() {
+      return jaeger!;
+    },
+    get collector() {
+      return collector!;
+    },
     traceStore: { kind: traceStore, dir: traceStore === 'badger' ? env.JAEGER_BADGER_DIR : undefined },
     async restartCollector(extra) {
-      await pipeline.collector.stop();
-      pipeline.collector = await startCollector(extra);
+      await collector?.stop();
+      await startCollector(extra);
     },
     async restartJaeger(whileDown) {
-      await pipeline.jaeger.stop();
+      await jaeger?.stop();
       await whileDown?.();
-      pipeline.jaeger = await startJaeger();
+      await startJaeger();
     },
-    async stop() {
-      // The Collector first, so it can hand what it holds to Jaeger.
-      await pipeline.collector.stop();
-      await pipeline.jaeger.stop();
-      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
-    },
+    stop,
   };
   return pipeline;
 }

@@ -1,3 +1,4 @@
+/** ensureTool(): the path of a pinned tool in .tools/ (stripe-mock, Jaeger, otelcol, vegeta, …), installed on first use. */
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';

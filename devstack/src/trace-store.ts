@@ -1,7 +1,8 @@
+/** Jaeger's trace store (memstore or badger): which one, its config and bound, its disk, memory and CPU use. */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processTreeCpuSeconds } from './lab/cpu.js';
+import { processTreeCpuSeconds } from './cpu.js';
 import { ROOT } from './ports.js';
 
 /**

@@ -1,5 +1,6 @@
+/** paytrace's web UI as a process of the stack (startUi), launched by path like the services. */
 import { fileURLToPath } from 'node:url';
-import { startProcess, waitForHttp, type ManagedProcess } from '@paytrace/devstack';
+import { startProcess, waitForHttp, type ManagedProcess, type Owner } from './processes.js';
 
 export interface StartUiOptions {
   port: number;
@@ -11,6 +12,8 @@ export interface StartUiOptions {
   /** Extra environment (e.g. LOG_LEVEL). */
   env?: NodeJS.ProcessEnv;
   onLine?: (line: string) => void;
+  /** Added to it as soon as it is spawned; its stop cancels the start. */
+  owner?: Owner;
 }
 
 export interface RunningUi {
@@ -25,7 +28,8 @@ export interface RunningUi {
  * requests being traced. Runs the TypeScript source through tsx, like the rest of the tooling.
  */
 export async function startUi(options: StartUiOptions): Promise<RunningUi> {
-  const server = fileURLToPath(new URL('./server.ts', import.meta.url));
+  // The UI's entry by path, like the services' (services.ts): the dev stack runs it, never imports it.
+  const server = fileURLToPath(new URL('../../ui/src/server.ts', import.meta.url));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOST: '127.0.0.1',
@@ -37,6 +41,8 @@ export async function startUi(options: StartUiOptions): Promise<RunningUi> {
     ...(options.settleMs !== undefined ? { PAYTRACE_UI_SETTLE_MS: String(options.settleMs) } : {}),
     ...options.env,
   };
+  const { owner } = options;
+  owner?.signal.throwIfAborted();
   const child = startProcess({
     name: 'ui',
     command: process.execPath,
@@ -46,10 +52,14 @@ export async function startUi(options: StartUiOptions): Promise<RunningUi> {
   });
   const url = `http://127.0.0.1:${options.port}`;
   try {
-    await waitForHttp(`${url}/healthz`, { timeoutMs: 30_000 });
+    owner?.add(() => child.stop());
+    await waitForHttp(`${url}/healthz`, { process: child, timeoutMs: 30_000, ...(owner ? { signal: owner.signal } : {}) });
   } catch (err) {
+    // Its output is in the message already when it exited.
+    const output = child.exitCode() === undefined ? `\n${child.recentOutput().join('\n')}` : '';
     await child.stop();
-    throw new Error(`the UI did not start: ${(err as Error).message}\n${child.recentOutput().join('\n')}`);
+    if (owner?.signal.aborted) throw err;
+    throw new Error(`the UI did not start: ${(err as Error).message}${output}`);
   }
   return { url, process: child, stop: () => child.stop() };
 }

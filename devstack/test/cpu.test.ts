@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { machineBusyCpuSeconds, processTreeCpuSeconds } from '../src/lab/cpu.js';
+import { machineBusyCpuSeconds, processTreeCpuSeconds } from '../src/cpu.js';
 
 /** Busy-loops in a new Node.js process until it has used `ms` of CPU (however busy the machine is). */
 const burn = (ms: number) => `${JSON.stringify(process.execPath)} -e "while (process.cpuUsage().user < ${ms * 1000});"`;

@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
   configDefault,
-  DEFAULT_SEARCH_LIMIT,
   DEFAULT_TRACE_STORE,
   formatBytes,
   jaegerConfigArgs,
-  ROOT,
   TRACE_STORES,
   traceStoreBound,
   traceStoreFrom,
   traceStoreStatusLine,
-} from '@paytrace/devstack';
+} from '../src/trace-store.js';
+import { DEFAULT_SEARCH_LIMIT } from '@paytrace/trace-analysis';
+import { ROOT } from '../src/ports.js';
 
 const telemetry = (...path: string[]) => readFileSync(join(ROOT, 'telemetry', ...path), 'utf8');
 

@@ -4,7 +4,7 @@
  * the service that misbehaves (through OpenFeature) or, for the world outside paytrace (Stripe, the
  * network to Postgres), by the stack's fault proxies.
  */
-import { LOAD_API_KEYS } from '../load/traffic-mix.js';
+import { LOAD_API_KEYS } from '@paytrace/loadtest/traffic-mix';
 
 export type FaultValue = boolean | number;
 

@@ -1,10 +1,10 @@
+/** The flagd flag file that holds the fault switches: read the current values, write, clear, apply a preset, parse a value. */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from '../ports.js';
+import { fileURLToPath } from 'node:url';
 import { PRESETS, SCENARIOS, scenario, type FaultValue } from './catalog.js';
 
 /** The flag file in the repo: what `npm run stack` serves its services, and compose's flagd too. */
-export const REPO_FLAG_FILE = join(ROOT, 'flags', 'paytrace.flagd.json');
+export const REPO_FLAG_FILE = fileURLToPath(new URL('../../flags/paytrace.flagd.json', import.meta.url));
 
 /** A flag in flagd's file format (https://flagd.dev/reference/flag-definitions/). */
 interface FlagDefinition {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PRESETS, SCENARIOS } from '../src/faults/catalog.js';
-import { REPO_FLAG_FILE, applyPreset, clearFaults, currentFaults, isOff, parseFaultValue, writeFaults } from '../src/faults/flag-file.js';
+import { PRESETS, SCENARIOS } from '../src/catalog.js';
+import { REPO_FLAG_FILE, applyPreset, clearFaults, currentFaults, isOff, parseFaultValue, writeFaults } from '../src/flag-file.js';
 
 test('the committed flag file has exactly the catalog’s flags, every one off, each `on` its example value', () => {
   const values = currentFaults(REPO_FLAG_FILE);

@@ -1,3 +1,4 @@
+/** The gateway's app: buildApp({ config }) wires authentication, the payment and account routes, OpenAPI and the reconciler. */
 import type { FastifyServerOptions } from 'fastify';
 import { createServiceApp, loadSheddingOptions, openFaultFlags, openServiceDatabase, traceResponseHeader } from '@paytrace/services';
 import type { GatewayConfig } from './config.js';

@@ -1,3 +1,4 @@
+/** The gateway's authentication: a preHandler that asks auth whose API key it is; the payment id header for each call. */
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { VerifiedKey, type VerifyKeyBody } from '@paytrace/auth/contract';
 import { PAYMENT_ID_HEADER, unauthorized, upstreamAnswer, type ServiceApp, type Static } from '@paytrace/services';

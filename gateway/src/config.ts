@@ -1,3 +1,4 @@
+/** The gateway's configuration from the environment: PORT 8080, upstream URLs, each hop's budget, load limits, reconciler. */
 import { BaseConfigSchema, DatabaseConfigSchema, Type, loadConfig } from '@paytrace/services';
 
 export const GatewayConfigSchema = {

@@ -1,3 +1,4 @@
+/** The gateway's public API as TypeBox schemas: POST /process-payment's body, headers and answer, GET /accounts/me's view. */
 import { Balances } from '@paytrace/balance/contract';
 import { Transactions } from '@paytrace/payments/contract';
 import { Amount, Currency, Description, Type } from '@paytrace/services';

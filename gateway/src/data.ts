@@ -1,3 +1,4 @@
+/** The gateway's data: the gateway schema's migrations (idempotency keys, the payments' settlement record) and its reset. */
 import type pg from 'pg';
 import { query, type Migration } from '@paytrace/services';
 

@@ -1,3 +1,4 @@
+/** Idempotency-Key records: claim a key (own it, replay it, or wait for its twin), complete it, release it for a retry. */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';

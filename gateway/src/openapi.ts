@@ -1,3 +1,4 @@
+/** The gateway's OpenAPI 3 document, generated from the route schemas and served at /openapi.json, and its error meanings. */
 import swagger from '@fastify/swagger';
 import type { ServiceApp } from '@paytrace/services';
 

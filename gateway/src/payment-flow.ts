@@ -1,3 +1,4 @@
+/** One payment, step by step: hold on balance, charge on payments, capture or release, with its settlement record. */
 import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
 import { Hold, type PlaceHoldBody } from '@paytrace/balance/contract';

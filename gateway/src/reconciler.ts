@@ -1,3 +1,4 @@
+/** The reconciler: drives every payment a failure left open to its end, in the background, each run a linked trace. */
 import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
 import { Hold, type PlaceHoldBody } from '@paytrace/balance/contract';

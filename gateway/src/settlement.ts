@@ -1,3 +1,4 @@
+/** The payments' settlement record (gateway.payments): opened before the hold, settled after, leased to the reconciler. */
 import type pg from 'pg';
 import { query } from '@paytrace/services';
 

@@ -1,3 +1,4 @@
+/** The gateway's keep-alive JsonClients to auth, balance and payments, sized and timed by its config. */
 import { JsonClient } from '@paytrace/services';
 import type { GatewayConfig } from './config.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderChart, type ChartInput } from '../src/lab/chart.js';
+import { renderChart, type ChartInput } from '../src/sampling/chart.js';
 
 const config = (label: string, p99: number, cpu: number, maxRps?: number): ChartInput => ({
   label,

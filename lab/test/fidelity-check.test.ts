@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TraceSpan } from '../src/jaeger.js';
+import type { TraceSpan } from '@paytrace/trace-analysis';
 import { checkPaymentTrace, worstProblem } from '../src/fidelity/check.js';
 
 /** A payment's trace as Jaeger would return it: times in µs, parents by id. */

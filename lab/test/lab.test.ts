@@ -1,11 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../src/cli.js';
-import { CONFIGS, selectConfigs } from '../src/lab/configs.js';
-import { parseLabArgs } from '../src/lab/options.js';
-import type { ConfigSummary } from '../src/lab/summary.js';
-import { checkTargets } from '../src/lab/targets.js';
-import { LAB_DEFAULT_RATE } from '../src/lab/options.js';
+import { UsageError } from '@paytrace/devstack';
+import { CONFIGS, selectConfigs } from '../src/sampling/configs.js';
+import { parseLabArgs, LAB_DEFAULT_RATE } from '../src/sampling/options.js';
+import type { ConfigSummary } from '../src/sampling/summary.js';
+import { checkTargets } from '../src/sampling/targets.js';
 
 describe('the lab command line', () => {
   test('defaults, and --quick picks the short ones', () => {

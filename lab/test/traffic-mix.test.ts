@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { SEED_ACCOUNTS } from '@paytrace/auth/data';
 import { SEED_BALANCES } from '@paytrace/balance/data';
 import { Amount } from '@paytrace/services';
-import { ROOT } from '../src/ports.js';
+import { ROOT } from '@paytrace/devstack';
 import {
   CYCLE,
   DEFAULT_RATE,

@@ -1,3 +1,4 @@
+/** The payments service's app: buildApp({ config }) opens its database (schema payments), the Stripe client and fault flags. */
 import type { FastifyServerOptions } from 'fastify';
 import { createServiceApp, loadSheddingOptions, openFaultFlags, openServiceDatabase } from '@paytrace/services';
 import { stripeBreakerOptions, type PaymentsConfig } from './config.js';

@@ -1,3 +1,4 @@
+/** Charging a payment: the transaction log written around the Stripe call, a payment's status, a pending charge resolved. */
 import type pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { trace } from '@opentelemetry/api';

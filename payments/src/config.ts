@@ -1,3 +1,4 @@
+/** payments' configuration from the environment: base and database settings, PORT 8083, Stripe's endpoint, timeout, breaker. */
 import { BaseConfigSchema, DatabaseConfigSchema, Type, loadConfig } from '@paytrace/services';
 import { STRIPE_BREAKER_DEFAULTS as BREAKER, type StripeBreakerOptions } from './stripe-breaker.js';
 

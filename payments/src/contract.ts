@@ -1,3 +1,4 @@
+/** payments' HTTP contract (@paytrace/payments/contract): a charge, a payment's status, the transaction log, as TypeBox. */
 import { Amount, Currency, Description, Type } from '@paytrace/services';
 
 /**

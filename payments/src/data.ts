@@ -1,3 +1,4 @@
+/** payments' data: the payments schema's migration (the transaction log, one row per charge attempt) and its seed. */
 import type pg from 'pg';
 import { query, type Migration } from '@paytrace/services';
 

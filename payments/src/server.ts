@@ -1,3 +1,4 @@
+/** payments as a process: its config from the environment, then the app on HOST:PORT until SIGTERM or Ctrl-C. */
 import { listen } from '@paytrace/services';
 import { buildApp } from './app.js';
 import { loadPaymentsConfig } from './config.js';

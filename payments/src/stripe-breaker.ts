@@ -1,3 +1,4 @@
+/** The circuit breaker around Stripe (opossum): its options and defaults, its states, and what counts as Stripe failing. */
 import { trace, type Span } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import { AppError } from '@paytrace/services';

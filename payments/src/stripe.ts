@@ -1,3 +1,4 @@
+/** StripeClient: charges a card through the Stripe API (POST /v1/charges, idempotent by payment id), behind the breaker. */
 import { AppError, JsonClient } from '@paytrace/services';
 import { StripeBreaker, type BreakerLog, type StripeBreakerOptions } from './stripe-breaker.js';
 

@@ -10,8 +10,9 @@
  *   npm run bench:generators -- --generators vegeta,k6 --rate 100 --duration 20 --rounds 2
  */
 import { parseArgs } from 'node:util';
-import { findOnPath, positiveInteger, positiveNumber, runCli, UsageError } from '@paytrace/devstack';
-import { CANDIDATES, generatorsReport, runGeneratorsBench, type Candidate } from '@paytrace/devstack/bench';
+import { findOnPath } from '@paytrace/lab/load';
+import { positiveInteger, positiveNumber, runCli, UsageError } from '@paytrace/devstack';
+import { CANDIDATES, generatorsReport, runGeneratorsBench, type Candidate } from '@paytrace/lab/bench';
 
 const USAGE = 'usage: npm run bench:generators -- [--generators vegeta,undici,k6] [--rate 40] [--duration 30] [--rounds 3] [--warmup 10]';
 

@@ -21,7 +21,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAssignments, parseNamedAssignments, positiveInteger, positiveNumber, ROOT, runCli } from '@paytrace/devstack';
-import { profileReport, runProfile } from '@paytrace/devstack/bench';
+import { profileReport, runProfile } from '@paytrace/lab/bench';
 
 const USAGE =
   'usage: npm run bench:profile -- [--config name:KEY=value[,KEY=value]]... [--env KEY=value]... [--rate N] [--duration S] [--warmup S] [--rounds N] [--top N] [--functions] [--out DIR]';

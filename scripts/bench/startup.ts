@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { positiveInteger, runCli, SERVICES, UsageError, type ServiceName } from '@paytrace/devstack';
-import { runStartupBench, startupReport } from '@paytrace/devstack/bench';
+import { runStartupBench, startupReport } from '@paytrace/lab/bench';
 
 await runCli('usage: npm run bench:startup -- [--rounds N] [--service auth|balance|payments|gateway]', async () => {
   const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '7' }, service: { type: 'string', default: 'payments' } } });

@@ -17,7 +17,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseNamedAssignments, positiveInteger, positiveNumber, runCli, UsageError } from '@paytrace/devstack';
-import { runSteadyState, steadyStateReport } from '@paytrace/devstack/bench';
+import { runSteadyState, steadyStateReport } from '@paytrace/lab/bench';
 
 const USAGE = 'usage: npm run bench:steady-state -- --config name:KEY=value … [--rate 150 --duration 90 --slice 10 --rounds 2 --no-deopts]';
 

@@ -13,7 +13,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseNamedAssignments, positiveInteger, positiveNumber, runCli, UsageError } from '@paytrace/devstack';
-import { runTraceStoreBench, traceStoreReport, TRACE_STORE_VARIANTS } from '@paytrace/devstack/bench';
+import { runTraceStoreBench, traceStoreReport, TRACE_STORE_VARIANTS } from '@paytrace/lab/bench';
 
 const USAGE =
   'usage: npm run bench:trace-store -- [--variant name | name:KEY=value,… …] [--rate 30 --duration 20 --slice 10 --rounds 3 --idle-after 20 --idle 10 --reads 1]';

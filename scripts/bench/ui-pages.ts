@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { positiveInteger, runCli, stackPorts } from '@paytrace/devstack';
-import { pageBenchReport, runPageBench } from '@paytrace/ui/page-bench';
+import { pageBenchReport, runPageBench } from '@paytrace/lab/bench';
 
 await runCli('usage: npm run bench:ui -- [--rounds N]   (with `npm run stack` running)', async () => {
   const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });

@@ -1,3 +1,4 @@
+/** Service configuration from the environment: the settings every service reads, a database's, and loadConfig to check them. */
 import envSchema from 'env-schema';
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 

@@ -1,3 +1,4 @@
+/** Postgres for a service: a pool that survives its server going away, queries and transactions as AppErrors, migrations. */
 import pg from 'pg';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { fromDatabaseError } from './errors.js';

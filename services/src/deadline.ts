@@ -1,3 +1,4 @@
+/** Deadlines that travel between hops: the x-request-timeout-ms header read into request.deadline, and what remains of it. */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from './errors.js';
 import { serverSpan } from './tracing.js';

@@ -1,3 +1,4 @@
+/** The fault switches as a service reads them: OpenFeature with flagd's provider, each evaluation an event on the active span. */
 import { unwatchFile, watchFile } from 'node:fs';
 import { resolve } from 'node:path';
 import { FlagdProvider } from '@openfeature/flagd-provider';

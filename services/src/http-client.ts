@@ -1,3 +1,4 @@
+/** JsonClient: JSON over HTTP between services and to Stripe, on a bounded undici pool, its transport failures as AppErrors. */
 import { trace } from '@opentelemetry/api';
 import { errors as undiciErrors } from 'undici';
 import { DEADLINE_HEADER, deadlineExceeded, remainingMs } from './deadline.js';

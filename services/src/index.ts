@@ -1,3 +1,4 @@
+/** @paytrace/services: what every service shares: app factory, config, Postgres, HTTP client, errors, tracing, load shedding. */
 export * from './errors.js';
 export * from './fault-flags.js';
 export * from './config.js';

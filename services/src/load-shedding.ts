@@ -1,3 +1,4 @@
+/** Load shedding on event-loop pressure (@fastify/under-pressure): 503 overloaded + Retry-After, recorded on the SERVER span. */
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

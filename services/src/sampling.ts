@@ -1,3 +1,4 @@
+/** The services' sampler: OTEL_TRACES_SAMPLER's parent-based samplers; a new trace linked to a recorded one is recorded. */
 import { TraceFlags, type Attributes, type Context, type Link, type SpanKind } from '@opentelemetry/api';
 import {
   AlwaysOnSampler,

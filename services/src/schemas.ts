@@ -1,3 +1,4 @@
+/** TypeBox schemas of a payment's fields that every service checks alike: Amount, Currency, Description. */
 import { Type } from '@sinclair/typebox';
 
 /** An amount of money in minor units: the one bound every service checks a payment against. */

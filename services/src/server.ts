@@ -1,3 +1,4 @@
+/** listen(): a service on HOST:PORT with graceful shutdown on SIGTERM/SIGINT, bounded by its timeout. */
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { runShutdownHooks } from './shutdown.js';

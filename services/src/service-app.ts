@@ -1,3 +1,4 @@
+/** createServiceApp(): the Fastify app every service starts from: strict schemas, one error envelope, probes, log fields. */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';

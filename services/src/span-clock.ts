@@ -1,3 +1,4 @@
+/** Span start times precise to the microsecond that agree across processes: AnchoredClock and the processor that applies it. */
 import type { Context, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 

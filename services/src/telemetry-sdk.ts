@@ -1,3 +1,4 @@
+/** The OpenTelemetry NodeSDK as paytrace starts it (startSdk): sampler, edge propagator, exporter, instrumentations, clock. */
 import {
   diag,
   trace,

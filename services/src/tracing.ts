@@ -1,3 +1,4 @@
+/** Tracing helpers for the apps (API only): the payment id header, the SERVER span, failures, log fields, linked traces. */
 import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
 

@@ -1,3 +1,4 @@
+/** upstreamAnswer(): another service's 2xx body checked against the contract it publishes; outside it, a 502 bad_gateway. */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { AppError } from './errors.js';

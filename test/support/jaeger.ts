@@ -1,7 +1,7 @@
-import { JaegerClient, type TraceSpan } from '@paytrace/devstack';
+import { JaegerClient, type TraceSpan } from '@paytrace/trace-analysis';
 import { jaegerUrl } from './env.js';
 
-export { describeTrace, type TraceSpan } from '@paytrace/devstack';
+export { describeTrace, type TraceSpan } from '@paytrace/trace-analysis';
 
 /** The Jaeger that `npm test` started. */
 export const jaeger = new JaegerClient(jaegerUrl);

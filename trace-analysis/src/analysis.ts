@@ -3,7 +3,7 @@
  * each span's self time, the waits around each hop, and the sequential-reads pattern. Pure
  * functions; times are Jaeger's microseconds.
  */
-import type { TraceSpan } from '../jaeger.js';
+import type { TraceSpan } from './jaeger-client.js';
 import {
   childrenOf,
   depthOf,

@@ -1,5 +1,6 @@
+/** The traces the detective reads: collectTraces() fetches them by id or by recent window from Jaeger, once they have settled. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JaegerClient, TraceSpan } from '../jaeger.js';
+import type { JaegerClient, TraceSpan } from './jaeger-client.js';
 
 /** Which traces the detective reads from Jaeger. */
 export type TraceSelection =

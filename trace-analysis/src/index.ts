@@ -1,10 +1,23 @@
 /**
- * The bottleneck detective: which part of a request to speed up first, from its traces. Pure
- * functions over Jaeger's spans (see ../jaeger.ts): analyse each trace, then judge many.
+ * @paytrace/trace-analysis: what paytrace reads in a trace. Jaeger's HTTP API as typed spans, each
+ * trace's critical path and hop waits, the bottleneck detective's verdict over many traces, and the
+ * views drawn from them (waterfall rows, a terminal waterfall, a Mermaid Gantt). Pure functions over
+ * spans plus one HTTP client: no process is started here.
  *
- *   const verdict = verdict((await jaeger.searchTraces(search)).map(analyzeTrace));
- *   console.log(verdict.sentence);
+ *   const jaeger = new JaegerClient('http://127.0.0.1:16686');
+ *   const judged = verdict((await jaeger.searchTraces(search)).map(analyzeTrace));
+ *   console.log(judged.sentence);
  */
+export {
+  JaegerClient,
+  TRACE_ID,
+  DEFAULT_SEARCH_LIMIT,
+  describeTrace,
+  toSpans,
+  type TraceSpan,
+  type TraceSearch,
+  type JaegerClientOptions,
+} from './jaeger-client.js';
 export {
   analyzeTrace,
   criticalPath,
@@ -41,5 +54,8 @@ export {
   type VerdictOptions,
 } from './verdict.js';
 export { rowLabel, waterfallRows, type RowOptions, type WaterfallRow } from './rows.js';
+export { renderWaterfall, type WaterfallOptions } from './waterfall.js';
 export { mermaidFence, sanitizeLabel, toMermaidGantt, type MermaidOptions } from './mermaid.js';
-export { collectTraces, parseDuration, type TraceSelection, type CollectOptions } from './traces.js';
+export { collectTraces, parseDuration, type TraceSelection, type CollectOptions } from './collect-traces.js';
+export { quantileWithCi, minSampleForCi, median } from './statistics.js';
+export { formatMs } from './format.js';

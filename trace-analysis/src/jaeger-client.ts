@@ -1,4 +1,5 @@
-import { waitFor } from './processes.js';
+/** Jaeger's HTTP query API as typed spans: get a trace, wait for one to be complete, search. */
+import pRetry from 'p-retry';
 
 /** A trace id as W3C Trace Context writes it (and traceresponse, and Jaeger's API): 32 lower-case hex digits. */
 export const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -124,8 +125,8 @@ export class JaegerClient {
     let last: TraceSpan[] | undefined;
     let stableSince = 0;
     try {
-      return await waitFor(
-        `trace ${traceId}`,
+      // Polled every 150 ms until the deadline: each failed check is "not yet".
+      return await pRetry(
         async () => {
           const spans = await this.getTrace(traceId);
           if (!spans || spans.length < (options.minSpans ?? 1)) throw new Error(`${spans?.length ?? 0} spans`);
@@ -136,7 +137,7 @@ export class JaegerClient {
           if (Date.now() - stableSince < (options.stableMs ?? 1_000)) throw new Error(`${spans.length} spans, still arriving`);
           return spans;
         },
-        { timeoutMs, intervalMs: 150 },
+        { retries: Number.POSITIVE_INFINITY, minTimeout: 150, factor: 1, maxRetryTime: timeoutMs },
       );
     } catch {
       throw new Error(`trace ${traceId} not complete in Jaeger after ${timeoutMs} ms (${last?.length ?? 0} spans)`);

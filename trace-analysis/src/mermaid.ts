@@ -2,7 +2,7 @@
  * A trace as a Mermaid gantt chart (the lesson's "Request Trace" chart), with the critical path
  * marked `crit`: paste it into a Markdown file or https://mermaid.live. Pure functions.
  */
-import type { TraceSpan } from '../jaeger.js';
+import type { TraceSpan } from './jaeger-client.js';
 import { criticalSpanIds, criticalPath } from './analysis.js';
 import { endOf, indexSpans, isPlumbing, targetOf } from './spans.js';
 

@@ -3,7 +3,7 @@
  * order, how deep each sits, what it is called, its self time and its stretches of the critical
  * path. Shared by the terminal waterfall and the web UI's chart, so both draw the same picture.
  */
-import type { TraceSpan } from '../jaeger.js';
+import type { TraceSpan } from './jaeger-client.js';
 import { criticalSpanIds, type TraceAnalysis } from './analysis.js';
 import { attributedSpan, isPlumbing, targetOf, type TraceIndex } from './spans.js';
 

@@ -2,7 +2,7 @@
  * The trace as a tree, and what each span is called: the shared vocabulary of the detective's
  * analysis, verdict and charts. Pure functions over the spans; nothing is cached between calls.
  */
-import type { TraceSpan } from '../jaeger.js';
+import type { TraceSpan } from './jaeger-client.js';
 
 /** The spans of one trace with their tree: parent and children by span id, and the root. */
 export interface TraceIndex {

@@ -2,9 +2,10 @@
  * Many analysed traces → one verdict: which service and operation to look at first, and why, in a
  * sentence a learner can act on. Pure functions.
  */
-import { quantileWithCi } from '../lab/statistics.js';
+import { quantileWithCi } from './statistics.js';
 import type { TraceAnalysis } from './analysis.js';
 import { operationKey, type Operation, type OperationCategory } from './spans.js';
+import { formatMs } from './format.js';
 
 export interface ShareStats {
   /** Share of each trace's critical path (0..1), a trace without it counting 0. */
@@ -57,7 +58,6 @@ function stats(values: number[]): ShareStats {
 }
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
-const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** "gateway's", "payments'". */
 const owner = (service: string) => (service.endsWith('s') ? `${service}'` : `${service}'s`);
@@ -173,7 +173,7 @@ export function verdict(traces: TraceAnalysis[], options: VerdictOptions = {}): 
       sentence:
         `${reads.parent.service} ${reads.operation} calls ${reads.targets.join(' and then ')} one after the other in ` +
         `${sequential.length} of ${plural(count, 'trace')}, ${pct(meanSeq)} of the request on average; the reads do not depend on each other, ` +
-        `so made concurrently (Promise.all) they would save about ${ms(savable)} a request (${pct(savableShare)}).`,
+        `so made concurrently (Promise.all) they would save about ${formatMs(savable)} a request (${pct(savableShare)}).`,
     };
   }
 

@@ -1,14 +1,10 @@
-import type { TraceSpan } from './jaeger.js';
-import {
-  analyzeTrace,
-  indexSpans,
-  targetOf,
-  verdictForTrace,
-  waterfallRows,
-  type TraceAnalysis,
-  type TraceIndex,
-  type WaterfallRow,
-} from './detective/index.js';
+/** One trace as a terminal waterfall (renderWaterfall): the bars, the critical path, the verdict, the waits around each hop. */
+import type { TraceSpan } from './jaeger-client.js';
+import { analyzeTrace, type TraceAnalysis } from './analysis.js';
+import { waterfallRows, type WaterfallRow } from './rows.js';
+import { indexSpans, targetOf, type TraceIndex } from './spans.js';
+import { verdictForTrace } from './verdict.js';
+import { formatMs } from './format.js';
 
 export interface WaterfallOptions {
   /** Every span, Fastify's included; default: the hops, the queries and outbound calls. */
@@ -17,17 +13,15 @@ export interface WaterfallOptions {
   width?: number;
 }
 
-const ms = (us: number) => `${(us / 1000).toFixed(1)} ms`;
-
 /** The part under the chart: the verdict, the critical path by service, the waits around each hop. */
 function summary(analysis: TraceAnalysis, index: TraceIndex): string[] {
-  const byService = analysis.onPath.services.map((s) => `${s.service} ${ms(s.us)} (${Math.round(s.share * 100)}%)`).join(', ');
+  const byService = analysis.onPath.services.map((s) => `${s.service} ${formatMs(s.us)} (${Math.round(s.share * 100)}%)`).join(', ');
   const lines = ['', `verdict: ${verdictForTrace(analysis).sentence}`, `critical path by service: ${byService}`];
   if (analysis.hops.length > 0) {
     lines.push('waits around each hop (caller → callee: before the callee started, after it finished; pool queueing and the network):');
     for (const hop of analysis.hops) {
       const name = `${hop.client.service} → ${targetOf(hop.client, index) ?? hop.server.service}`;
-      lines.push(`  ${name.padEnd(56)} ${ms(hop.before).padStart(9)} before ${ms(hop.after).padStart(9)} after`);
+      lines.push(`  ${name.padEnd(56)} ${formatMs(hop.before).padStart(9)} before ${formatMs(hop.after).padStart(9)} after`);
     }
   }
   return lines;
@@ -56,17 +50,17 @@ export function renderWaterfall(traceId: string, spans: TraceSpan[], options: Wa
   const status = (row: WaterfallRow) => (row.error ? ` ✗ ${row.error}` : '');
 
   const lines = [
-    `trace ${traceId}: ${root.service} "${root.name}" ${ms(root.duration)}, ${spans.length} spans, ${new Set(spans.map((s) => s.service)).size} services`,
+    `trace ${traceId}: ${root.service} "${root.name}" ${formatMs(root.duration)}, ${spans.length} spans, ${new Set(spans.map((s) => s.service)).size} services`,
     `▓ / * on the critical path (what the request waited on, end to end); ░ off it (ran alongside something slower); self: time in no child span`,
     '',
-    `${'service'.padEnd(9)}   ${'span'.padEnd(58)} ${'start'.padStart(9)} ${'duration'.padStart(10)} ${'self'.padStart(9)}  0${' '.repeat(Math.max(0, width - 2))}${ms(root.duration)}`,
+    `${'service'.padEnd(9)}   ${'span'.padEnd(58)} ${'start'.padStart(9)} ${'duration'.padStart(10)} ${'self'.padStart(9)}  0${' '.repeat(Math.max(0, width - 2))}${formatMs(root.duration)}`,
   ];
   for (const row of rows) {
     const s = row.span;
     const name = `${'  '.repeat(row.depth)}${row.label}`.slice(0, 58).padEnd(58);
     const mark = row.onPath ? '*' : ' ';
     lines.push(
-      `${s.service.padEnd(9)} ${mark} ${name} ${ms(s.startTime - t0).padStart(9)} ${ms(s.duration).padStart(10)} ${ms(row.selfUs).padStart(9)}  ${bar(row)}${status(row)}`,
+      `${s.service.padEnd(9)} ${mark} ${name} ${formatMs(s.startTime - t0).padStart(9)} ${formatMs(s.duration).padStart(10)} ${formatMs(row.selfUs).padStart(9)}  ${bar(row)}${status(row)}`,
     );
   }
   return [...lines, ...summary(analysis, index)];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeTrace, criticalPath, hopWaits, operationLabel, selfTimes, type PathSegment } from '../src/detective/index.js';
-import type { TraceSpan } from '../src/jaeger.js';
+import { analyzeTrace, criticalPath, hopWaits, operationLabel, selfTimes, type PathSegment } from '../src/index.js';
+import type { TraceSpan } from '../src/jaeger-client.js';
 import { accountTrace, loadFixture, paymentTrace, span } from './fixtures/detective-traces.js';
 
 const T0 = 1_000_000_000;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeTrace, verdict, verdictForTrace } from '../src/detective/index.js';
+import { analyzeTrace, verdict, verdictForTrace } from '../src/index.js';
 import { renderWaterfall } from '../src/waterfall.js';
 import { accountTrace, loadFixture, paymentTrace, span } from './fixtures/detective-traces.js';
-import type { TraceSpan } from '../src/jaeger.js';
+import type { TraceSpan } from '../src/jaeger-client.js';
 
 const payments = (n: number, options: { stripeMs?: (i: number) => number; failEvery?: number } = {}) =>
   Array.from({ length: n }, (_, i) =>

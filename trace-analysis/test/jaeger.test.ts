@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { JaegerClient, toSpans } from '../src/jaeger.js';
+import { JaegerClient, toSpans } from '../src/jaeger-client.js';
 
 type JaegerTraceJson = Parameters<typeof toSpans>[0];
 const fixture = (name: string): JaegerTraceJson => JSON.parse(readFileSync(new URL(`./fixtures/${name}-trace.jaeger.json`, import.meta.url), 'utf8'));

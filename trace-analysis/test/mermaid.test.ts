@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mermaidFence, sanitizeLabel, toMermaidGantt } from '../src/detective/index.js';
-import type { TraceSpan } from '../src/jaeger.js';
+import { mermaidFence, sanitizeLabel, toMermaidGantt } from '../src/index.js';
+import type { TraceSpan } from '../src/jaeger-client.js';
 import { loadFixture, span } from './fixtures/detective-traces.js';
 
 const TASK = /^(?<label>[^:;#]+) :(?<crit>crit, )?(?<start>\d+), (?<end>\d+)$/;

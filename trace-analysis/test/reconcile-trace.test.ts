@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { analyzeTrace, indexSpans, toMermaidGantt, verdictForTrace, waterfallRows } from '../src/detective/index.js';
-import { toSpans } from '../src/jaeger.js';
+import { analyzeTrace, indexSpans, toMermaidGantt, verdictForTrace, waterfallRows } from '../src/index.js';
+import { toSpans } from '../src/jaeger-client.js';
 
 const spans = toSpans(JSON.parse(readFileSync(new URL('./fixtures/reconcile-trace.jaeger.json', import.meta.url), 'utf8')));
 

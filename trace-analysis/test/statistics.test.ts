@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { median, minSampleForCi, quantileWithCi } from '../src/lab/statistics.js';
+import { median, minSampleForCi, quantileWithCi } from '../src/statistics.js';
 
 const oneTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 

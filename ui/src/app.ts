@@ -1,3 +1,4 @@
+/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, trace, faults and lab routes. */
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';

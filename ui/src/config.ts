@@ -1,3 +1,4 @@
+/** The UI's configuration from the environment (HOST, PORT 16600, JAEGER_URL, PAYTRACE_UI_*), validated once at boot. */
 import envSchema from 'env-schema';
 import { Type, type Static } from '@sinclair/typebox';
 

@@ -1,4 +1,3 @@
-/** paytrace's web UI: `buildApp(options)` for tests (`app.inject`) and embedding, `startUi` for the stack. */
+/** paytrace's web UI: `buildApp(options)` for tests (`app.inject`) and embedding; the dev stack runs `src/server.ts` as a process. */
 export { buildApp, type UiOptions } from './app.js';
 export { loadUiConfig, UiConfigSchema, type UiConfig } from './config.js';
-export { startUi, type StartUiOptions, type RunningUi } from './process.js';

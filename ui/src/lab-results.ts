@@ -1,29 +1,14 @@
 /**
  * The sampling lab's results as the UI reads them: the newest sampling-lab.json (by its own
  * `meta.created`) in the given folders or one folder down, e.g. loadtest/results/ (a lab run's
- * --out) and loadtest/reference-run/ (the committed run). Only the fields the page shows are typed.
+ * --out) and loadtest/reference-run/ (the committed run).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SamplingLabJson } from '@paytrace/loadtest/sampling-lab-json';
 
-export interface LabConfiguration {
-  id: string;
-  label: string;
-  achieved_rps: number;
-  latency_ms: { p50: number; p95: number; p99: number };
-  error_rate: number;
-  dropped_iterations: number;
-  cpu_ms_per_request: { services: number; counted: number; machine: number };
-  ratio_to_baseline: { p99: number; cpu_ms_per_request: { services: number; counted: number; machine: number } };
-  traces_stored: number;
-  max_throughput_rps?: number;
-}
-
-export interface LabResult {
-  meta: { rate: number; durationS: number; rounds: number; created: string; machine?: { cpus: number; node: string } };
-  configurations: LabConfiguration[];
-  targets: Array<{ target: string; measured: string; met: boolean }>;
-}
+/** The file as the lab writes it (@paytrace/loadtest/sampling-lab-json). */
+export type LabResult = SamplingLabJson;
 
 export interface LabFound {
   result: LabResult;

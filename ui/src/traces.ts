@@ -1,11 +1,10 @@
 /**
- * What the pages read from Jaeger, through the devstack's JaegerClient: one trace, the recent
+ * What the pages read from Jaeger, through @paytrace/trace-analysis's JaegerClient: one trace, the recent
  * payments, the traces of the last minute for the verdict, and a payment's reconciliation runs.
  * Jaeger failing becomes a JaegerUnavailable error page (except for the reconciliation runs, an
  * extra the trace page does without); an unknown trace id becomes a 404.
  */
-import { JaegerClient, TRACE_ID, type TraceSpan } from '@paytrace/devstack';
-import { analyzeTrace, rootOf, verdict, type Verdict } from '@paytrace/devstack/detective';
+import { JaegerClient, TRACE_ID, type TraceSpan, analyzeTrace, rootOf, verdict, type Verdict } from '@paytrace/trace-analysis';
 import { describeCause, jaegerUnavailable, notFound } from './errors.js';
 
 /** The gateway's payment route: the traces the front page lists and judges. */

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { currentFaults, PRESETS, REPO_FLAG_FILE, ROOT, SCENARIOS } from '@paytrace/devstack';
+import { currentFaults, PRESETS, REPO_FLAG_FILE, SCENARIOS } from '@paytrace/faults';
 import { buildApp } from '../src/app.js';
 
 /** A port nothing listens on (just freed): connecting is refused at once, like a Jaeger that is down. */
@@ -133,7 +134,8 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
   test('/lab shows the newest sampling lab result (table and chart), or how to make one', async () => {
     const labDir = join(dir, 'results', 'run-1');
     mkdirSync(labDir, { recursive: true });
-    for (const f of ['sampling-lab.json', 'sampling-lab.svg']) copyFileSync(join(ROOT, 'loadtest', 'reference-run', f), join(labDir, f));
+    const referenceRun = fileURLToPath(new URL('../../loadtest/reference-run/', import.meta.url));
+    for (const f of ['sampling-lab.json', 'sampling-lab.svg']) copyFileSync(join(referenceRun, f), join(labDir, f));
     const app = await buildApp({ jaeger: { url: REFUSED }, labDirs: [join(dir, 'results')] });
     const page = await app.inject('/lab');
     assert.equal(page.statusCode, 200);

@@ -11,7 +11,7 @@ import { buildApp } from '../src/app.js';
 import { FakeJaeger, type JaegerTraceJson } from './support/fake-jaeger.js';
 
 const fixture = (name: string): JaegerTraceJson =>
-  JSON.parse(readFileSync(new URL(`../../devstack/test/fixtures/${name}-trace.jaeger.json`, import.meta.url), 'utf8')) as JaegerTraceJson;
+  JSON.parse(readFileSync(new URL(`../../trace-analysis/test/fixtures/${name}-trace.jaeger.json`, import.meta.url), 'utf8')) as JaegerTraceJson;
 
 const PAYMENT = fixture('payment');
 const ACCOUNT = fixture('account');

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { toSpans } from '@paytrace/devstack';
+import { toSpans } from '@paytrace/trace-analysis';
 import { renderTracePage } from '../src/views/trace-page.js';
 import { axisTicks } from '../src/views/gantt.js';
 
 /** A payment's trace recorded from the real stack (the detective's fixture). */
-const spans = toSpans(JSON.parse(readFileSync(new URL('../../devstack/test/fixtures/payment-trace.jaeger.json', import.meta.url), 'utf8')));
+const spans = toSpans(JSON.parse(readFileSync(new URL('../../trace-analysis/test/fixtures/payment-trace.jaeger.json', import.meta.url), 'utf8')));
 
 /** The chart's rows as the page draws them: `<g class="row…" data-span-id data-service data-kind …>`. */
 function chartRows(html: string) {

@@ -1,3 +1,4 @@
+/** POST /v1/keys/verify: whose API key this is, looked up by its hash (or unindexed, under the detective's fault). */
 import type pg from 'pg';
 import { query, unauthorized, type FaultFlags, type ServiceApp, type Static } from '@paytrace/services';
 import { VerifiedKey, VerifyKeyBody } from '../contract.js';

@@ -1,3 +1,4 @@
+/** balance's routes: POST /v1/holds, /v1/holds/:hold_key/capture and …/release, GET /v1/accounts/:account_id/balances. */
 import type pg from 'pg';
 import { trace } from '@opentelemetry/api';
 import type { FaultFlags, ServiceApp } from '@paytrace/services';

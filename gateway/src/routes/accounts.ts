@@ -1,3 +1,4 @@
+/** GET /accounts/me: the key's account, its balances and last 10 payment attempts (read in parallel, unless a fault is on). */
 import { Balances } from '@paytrace/balance/contract';
 import { Transactions } from '@paytrace/payments/contract';
 import { upstreamAnswer, type FaultFlags, type ServiceApp } from '@paytrace/services';

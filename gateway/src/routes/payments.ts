@@ -1,3 +1,4 @@
+/** POST /process-payment: the payments-in-flight limit, the Idempotency-Key, then the payment flow within its budget. */
 import type pg from 'pg';
 import type { FastifyReply } from 'fastify';
 import { deadlineExceeded, overloaded, remainingMs, serverSpan, type ServiceApp } from '@paytrace/services';

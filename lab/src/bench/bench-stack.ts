@@ -1,10 +1,8 @@
+/** The private stack a benchmark runs on (startBenchStack): Postgres, stripe-mock, Collector, Jaeger on free ports. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GENERATOR, loadGenerator, type LoadGenerator } from '../load/generator.js';
-import { freeStackPorts, ROOT } from '../ports.js';
-import { resetData } from '../reset-data.js';
-import { SERVICES, type RunningServices, type ServiceName } from '../services.js';
-import { startStack } from '../stack.js';
+import { freeStackPorts, ROOT, resetData, SERVICES, type RunningServices, type ServiceName, startStack } from '@paytrace/devstack';
 
 export interface BenchServicesOptions {
   /** The services' environment on top of LOG_LEVEL=warn and the pipeline's OTLP endpoint. */

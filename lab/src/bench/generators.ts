@@ -1,10 +1,9 @@
+/** bench:generators as a function: each load generator's CPU per request (Vegeta, k6, undici), in rounds, and its report. */
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { processTreeCpuSeconds, reapedChildrenCpuSeconds } from '../lab/cpu.js';
-import { median } from '../lab/statistics.js';
+import { processTreeCpuSeconds, reapedChildrenCpuSeconds, ROOT, type RunningServices } from '@paytrace/devstack';
+import { median } from '@paytrace/trace-analysis';
 import { findOnPath, loadGenerator, runLoad } from '../load/generator.js';
-import { ROOT } from '../ports.js';
-import type { RunningServices } from '../services.js';
 import { startBenchStack } from './bench-stack.js';
 
 /** The load generators compared: Vegeta (the project's), the user's k6, and openLoad (undici, in Node.js). */
@@ -73,7 +72,7 @@ async function runCandidate(
     [
       '--import',
       'tsx',
-      join(ROOT, 'devstack', 'src', 'bench', 'open-load-process.ts'),
+      join(ROOT, 'lab', 'src', 'bench', 'open-load-process.ts'),
       '--url',
       gatewayUrl,
       '--rate',

@@ -1,4 +1,4 @@
-/** @paytrace/devstack/bench: the benchmarks behind `npm run bench:*`, each a function with one options object. */
+/** @paytrace/lab/bench: the benchmarks behind `npm run bench:*`, each a function with one options object. */
 export { startBenchStack, type BenchStack, type BenchServicesOptions } from './bench-stack.js';
 export { runProfile, type ProfileOptions, type ProfileConfig, type Profiled } from './profile.js';
 export { profileReport } from './profile-report.js';
@@ -14,3 +14,4 @@ export {
   type TraceStoreVariant,
   type StoreRound,
 } from './trace-store.js';
+export { runPageBench, pageBenchReport, type PageBenchOptions, type PageTiming, type PageBenchResult } from './ui-pages.js';

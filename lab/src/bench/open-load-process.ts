@@ -3,12 +3,12 @@
  * bench:generators` can read its CPU from /proc like Vegeta's and k6's: sends the whole traffic
  * mix to --url at --rate for --seconds, then prints one JSON line with what it saw.
  *
- *   node --import tsx devstack/src/bench/open-load-process.ts --url http://127.0.0.1:8080 --rate 40 --seconds 30
+ *   node --import tsx lab/src/bench/open-load-process.ts --url http://127.0.0.1:8080 --rate 40 --seconds 30
  */
 import { parseArgs } from 'node:util';
 import { percentile } from '../load/load-result.js';
 import { EXPECTED_STATUS } from '../load/traffic-mix.js';
-import { openLoad } from '../open-load.js';
+import { openLoad } from '../load/open-load.js';
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } } });
 const requests = await openLoad({

@@ -1,4 +1,5 @@
-import { ROOT } from '../ports.js';
+/** A V8 CPU profile's samples attributed to their owners (a package, paytrace's code, V8), and which owners are telemetry. */
+import { ROOT } from '@paytrace/devstack';
 
 /** A V8 .cpuprofile (what node --cpu-prof writes). */
 export interface CpuProfile {

@@ -1,3 +1,4 @@
+/** bench:profile's report: CPU ms per request by the package that owns the code, one column per configuration. */
 import { isTelemetry } from './profile-attribution.js';
 import type { Profiled, ProfileOptions } from './profile.js';
 

@@ -1,7 +1,8 @@
+/** bench:profile as a function (runProfile): the services under load with --cpu-prof, per configuration, rounds alternating. */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLoad } from '../load/generator.js';
-import { SERVICES } from '../services.js';
+import { SERVICES } from '@paytrace/devstack';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
 import { attribute, type CpuProfile } from './profile-attribution.js';
 

@@ -1,10 +1,7 @@
+/** bench:startup as a function: a service's time from process start to /healthz, per SDK variant, interleaved, and its report. */
 import { join } from 'node:path';
-import { median } from '../lab/statistics.js';
-import { freePort, ROOT } from '../ports.js';
-import { startPostgres } from '../postgres.js';
-import { startProcess, waitForHttp } from '../processes.js';
-import { resetData } from '../reset-data.js';
-import { serverEntry, type ServiceName } from '../services.js';
+import { median } from '@paytrace/trace-analysis';
+import { freePort, ROOT, startPostgres, startProcess, waitForHttp, resetData, serverEntry, type ServiceName } from '@paytrace/devstack';
 
 export interface StartupOptions {
   service: ServiceName;

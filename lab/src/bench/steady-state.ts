@@ -1,7 +1,7 @@
+/** bench:steady-state as a function: the services' CPU per payment over a long run, slice by slice, V8's deopts, its report. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processTreeCpuSeconds } from '../lab/cpu.js';
+import { processTreeCpuSeconds, SERVICES } from '@paytrace/devstack';
 import { runLoad } from '../load/generator.js';
-import { SERVICES } from '../services.js';
 import { startBenchStack } from './bench-stack.js';
 
 export interface SteadyStateOptions {

@@ -1,16 +1,22 @@
+/** bench:trace-store as a function: Jaeger's CPU per payment, disk and memory, per way of running its trace store. */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processTreeCpuSeconds } from '../lab/cpu.js';
-import { JaegerClient } from '../jaeger.js';
-import { median } from '../lab/statistics.js';
-import { openLoad, summarise } from '../open-load.js';
-import { freeStackPorts, ROOT } from '../ports.js';
-import { fetchText, promSum } from '../prometheus.js';
-import { resetData } from '../reset-data.js';
-import { startStack } from '../stack.js';
-import { startTelemetryPipeline, type TelemetryPipeline } from '../telemetry-pipeline.js';
-import { diskBytes, formatBytes } from '../trace-store.js';
+import {
+  processTreeCpuSeconds,
+  freeStackPorts,
+  ROOT,
+  fetchText,
+  promSum,
+  resetData,
+  startStack,
+  startTelemetryPipeline,
+  type TelemetryPipeline,
+  diskBytes,
+  formatBytes,
+} from '@paytrace/devstack';
+import { JaegerClient, median } from '@paytrace/trace-analysis';
+import { openLoad, summarise } from '../load/open-load.js';
 
 /** A way to run Jaeger's trace store: telemetry/jaeger.yaml's variables. */
 export interface TraceStoreVariant {

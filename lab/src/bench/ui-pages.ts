@@ -4,9 +4,9 @@
  * start → load event, as a reader waits) and by a plain HTTP client (the server's share: Jaeger's
  * answer, the analysis, the rendering).
  */
-import { JaegerClient } from '@paytrace/devstack';
-import { quantileWithCi } from '@paytrace/devstack/lab';
+import { JaegerClient, quantileWithCi } from '@paytrace/trace-analysis';
 import { launchChromium } from '@paytrace/devstack/browser';
+import { sendRequest } from '../load/drive-payments.js';
 
 export interface PageBenchOptions {
   uiUrl: string;
@@ -29,13 +29,15 @@ export interface PageBenchResult {
 }
 
 async function pay(gatewayUrl: string): Promise<string> {
-  const res = await fetch(`${gatewayUrl}/process-payment`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer test_key_alice', 'content-type': 'application/json', 'idempotency-key': `bench-${Date.now()}` },
-    body: JSON.stringify({ amount: 100, currency: 'usd', description: 'page bench' }),
+  const answer = await sendRequest({
+    gatewayUrl,
+    apiKey: 'test_key_alice',
+    amount: 100,
+    description: 'page bench',
+    idempotencyKey: `bench-${Date.now()}`,
   });
-  if (res.status !== 201) throw new Error(`the payment answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { trace_id: string }).trace_id;
+  if (answer.status !== 201 || !answer.traceId) throw new Error(`the payment answered ${answer.status}${answer.error ? `: ${answer.error}` : ''}`);
+  return answer.traceId;
 }
 
 export async function runPageBench(options: PageBenchOptions, progress: (line: string) => void = () => undefined): Promise<PageBenchResult> {

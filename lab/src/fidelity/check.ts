@@ -1,4 +1,5 @@
-import type { TraceSpan } from '../jaeger.js';
+/** Is a payment's trace true? checkPaymentTrace() finds malformed, incomplete, cross-wired or mis-nested spans. */
+import type { TraceSpan } from '@paytrace/trace-analysis';
 
 /**
  * Is a payment's trace true? The checks behind test/fidelity.test.ts and `npm run fidelity`,

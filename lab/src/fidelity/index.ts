@@ -1,4 +1,4 @@
-/** @paytrace/devstack/fidelity: is every payment's trace true? The checker and a driver for it. */
+/** @paytrace/lab/fidelity: is every payment's trace true? The checker and a driver for it. */
 export {
   checkPaymentTrace,
   worstProblem,
@@ -18,4 +18,4 @@ export {
   type BadTrace,
   type FidelityReport,
   type VerifyOptions,
-} from './run.js';
+} from './verify.js';

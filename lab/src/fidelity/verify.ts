@@ -1,16 +1,11 @@
+/** The fidelity checker's run: drive payments, then verify that every one's trace in Jaeger is true, and report. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeTrace, type JaegerClient, type TraceSpan } from '../jaeger.js';
+import { describeTrace, type JaegerClient, type TraceSpan } from '@paytrace/trace-analysis';
+import { driveLoad, type LoadRequest } from '../load/drive-payments.js';
 import { checkPaymentTrace, worstProblem, type Problem, type ProblemKind } from './check.js';
 
-/** One `POST /process-payment` as the client saw it. */
-export interface PaymentAttempt {
-  status: number;
-  paymentId?: string;
-  traceId?: string;
-  /** The `traceresponse` header's sampled flag. */
-  sampled?: boolean;
-  error?: string;
-}
+/** One payment as the client saw it (see ../load/drive-payments.ts). */
+export type PaymentAttempt = LoadRequest;
 
 export interface DriveOptions {
   gatewayUrl: string;
@@ -25,43 +20,9 @@ export interface DriveOptions {
   ratePerSecond?: number;
 }
 
-/** Sends `total` payments, `concurrency` at a time, and keeps what each answer says of its trace. */
-export async function drivePayments(options: DriveOptions): Promise<PaymentAttempt[]> {
-  const attempts: PaymentAttempt[] = [];
-  const startedAt = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < options.total) {
-      const index = next++;
-      if (options.ratePerSecond) {
-        const dueMs = startedAt + (index * 1000) / options.ratePerSecond - performance.now();
-        if (dueMs > 0) await sleep(dueMs);
-      }
-      attempts.push(await pay(options));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, options.total) }, worker));
-  return attempts;
-}
-
-async function pay(options: DriveOptions): Promise<PaymentAttempt> {
-  try {
-    const res = await fetch(`${options.gatewayUrl}/process-payment`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: options.amount ?? 1, currency: 'usd', description: 'fidelity' }),
-    });
-    const body = (await res.json()) as { payment_id?: string };
-    const [, traceId, , flags] = (res.headers.get('traceresponse') ?? '').split('-');
-    return {
-      status: res.status,
-      ...(body.payment_id ? { paymentId: body.payment_id } : {}),
-      ...(traceId ? { traceId, sampled: (parseInt(flags ?? '0', 16) & 1) === 1 } : {}),
-    };
-  } catch (err) {
-    return { status: 0, error: (err as Error).message };
-  }
-}
+/** Sends `total` payments with one key, `concurrency` at a time, and keeps what each answer says of its trace. */
+export const drivePayments = ({ apiKey, ...options }: DriveOptions): Promise<PaymentAttempt[]> =>
+  driveLoad({ ...options, route: '/process-payment', apiKeys: [apiKey], description: 'fidelity' });
 
 export interface BadTrace {
   traceId: string;

@@ -1,7 +1,7 @@
+/** The load generators (Vegeta, the user's k6): find one, and run the traffic mix with it at a constant arrival rate. */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { UsageError } from '../cli.js';
-import { ensureTool } from '../tools.js';
+import { UsageError, ensureTool } from '@paytrace/devstack';
 import { runK6 } from './k6.js';
 import type { GeneratorName, LoadResult } from './load-result.js';
 import { runVegeta } from './vegeta.js';

@@ -1,7 +1,8 @@
+/** Runs loadtest/payments.js with the user's own k6 and reads its JSON summary as a LoadResult. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ROOT } from '../ports.js';
+import { ROOT } from '@paytrace/devstack';
 import type { LoadRunOptions } from './generator.js';
 import type { LoadResult, WaitingStats } from './load-result.js';
 

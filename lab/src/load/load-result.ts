@@ -1,14 +1,9 @@
+/** What one run of the traffic mix measured (LoadResult), whichever generator drove it, from per-request records. */
+import type { GeneratorName, WaitingStats } from '@paytrace/loadtest/sampling-lab-json';
 import type { RequestKind } from './traffic-mix.js';
 
-/** Which program drives the load: the project's pinned Vegeta, or a k6 the user installed. */
-export type GeneratorName = 'vegeta' | 'k6';
-
-export interface WaitingStats {
-  count: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
+/** Which program drives the load (the project's pinned Vegeta, or a k6 the user installed), and a waiting time's summary. */
+export type { GeneratorName, WaitingStats };
 
 /** What one run of the traffic mix at a constant arrival rate measured, whichever generator drove it. */
 export interface LoadResult {

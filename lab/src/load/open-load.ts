@@ -1,7 +1,8 @@
+/** openLoad(): an open-model load of the traffic mix from Node.js (one request every 1/rate s), and per-phase summaries. */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { median, quantileWithCi } from './lab/statistics.js';
-import { paymentAt, requestAt, type MixRequest, type RequestKind } from './load/traffic-mix.js';
+import { median, quantileWithCi } from '@paytrace/trace-analysis';
+import { paymentAt, requestAt, type MixRequest, type RequestKind } from './traffic-mix.js';
 
 /** One request of an open-model load, as the client saw it. */
 export interface OpenLoadRequest {
@@ -40,7 +41,7 @@ export interface OpenLoadOptions {
  * its own. The lab and the benches use Vegeta (a process of its own, whose CPU is counted apart
  * and is less than half of this client's per request: npm run bench:generators); this one is for
  * experiments that read each answer's error code and Retry-After as they happen. Unlike a closed loop
- * (devstack's driveLoad), a slow or frozen stack does not slow the arrivals down: requests pile up
+ * (drive-payments.ts's driveLoad), a slow or frozen stack does not slow the arrivals down: requests pile up
  * the way real customers' would, which is what overload and stalls are about.
  */
 export async function openLoad(options: OpenLoadOptions): Promise<OpenLoadRequest[]> {

@@ -1,6 +1,6 @@
 /**
  * The load tests' traffic mix, typed: loadtest/traffic-mix.js is its one definition, read as it is
- * by k6's loadtest/payments.js and through this module by devstack's generators (Vegeta's targets,
+ * by k6's loadtest/payments.js and through this module by the lab's generators (Vegeta's targets,
  * openLoad) and the fault catalog's load.
  */
 export {
@@ -17,4 +17,4 @@ export {
   type RequestKind,
   type MixRequest,
   type PaymentBody,
-} from '../../../loadtest/traffic-mix.js';
+} from '@paytrace/loadtest/traffic-mix';

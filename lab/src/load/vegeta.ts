@@ -1,3 +1,4 @@
+/** Runs the traffic mix with the project's Vegeta: its JSON targets, its results parsed into a LoadResult. */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

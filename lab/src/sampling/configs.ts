@@ -1,5 +1,5 @@
-import { UsageError } from '../cli.js';
-import { parseNamedAssignments } from '../env-assignments.js';
+/** The sampling lab's configurations (SDK off, traceidratio 0 to 1, tail sampling) and their selection on the command line. */
+import { UsageError, parseNamedAssignments } from '@paytrace/devstack';
 
 /** One way of running the stack. */
 export interface LabConfig {

@@ -1,30 +1,19 @@
+/** The sampling lab: every configuration measured, interleaved over rounds, on one private stack; the result the reports are made from. */
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadGenerator } from '../load/generator.js';
-import type { GeneratorName } from '../load/load-result.js';
-import { freeStackPorts, ROOT } from '../ports.js';
-import { startStack } from '../stack.js';
+import type { LabMeta } from '@paytrace/loadtest/sampling-lab-json';
+import { freeStackPorts, ROOT, startStack } from '@paytrace/devstack';
 import { selectConfigs } from './configs.js';
 import { maxThroughputs } from './max-throughput.js';
 import type { LabOptions } from './options.js';
-import { measureOnce, type LabEnv, type RunResult } from './run.js';
+import { measureOnce, type LabEnv, type RunResult } from './measure.js';
 import { summarise, type ConfigSummary } from './summary.js';
 import { checkTargets, type Target } from './targets.js';
 
 /** How the run was made, as written into sampling-lab.json. */
-export interface LabMeta {
-  rate: number;
-  durationS: number;
-  warmupS: number;
-  rounds: number;
-  quick: boolean;
-  p99ObjectiveMs: number;
-  /** The program that drove the load and measured the latency. */
-  generator: GeneratorName;
-  created: string;
-  machine: { cpus: number; node: string };
-}
+export type { LabMeta };
 
 export interface LabResult {
   meta: LabMeta;

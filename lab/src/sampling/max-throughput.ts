@@ -1,5 +1,6 @@
+/** The highest arrival rate each lab configuration sustains with its p99 objective met: a rising ladder, then bisection. */
 import type { LabConfig } from './configs.js';
-import { measureOnce, type LabEnv } from './run.js';
+import { measureOnce, type LabEnv } from './measure.js';
 
 export interface MaxThroughputOptions {
   quick: boolean;

@@ -1,15 +1,22 @@
+/** One measurement of the sampling lab: one configuration, one round, at one arrival rate (CPU per part, spans, latency). */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JaegerClient } from '../jaeger.js';
+import { JaegerClient } from '@paytrace/trace-analysis';
 import { runLoad, type LoadGenerator } from '../load/generator.js';
 import type { LoadResult } from '../load/load-result.js';
-import { freeStackPorts } from '../ports.js';
-import { postmasterPid } from '../postgres.js';
-import { waitFor } from '../processes.js';
-import { fetchText, promSum } from '../prometheus.js';
-import type { Stack } from '../stack.js';
-import { startTelemetryPipeline, type TelemetryPipeline } from '../telemetry-pipeline.js';
+import {
+  freeStackPorts,
+  postmasterPid,
+  waitFor,
+  fetchText,
+  promSum,
+  type Stack,
+  startTelemetryPipeline,
+  type TelemetryPipeline,
+  machineBusyCpuSeconds,
+  processTreeCpuSeconds,
+  reapedChildrenCpuSeconds,
+} from '@paytrace/devstack';
 import type { LabConfig } from './configs.js';
-import { machineBusyCpuSeconds, processTreeCpuSeconds, reapedChildrenCpuSeconds } from './cpu.js';
 
 /** The CPU part that is the load generator (Vegeta or k6; the lab's meta.generator says which). */
 export const LOAD_GENERATOR_PART = 'load-generator';

@@ -1,9 +1,9 @@
+/** The sampling lab's command-line options (parseLabArgs), validated, with their defaults and usage text. */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { positiveInteger, positiveNumber } from '../cli.js';
+import { positiveInteger, positiveNumber, ROOT } from '@paytrace/devstack';
 import { DEFAULT_GENERATOR, parseGeneratorName } from '../load/generator.js';
 import type { GeneratorName } from '../load/load-result.js';
-import { ROOT } from '../ports.js';
 
 /**
  * The lab's rate when none is named: its own, not the load test's DEFAULT_RATE, since each lab

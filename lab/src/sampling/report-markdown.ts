@@ -1,6 +1,7 @@
+/** The sampling lab's report as Markdown tables: cost, CPU per part, what the traces tell, the targets. */
 import type { ConfigSummary } from './summary.js';
 import type { Target } from './targets.js';
-import { minSampleForCi } from './statistics.js';
+import { minSampleForCi } from '@paytrace/trace-analysis';
 
 /** CPU µs per span of the Collector and of Jaeger: one cell, – where there were no spans. */
 function perSpanCell(s: ConfigSummary): string {

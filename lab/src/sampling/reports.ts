@@ -1,3 +1,4 @@
+/** The sampling lab's result files: sampling-lab.json and sampling-lab.svg written, the Markdown report returned. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChart } from './chart.js';

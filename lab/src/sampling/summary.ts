@@ -1,62 +1,13 @@
-import { SERVICES } from '../services.js';
+/** A configuration's runs summarised into the figures sampling-lab.json holds: medians over rounds, ratios to the baseline, sampled estimates. */
+import { SERVICES } from '@paytrace/devstack';
 import type { LabConfig } from './configs.js';
-import type { WaitingStats } from '../load/load-result.js';
-import type { RunResult } from './run.js';
-import { median, quantileWithCi } from './statistics.js';
+import type { RunResult } from './measure.js';
+import { median, quantileWithCi } from '@paytrace/trace-analysis';
+import type { LabConfiguration } from '@paytrace/loadtest/sampling-lab-json';
 
 /** A configuration's figures over its rounds (medians), and their ratios to the baseline. */
-export interface ConfigSummary {
-  id: string;
-  label: string;
-  sdk_sampling_ratio: number | null;
-  rounds: number;
-  /** The load generator: requests per second actually sent. */
-  achieved_rps: number;
-  latency_ms: { p50: number; p95: number; p99: number };
-  error_rate: number;
-  /** Arrivals the generator could not send on time (k6: dropped iterations; Vegeta: sent over 100 ms late, or never). */
-  dropped_iterations: number;
-  /** Per part of the stack (process trees), the load generator, and `machine`: every core's busy time, whoever used it. */
-  cpu_seconds: Record<string, number>;
-  cpu_seconds_services: number;
-  /** CPU milliseconds per request sent: the four services; everything the lab counts (services, Postgres, stripe-mock, Collector, Jaeger, the load generator); the machine. */
-  cpu_ms_per_request: { services: number; counted: number; machine: number };
-  /** CPU milliseconds per request of each part, as in cpu_seconds. */
-  cpu_ms_per_request_by_part: Record<string, number>;
-  spans: {
-    sdk_dropped: number;
-    collector_accepted: number;
-    collector_refused: number;
-    collector_sent: number;
-    collector_send_failed: number;
-    jaeger_accepted: number;
-  };
-  traces_stored: number;
-  /**
-   * CPU microseconds per span (medians over rounds) of the telemetry pipeline: the Collector's per
-   * span it accepted, Jaeger's (the trace store's) per span it stored. Null without spans; the
-   * services' cost is per request (cpu_ms_per_request), since most of it is not per span.
-   * (Absent from runs made before it was reported.)
-   */
-  cpu_us_per_span?: { collector: number | null; jaeger: number | null };
-  /** From the stored traces of one round (the median one), against the client's waiting time of that round. */
-  sampled_latency_estimate: Record<
-    'p50' | 'p95' | 'p99',
-    { estimate_ms: number; ci95_ms: [number, number]; ci_valid: boolean; client_ms: number; client_inside: boolean } | null
-  >;
-  sampled_traces: number;
-  /** The client's waiting time (median round) of the payments the stack sampled and of those it did not. */
-  client_waiting_by_sampling: Record<'sampled' | 'unsampled', WaitingStats | null>;
-  ratio_to_baseline: {
-    achieved_rps: number;
-    p50: number;
-    p95: number;
-    p99: number;
-    cpu_seconds_services: number;
-    cpu_ms_per_request: { services: number; counted: number; machine: number };
-  };
-  max_throughput_rps?: number;
-}
+/** A configuration's summary, as sampling-lab.json holds it. */
+export type ConfigSummary = LabConfiguration;
 
 /** Median over runs of CPU µs per span (`cpu` seconds over `spans`), null when no run had spans. */
 function perSpan(runs: RunResult[], cpu: (r: RunResult) => number, spans: (r: RunResult) => number): number | null {

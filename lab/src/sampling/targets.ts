@@ -1,12 +1,10 @@
+/** The sampling lab's targets (throughput, CPU, p99, spans kept, each against the baseline), checked against a run. */
 import type { ConfigSummary } from './summary.js';
+import type { LabTarget } from '@paytrace/loadtest/sampling-lab-json';
 
 /** One of the targets against this run (reported, not asserted). */
-export interface Target {
-  target: string;
-  measured: string;
-  /** null: this run did not measure it. */
-  met: boolean | null;
-}
+/** A lesson's target held against a run, as sampling-lab.json holds it. */
+export type Target = LabTarget;
 
 /** The targets, against this run's figures. */
 export function checkTargets(summaries: ConfigSummary[], ratesFromMax: boolean): Target[] {

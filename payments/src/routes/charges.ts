@@ -1,3 +1,4 @@
+/** payments' routes: POST /v1/charges, GET /v1/charges/:payment_id, POST …/resolve, GET /v1/transactions. */
 import type pg from 'pg';
 import type { FaultFlags, ServiceApp } from '@paytrace/services';
 import { chargePayment, paymentStatus, recentTransactions, resolvePendingCharge } from '../charges.js';

@@ -1,5 +1,6 @@
+/** GET /faults and POST /faults: the fault switches' page, and its forms that write the flag file. */
 import type { FastifyInstance } from 'fastify';
-import { applyPreset, clearFaults, currentFaults, isOff, parseFaultValue, PRESETS, SCENARIOS, writeFaults } from '@paytrace/devstack';
+import { applyPreset, clearFaults, currentFaults, isOff, parseFaultValue, PRESETS, SCENARIOS, writeFaults } from '@paytrace/faults';
 import { badRequest, UiError } from '../errors.js';
 import { renderFaultsPage } from '../views/faults-page.js';
 

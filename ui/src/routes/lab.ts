@@ -1,3 +1,4 @@
+/** GET /lab and /lab/chart.svg: the latest sampling lab result and its chart, read at each request. */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../errors.js';

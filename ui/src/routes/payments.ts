@@ -1,3 +1,4 @@
+/** GET /: the recent payments' traces, filtered by outcome and minimum duration, under the last minute's verdict. */
 import type { FastifyInstance } from 'fastify';
 import type { TraceSource } from '../traces.js';
 import { renderPaymentsPage, type PaymentsFilter } from '../views/payments-page.js';

@@ -1,7 +1,7 @@
+/** GET /trace/:traceId (the lesson's Gantt, with the payment's settlements) and /trace/:traceId/mermaid (its Mermaid chart). */
 import type { FastifyInstance } from 'fastify';
-import { rootOf, toMermaidGantt } from '@paytrace/devstack/detective';
+import { rootOf, toMermaidGantt, TRACE_ID } from '@paytrace/trace-analysis';
 import { notFound } from '../errors.js';
-import { TRACE_ID } from '@paytrace/devstack';
 import { paymentOf, type TraceSource } from '../traces.js';
 import { mermaidOptions, renderTracePage } from '../views/trace-page.js';
 

@@ -1,3 +1,4 @@
+/** The UI's error page (renderErrorPage): what went wrong, in words, and where to go next. */
 /** @jsxRuntime automatic @jsxImportSource preact */
 import type { UiError } from '../errors.js';
 import { renderPage } from './layout.js';

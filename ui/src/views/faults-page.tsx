@@ -1,10 +1,10 @@
-/** @jsxRuntime automatic @jsxImportSource preact */
 /**
  * /faults: every fault switch of the bottleneck detective, its current value, what it breaks and
  * the fix, with a form per switch. The forms post to /faults, which writes the flag file the way
  * `npm run fault` does; the services and the stack's proxies apply it within a second.
  */
-import type { FaultScenario, FaultValue } from '@paytrace/devstack';
+/** @jsxRuntime automatic @jsxImportSource preact */
+import type { FaultScenario, FaultValue } from '@paytrace/faults';
 import { renderPage } from './layout.js';
 
 export interface FaultRow {

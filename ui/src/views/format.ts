@@ -1,10 +1,7 @@
 /** How the pages write times and shares. */
 
-/** Microseconds as milliseconds, one decimal (three under 1 ms: hop waits are that small). */
-export function ms(us: number): string {
-  const value = us / 1000;
-  return `${value < 1 && value > 0 ? value.toFixed(3) : value.toFixed(1)} ms`;
-}
+/** Microseconds as milliseconds: the same writing as the verdict's and the terminal waterfall's. */
+export { formatMs as ms } from '@paytrace/trace-analysis';
 
 export const pct = (share: number): string => `${Math.round(share * 100)}%`;
 

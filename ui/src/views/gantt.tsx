@@ -1,11 +1,11 @@
-/** @jsxRuntime automatic @jsxImportSource preact */
 /**
  * A trace as the lesson's Gantt chart, drawn as SVG on the server: one row per span a reader needs
  * (in call order, indented by depth), each bar in its service's colour, and in red the stretches
  * where that span was the critical path (what the request waited on). A bar links to its span's
  * details below the chart.
  */
-import type { WaterfallRow } from '@paytrace/devstack/detective';
+/** @jsxRuntime automatic @jsxImportSource preact */
+import type { WaterfallRow } from '@paytrace/trace-analysis';
 import { ms, serviceColor } from './format.js';
 
 const ROW = 22;

@@ -1,5 +1,5 @@
-/** @jsxRuntime automatic @jsxImportSource preact */
 /** /lab: the latest sampling lab result, its table and its chart (what tracing costs, per sampling rate). */
+/** @jsxRuntime automatic @jsxImportSource preact */
 import type { LabFound } from '../lab-results.js';
 import { renderPage } from './layout.js';
 

@@ -1,3 +1,4 @@
+/** The frame of every UI page (renderPage): the head, the stylesheet, the top bar and its navigation. */
 /** @jsxRuntime automatic @jsxImportSource preact */
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';

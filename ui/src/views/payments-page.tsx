@@ -1,9 +1,9 @@
-/** @jsxRuntime automatic @jsxImportSource preact */
 /**
  * /: the recent POST /process-payment traces, newest first, filterable by outcome and minimum
  * duration, under the detective's verdict for the last minute (what `npm run detective` says).
  */
-import type { Verdict } from '@paytrace/devstack/detective';
+/** @jsxRuntime automatic @jsxImportSource preact */
+import type { Verdict } from '@paytrace/trace-analysis';
 import type { Outcome, TraceSummary } from '../traces.js';
 import { clock, isoTime, ms, pct, serviceColor } from './format.js';
 import { renderPage } from './layout.js';

@@ -1,9 +1,9 @@
-/** @jsxRuntime automatic @jsxImportSource preact */
 /**
  * The trace page's part of issue 19's reconciler: on a payment's trace, the reconciliation runs that
  * settled it later (each a trace of its own); on a run's trace, the payment and the request it links
  * back to. What a run recorded (its outcome, its payment id) is text, escaped like any.
  */
+/** @jsxRuntime automatic @jsxImportSource preact */
 import type { Reconciliation, Settlements } from '../traces.js';
 import { clock, elapsed, isoTime, ms } from './format.js';
 

@@ -1,12 +1,12 @@
-/** @jsxRuntime automatic @jsxImportSource preact */
 /**
  * /trace/<trace_id>: one request as the lesson's Gantt with its critical path, what each span did
  * itself (self time), the waits around each hop, the verdict, each span's attributes and events on
  * click, and the chart as Mermaid. A payment's trace lists the reconciliation runs that settled it
  * later; a reconciliation run's trace links back to the payment's request.
  */
-import type { TraceSpan } from '@paytrace/devstack';
+/** @jsxRuntime automatic @jsxImportSource preact */
 import {
+  type TraceSpan,
   analyzeTrace,
   indexSpans,
   targetOf,
@@ -16,7 +16,7 @@ import {
   type TraceAnalysis,
   type TraceIndex,
   type WaterfallRow,
-} from '@paytrace/devstack/detective';
+} from '@paytrace/trace-analysis';
 import { reconciliationOf, summarize, type Reconciliation, type Settlements, type TraceSummary } from '../traces.js';
 import { clock, isoTime, ms, pct, serviceColor } from './format.js';
 import { Gantt } from './gantt.js';
