@@ -21,7 +21,7 @@ STRIPE_MOCK_VERSION=v0.203.0
 # releases have no v1.x tag, and the module proxy here serves no commit-pinned pseudo-versions.
 JAEGER_MODULE_VERSION=v1.76.0   # = jaegertracing/jaeger:2.13.0 in docker-compose.yml
 # The Collector is built by the Collector Builder from telemetry/otelcol-builder.yaml
-# (= otel/opentelemetry-collector-contrib:0.165.0 in docker-compose.yml).
+# (= otel/opentelemetry-collector-contrib:0.160.0 in docker-compose.yml).
 OTELCOL_BUILDER_VERSION=v0.160.0
 # Vegeta (MIT): the load generator of the lab, the benches and the tests (lab/src/load/vegeta.ts).
 VEGETA_VERSION=v12.13.0
