@@ -1,7 +1,4 @@
-/** How the pages write times and shares. */
-
-/** Microseconds as milliseconds: the same writing as the verdict's and the terminal waterfall's. */
-export { formatMs as ms } from '@paytrace/trace-analysis';
+/** How the pages write shares and instants; a span's time is trace-analysis's formatMs, as in the verdict. */
 
 export const pct = (share: number): string => `${Math.round(share * 100)}%`;
 

@@ -5,8 +5,8 @@
  * details below the chart.
  */
 /** @jsxRuntime automatic @jsxImportSource preact */
-import type { WaterfallRow } from '@paytrace/trace-analysis';
-import { ms, serviceColor } from './format.js';
+import { type WaterfallRow, formatMs } from '@paytrace/trace-analysis';
+import { serviceColor } from './format.js';
 
 const ROW = 22;
 const AXIS = 30;
@@ -49,7 +49,7 @@ export function Gantt({ rows, startUs, durationUs }: GanttProps) {
       width={WIDTH}
       height={height}
       role="img"
-      aria-label={`Gantt chart of ${rows.length} spans over ${ms(durationUs)}; the critical path in red`}
+      aria-label={`Gantt chart of ${rows.length} spans over ${formatMs(durationUs)}; the critical path in red`}
     >
       {/* A label never runs into the bars, whatever the font: the column clips it. */}
       <clipPath id="label-column">
@@ -82,7 +82,7 @@ export function Gantt({ rows, startUs, durationUs }: GanttProps) {
               data-kind={s.kind ?? 'internal'}
               data-depth={row.depth}
             >
-              <title>{`${s.service} ${row.label}\nstart ${ms(s.startTime - startUs)}, duration ${ms(s.duration)}, self ${ms(row.selfUs)}${row.onPath ? '\non the critical path' : ''}`}</title>
+              <title>{`${s.service} ${row.label}\nstart ${formatMs(s.startTime - startUs)}, duration ${formatMs(s.duration)}, self ${formatMs(row.selfUs)}${row.onPath ? '\non the critical path' : ''}`}</title>
               <rect class="hover" x={0} y={y} width={WIDTH} height={ROW} />
               <rect x={0} y={y + 3} width={4} height={ROW - 6} fill={color} />
               <text class="service" x={10} y={y + ROW / 2}>
@@ -96,7 +96,7 @@ export function Gantt({ rows, startUs, durationUs }: GanttProps) {
                 <rect class="crit" x={x(seg.start)} y={y + 5} width={Math.max(1, px(x(seg.end) - x(seg.start)))} height={ROW - 10} />
               ))}
               <text class="duration" x={px(Math.min(left + width + 4, LABEL_WIDTH + CHART_WIDTH + 4))} y={y + ROW / 2}>
-                {`${ms(s.duration)}${row.error ? ` ✗ ${row.error}` : ''}`}
+                {`${formatMs(s.duration)}${row.error ? ` ✗ ${row.error}` : ''}`}
               </text>
             </g>
           </a>

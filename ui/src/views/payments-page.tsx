@@ -3,9 +3,9 @@
  * duration, under the detective's verdict for the last minute (what `npm run detective` says).
  */
 /** @jsxRuntime automatic @jsxImportSource preact */
-import type { Verdict } from '@paytrace/trace-analysis';
+import { type Verdict, formatMs } from '@paytrace/trace-analysis';
 import type { Outcome, TraceSummary } from '../traces.js';
-import { clock, isoTime, ms, pct, serviceColor } from './format.js';
+import { clock, isoTime, pct, serviceColor } from './format.js';
 import { renderPage } from './layout.js';
 
 export interface PaymentsFilter {
@@ -116,7 +116,7 @@ function PaymentsPage({ filter, traces, lookbackMs, lastMinute }: PaymentsPagePr
                 <td>
                   <time datetime={isoTime(t.startMs)}>{clock(t.startMs)}</time>
                 </td>
-                <td class="num">{ms(t.durationUs)}</td>
+                <td class="num">{formatMs(t.durationUs)}</td>
                 <td>
                   <span class={`outcome ${t.outcome}`}>{`${t.outcome}${t.statusCode ? ` ${t.statusCode}` : ''}`}</span>
                 </td>

@@ -5,7 +5,8 @@
  */
 /** @jsxRuntime automatic @jsxImportSource preact */
 import type { Reconciliation, Settlements } from '../traces.js';
-import { clock, elapsed, isoTime, ms } from './format.js';
+import { clock, elapsed, isoTime } from './format.js';
+import { formatMs } from '@paytrace/trace-analysis';
 
 /** What each outcome the reconciler records means, and how the page colours it. */
 const RECONCILE_OUTCOMES: Readonly<Record<string, { meaning: string; cls: string; final: boolean }>> = {
@@ -86,7 +87,7 @@ export function SettledLater({ settlements, startMs }: { settlements: Settlement
               <td>
                 <RunOutcome run={run} />
               </td>
-              <td class="num">{ms(run.durationUs)}</td>
+              <td class="num">{formatMs(run.durationUs)}</td>
               <td>
                 <a href={`/trace/${run.traceId}`}>
                   <code>{run.traceId}</code>

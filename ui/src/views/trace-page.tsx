@@ -16,9 +16,10 @@ import {
   type TraceAnalysis,
   type TraceIndex,
   type WaterfallRow,
+  formatMs,
 } from '@paytrace/trace-analysis';
 import { reconciliationOf, summarize, type Reconciliation, type Settlements, type TraceSummary } from '../traces.js';
-import { clock, isoTime, ms, pct, serviceColor } from './format.js';
+import { clock, isoTime, pct, serviceColor } from './format.js';
 import { Gantt } from './gantt.js';
 import { renderPage } from './layout.js';
 import { Reconciles, RunOutcome, SettledLater } from './settlement.js';
@@ -53,9 +54,9 @@ function SpanDetails({ row, startUs }: { row: WaterfallRow; startUs: number }) {
         <span class="name" style={`padding-left:${row.depth * 12}px`}>
           {row.label}
         </span>
-        <span class="num">{ms(s.startTime - startUs)}</span>
-        <span class="num">{ms(s.duration)}</span>
-        <span class="num">{ms(row.selfUs)}</span>
+        <span class="num">{formatMs(s.startTime - startUs)}</span>
+        <span class="num">{formatMs(s.duration)}</span>
+        <span class="num">{formatMs(row.selfUs)}</span>
         <span class="flag">{row.onPath ? 'critical path' : ''}</span>
       </summary>
       <div class="span-body">
@@ -126,7 +127,7 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
       </h1>
       <p class="meta">
         trace <code id="trace-id">{summary.traceId}</code> · started <time datetime={isoTime(summary.startMs)}>{clock(summary.startMs)}</time> ·{' '}
-        <strong>{ms(summary.durationUs)}</strong> ·{' '}
+        <strong>{formatMs(summary.durationUs)}</strong> ·{' '}
         {reconciliation ? (
           // Not an HTTP request: its outcome is the reconciler's, not a status code's.
           <RunOutcome run={reconciliation} />
@@ -150,7 +151,7 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
           Critical path by service:{' '}
           {analysis.onPath.services.map((s) => (
             <span class="chip" style={`border-color:${serviceColor(s.service)}`}>
-              {s.service} {ms(s.us)} ({pct(s.share)})
+              {s.service} {formatMs(s.us)} ({pct(s.share)})
             </span>
           ))}
         </p>
@@ -205,8 +206,8 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
                   <td>
                     {hop.client.service} → {targetOf(hop.client, index) ?? hop.server.service}
                   </td>
-                  <td class="num">{ms(hop.before)}</td>
-                  <td class="num">{ms(hop.after)}</td>
+                  <td class="num">{formatMs(hop.before)}</td>
+                  <td class="num">{formatMs(hop.after)}</td>
                 </tr>
               ))}
             </tbody>
