@@ -15,6 +15,7 @@ COPY gateway/package.json gateway/
 COPY loadtest/package.json loadtest/
 COPY faults/package.json faults/
 COPY trace-analysis/package.json trace-analysis/
+COPY metrics-analysis/package.json metrics-analysis/
 COPY devstack/package.json devstack/
 COPY lab/package.json lab/
 COPY ui/package.json ui/
@@ -33,6 +34,7 @@ RUN npx tsc -b
 # needs no node_modules. The banner gives bundled CommonJS packages their `require`.
 FROM build AS ui-build
 COPY trace-analysis/src/ trace-analysis/src/
+COPY metrics-analysis/src/ metrics-analysis/src/
 COPY faults/src/ faults/src/
 # The load tests' traffic mix: the fault catalog imports its accounts.
 COPY loadtest/traffic-mix.js loadtest/

@@ -18,7 +18,8 @@ const FORBIDDEN: Record<string, string[]> = {
   payments: [...ORCHESTRATION, '@paytrace/ui'],
   gateway: [...ORCHESTRATION, '@paytrace/ui'],
   faults: [...ORCHESTRATION, '@paytrace/ui'],
-  'trace-analysis': [...ORCHESTRATION, '@paytrace/ui'],
+  'trace-analysis': [...ORCHESTRATION, '@paytrace/ui', '@paytrace/metrics-analysis'],
+  'metrics-analysis': [...ORCHESTRATION, '@paytrace/ui', '@paytrace/trace-analysis'],
   ui: ORCHESTRATION,
   devstack: ['@paytrace/lab', '@paytrace/ui'],
 };

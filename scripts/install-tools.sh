@@ -7,7 +7,7 @@
 # with apt-get as root or through sudo.
 # k6 is not among them: it is AGPL-3.0, and paytrace takes no AGPL dependency (loadtest/README.md);
 # the load generator is Vegeta (MIT). A k6 the user installed still runs loadtest/payments.js.
-# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|vegeta|compose-check|schemathesis|chromium ...] (none = all)
+# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|prometheus|vegeta|compose-check|schemathesis|chromium ...] (none = all)
 set -euo pipefail
 
 # ---- pinned versions ---------------------------------------------------------------------------
@@ -23,6 +23,11 @@ JAEGER_MODULE_VERSION=v1.76.0   # = jaegertracing/jaeger:2.13.0 in docker-compos
 # The Collector is built by the Collector Builder from telemetry/otelcol-builder.yaml
 # (= otel/opentelemetry-collector-contrib:0.160.0 in docker-compose.yml).
 OTELCOL_BUILDER_VERSION=v0.160.0
+# Prometheus v3.16.0: its Go module tags release 3.x.y as v0.3xx.y. Built without the service
+# discovery plugins (tag remove_all_sd): paytrace pushes metrics over OTLP and scrapes nothing, and
+# the SDKs of every cloud are most of the build. A plain build has no web UI (its assets come from
+# npm in Prometheus's Makefile); the HTTP API is complete. Compose: prom/prometheus:v3.16.0.
+PROMETHEUS_MODULE_VERSION=v0.316.0
 # Vegeta (MIT): the load generator of the lab, the benches and the tests (lab/src/load/vegeta.ts).
 VEGETA_VERSION=v12.13.0
 # schemathesis 4.32.5 and each of its dependencies: pinned with their hashes in test/fuzz/requirements.txt.
@@ -73,6 +78,12 @@ build_jaeger() {
   local dir
   dir=$(go mod download -json "github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
   (cd "$dir" && go build -trimpath -o "$GOBIN/jaeger" ./cmd/jaeger)
+}
+# The version ldflag makes /api/v1/status/buildinfo (and --version) say which release runs.
+tool_prometheus() {
+  install prometheus "$PROMETHEUS_MODULE_VERSION" -- go install -tags remove_all_sd \
+    -ldflags "-X github.com/prometheus/common/version.Version=3.${PROMETHEUS_MODULE_VERSION#v0.3}" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_MODULE_VERSION"
 }
 tool_vegeta() { install vegeta "$VEGETA_VERSION" -- go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"; }
 tool_otelcol() {
@@ -147,7 +158,7 @@ tool_chromium() {
 }
 
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol vegeta compose-check schemathesis chromium)
+[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol prometheus vegeta compose-check schemathesis chromium)
 for tool in "${tools[@]}"; do
   if [[ "$tool" != node && "$tool" != schemathesis && "$tool" != chromium ]]; then
     command -v go >/dev/null || { echo "install-tools: Go is required (https://go.dev/dl/), see README" >&2; exit 1; }
@@ -160,6 +171,7 @@ for tool in "${tools[@]}"; do
     stripe-mock) tool_stripe_mock ;;
     jaeger) tool_jaeger ;;
     otelcol) tool_otelcol ;;
+    prometheus) tool_prometheus ;;
     vegeta) tool_vegeta ;;
     compose-check) tool_compose_check ;;
     schemathesis) tool_schemathesis ;;

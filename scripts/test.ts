@@ -14,6 +14,7 @@ const TEST_DIRS = [
   'services/test',
   'devstack/test',
   'trace-analysis/test',
+  'metrics-analysis/test',
   'faults/test',
   'lab/test',
   'ui/test',

@@ -31,6 +31,8 @@ export const PORT_VARIABLES = {
   jaegerHealth: 'JAEGER_HEALTH_PORT',
   jaegerMetrics: 'JAEGER_METRICS_PORT',
   jaegerPprof: 'JAEGER_PPROF_PORT',
+  // Prometheus: the metrics (the SDKs' and the span metrics), its HTTP API; OTLP in on the same port.
+  prometheus: 'PROMETHEUS_PORT',
   // paytrace's web UI (ui/): the traces, the fault switches, the sampling lab.
   ui: 'UI_PORT',
 } as const;

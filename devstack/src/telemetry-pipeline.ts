@@ -1,4 +1,4 @@
-/** Jaeger and the OpenTelemetry Collector in front of it, as processes of the stack. */
+/** Prometheus, Jaeger and the OpenTelemetry Collector in front of them, as processes of the stack. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { startProcess, waitForHttp, type ManagedProcess, type Owner } from './pr
 import { portVariables, ROOT, type PortName, type StackPorts } from './ports.js';
 import { ensureTool } from './tools.js';
 import { jaegerConfigArgs, traceStoreFrom, type TraceStoreKind } from './trace-store.js';
+import { prometheusArgs } from './metrics-store.js';
 
 export interface TelemetryPipeline {
   /** Where the services send spans (OTLP/HTTP): OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -16,9 +17,12 @@ export interface TelemetryPipeline {
   collectorMetricsUrl: string;
   /** Jaeger's own metrics (it is a Collector too): spans it accepted. */
   jaegerMetricsUrl: string;
+  /** Prometheus's HTTP API: the services' metrics and the span metrics. */
+  prometheusUrl: string;
   /** The ones running now (a restart replaces them). */
   readonly collector: ManagedProcess;
   readonly jaeger: ManagedProcess;
+  readonly prometheus: ManagedProcess;
   /** Jaeger's trace store, and for Badger the folder it lives in. */
   traceStore: { kind: TraceStoreKind; dir: string | undefined };
   /** Restarts the Collector with extra environment (e.g. another pipeline). */
@@ -28,10 +32,11 @@ export interface TelemetryPipeline {
   stop(): Promise<void>;
 }
 
-/** Where the pipeline keeps its state: the Collector's sending queue and Jaeger's traces. */
+/** Where the pipeline keeps its state: the Collector's sending queue, Jaeger's traces, Prometheus's series. */
 export interface PipelineDataDirs {
   collectorQueue: string;
   jaegerBadger: string;
+  prometheus: string;
 }
 
 /** The ports the Collector and Jaeger listen on (the rest of the stack's ports are not theirs). */
@@ -47,6 +52,7 @@ const TELEMETRY_PORTS = [
   'jaegerHealth',
   'jaegerMetrics',
   'jaegerPprof',
+  'prometheus',
 ] as const satisfies readonly PortName[];
 export type TelemetryPorts = Pick<StackPorts, (typeof TELEMETRY_PORTS)[number]>;
 
@@ -59,6 +65,8 @@ export function pipelineEnv(ports: TelemetryPorts, dataDirs: PipelineDataDirs): 
     OTELCOL_BIND_HOST: '127.0.0.1',
     JAEGER_BIND_HOST: '127.0.0.1',
     JAEGER_OTLP_ENDPOINT: `127.0.0.1:${ports.jaegerOtlpGrpc}`,
+    PROMETHEUS_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${ports.prometheus}/api/v1/otlp/v1/metrics`,
+    JAEGER_PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
   };
 }
 
@@ -70,7 +78,7 @@ export async function startTelemetryPipeline(options: {
   ports: TelemetryPorts;
   /** Kept between runs (`npm run stack`); default: a temporary folder, removed at stop. */
   dataDir?: string;
-  onLine?: (name: 'jaeger' | 'otel-collector', line: string) => void;
+  onLine?: (name: 'prometheus' | 'jaeger' | 'otel-collector', line: string) => void;
   collectorEnv?: NodeJS.ProcessEnv;
   /**
    * Jaeger's environment on top of the rest: JAEGER_TRACE_STORAGE (memstore or badger; default
@@ -87,15 +95,34 @@ export async function startTelemetryPipeline(options: {
   const dataDir = options.dataDir ?? temporaryDir!;
   const env = {
     ...process.env,
-    ...pipelineEnv(options.ports, { collectorQueue: join(dataDir, 'otelcol-queue'), jaegerBadger: join(dataDir, 'jaeger') }),
+    ...pipelineEnv(options.ports, {
+      collectorQueue: join(dataDir, 'otelcol-queue'),
+      jaegerBadger: join(dataDir, 'jaeger'),
+      prometheus: join(dataDir, 'prometheus'),
+    }),
   };
   const jaegerBin = ensureTool('jaeger');
   const collectorBin = ensureTool('otelcol');
-  const lines = (name: 'jaeger' | 'otel-collector') => (options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {});
+  const prometheusBin = ensureTool('prometheus');
+  const lines = (name: 'prometheus' | 'jaeger' | 'otel-collector') =>
+    options.onLine ? { onLine: (line: string) => options.onLine!(name, line) } : {};
 
   // What runs now, from the moment each is spawned: the pipeline's stop stops that.
+  let prometheus: ManagedProcess | undefined;
   let jaeger: ManagedProcess | undefined;
   let collector: ManagedProcess | undefined;
+  const startPrometheus = async () => {
+    owner?.signal.throwIfAborted();
+    const proc = startProcess({
+      name: 'prometheus',
+      command: prometheusBin,
+      args: prometheusArgs({ port: options.ports.prometheus, dataDir: join(dataDir, 'prometheus') }),
+      env,
+      ...lines('prometheus'),
+    });
+    prometheus = proc;
+    await waitForHttp(`http://127.0.0.1:${options.ports.prometheus}/-/ready`, { process: proc, timeoutMs: 60_000, ...cancel });
+  };
   const startJaeger = async () => {
     owner?.signal.throwIfAborted();
     const proc = startProcess({
@@ -128,10 +155,12 @@ export async function startTelemetryPipeline(options: {
     // The Collector first, so it can hand what it holds to Jaeger.
     await collector?.stop();
     await jaeger?.stop();
+    await prometheus?.stop();
     if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
   };
   owner?.add(stop);
   try {
+    await startPrometheus();
     await startJaeger();
     await startCollector();
   } catch (err) {
@@ -144,11 +173,15 @@ export async function startTelemetryPipeline(options: {
     jaegerUrl: `http://127.0.0.1:${options.ports.jaegerQuery}`,
     collectorMetricsUrl: `http://127.0.0.1:${options.ports.collectorMetrics}/metrics`,
     jaegerMetricsUrl: `http://127.0.0.1:${options.ports.jaegerMetrics}/metrics`,
+    prometheusUrl: `http://127.0.0.1:${options.ports.prometheus}`,
     get jaeger() {
       return jaeger!;
     },
     get collector() {
       return collector!;
+    },
+    get prometheus() {
+      return prometheus!;
     },
     traceStore: { kind: traceStore, dir: traceStore === 'badger' ? env.JAEGER_BADGER_DIR : undefined },
     async restartCollector(extra) {

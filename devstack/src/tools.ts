@@ -1,14 +1,15 @@
-/** ensureTool(): the path of a pinned tool in .tools/ (stripe-mock, Jaeger, otelcol, vegeta, …), installed on first use. */
+/** ensureTool(): the path of a pinned tool in .tools/ (stripe-mock, Jaeger, otelcol, Prometheus, vegeta, …), installed on first use. */
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './ports.js';
 
-export type Tool = 'stripe-mock' | 'jaeger' | 'otelcol' | 'vegeta' | 'compose-check' | 'schemathesis' | 'chromium';
+export type Tool = 'stripe-mock' | 'jaeger' | 'otelcol' | 'prometheus' | 'vegeta' | 'compose-check' | 'schemathesis' | 'chromium';
 const BINARIES: Record<Exclude<Tool, 'chromium'>, string> = {
   'stripe-mock': 'bin/stripe-mock',
   jaeger: 'bin/jaeger',
   otelcol: 'bin/otelcol-paytrace',
+  prometheus: 'bin/prometheus',
   vegeta: 'bin/vegeta',
   'compose-check': 'bin/compose-check',
   schemathesis: 'schemathesis/bin/st',

@@ -7,6 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { acceptDeadlines } from './deadline.js';
 import { AppError, type ErrorBody } from './errors.js';
 import { logCorrelationFields, recordFailure } from './tracing.js';
+import { countActiveRequests } from './active-requests.js';
 
 function newFastify(options: FastifyServerOptions) {
   return Fastify(options).withTypeProvider<TypeBoxTypeProvider>();
@@ -104,6 +105,8 @@ export function createServiceApp(options: ServiceAppOptions = {}): ServiceApp {
     const body = JSON.stringify({ error: { code: 'expectation_failed', message: 'Only "Expect: 100-continue" is supported.' } } satisfies ErrorBody);
     res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
   });
+
+  countActiveRequests(app);
 
   let closing = false;
   app.addHook('preClose', async () => {
