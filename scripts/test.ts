@@ -39,6 +39,8 @@ await runCli('usage: npm test -- [part of a test file path ...]', async () => {
     ports: await freeStackPorts(),
     // A cluster of this run's own, so two runs on one machine do not stop each other's server.
     postgres: { dataDir: join(ROOT, '.data', `test-postgres-${process.pid}`), fresh: true },
+    // Span metrics every second (not every 10 s), so a test reads its requests' span metrics soon after.
+    telemetry: { collectorEnv: { OTELCOL_SPANMETRICS_FLUSH_INTERVAL: '1s' } },
     onLine: (source, line) => process.env.PAYTRACE_TEST_LOGS && console.log(`${source}| ${line}`),
   });
   try {
@@ -53,6 +55,7 @@ await runCli('usage: npm test -- [part of a test file path ...]', async () => {
         PAYTRACE_TEST_OTLP_ENDPOINT: pipeline!.otlpEndpoint,
         PAYTRACE_TEST_JAEGER_URL: pipeline!.jaegerUrl,
         PAYTRACE_TEST_COLLECTOR_METRICS_URL: pipeline!.collectorMetricsUrl,
+        PAYTRACE_TEST_PROMETHEUS_URL: pipeline!.prometheusUrl,
       },
     });
     console.log(`ran ${files.length} test files: ${files.join(', ')}`);

@@ -23,6 +23,8 @@ export async function startTestStack(options: Omit<ServicesOptions, 'ports'>): P
       OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
       // Export soon after a request ends, so a test can fetch its trace right away.
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      // Metrics every second (not every 10 s), so a test reads its requests' metrics soon after.
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
       ...options.env,
     },
     // Kept for failure messages instead of flooding the test output.
