@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { DEFAULT_TRACE_STORE, ensureTool, ROOT, stackPorts } from '@paytrace/devstack';
+import { DEFAULT_TRACE_STORE, ensureTool, prometheusArgs, ROOT, stackPorts } from '@paytrace/devstack';
 import { build } from 'esbuild';
 
 /**
@@ -42,6 +42,7 @@ test('compose-go loads it: every part of the stack is a service', () => {
     'otel-collector',
     'payments',
     'postgres',
+    'prometheus',
     'stripe-mock',
     'telemetry-volumes',
     'ui',
@@ -69,9 +70,13 @@ test('every image is pinned to a version, and the Go tools match the native buil
   );
   assert.equal(services.jaeger!.image, 'jaegertracing/jaeger:2.13.0');
   assert.equal(pinned('JAEGER_MODULE_VERSION'), 'v1.76.0', 'the Go module tag of Jaeger v2.13.0');
+  // Prometheus's Go module tags release 3.x.y as v0.3xx.y.
+  const prometheusModule = /^v0\.3(\d\d)\.(\d+)$/.exec(pinned('PROMETHEUS_MODULE_VERSION') ?? '');
+  assert.ok(prometheusModule, 'install-tools pins a Prometheus module version');
+  assert.equal(services.prometheus!.image, `prom/prometheus:v3.${Number(prometheusModule[1])}.${prometheusModule[2]}`);
 });
 
-test('only the gateway, the UI, Jaeger and OTLP are published, on the ports of stack.env', () => {
+test('only the gateway, the UI, Jaeger, Prometheus and OTLP are published, on the ports of stack.env', () => {
   const published = Object.fromEntries(
     Object.entries(services)
       .filter(([, s]) => s.ports?.length)
@@ -81,6 +86,7 @@ test('only the gateway, the UI, Jaeger and OTLP are published, on the ports of s
     gateway: [ports.gateway],
     jaeger: [ports.jaegerQuery],
     'otel-collector': [ports.otlpGrpc, ports.otlpHttp].sort((a, b) => a - b),
+    prometheus: [ports.prometheus],
     ui: [ports.ui],
   });
 });
@@ -132,6 +138,26 @@ test('the Collector and Jaeger run the same configuration files as the native st
   assert.ok(mount('jaeger').includes('telemetry/jaeger.yaml'));
   assert.ok(mount('jaeger').includes('telemetry/trace-store'));
   assert.equal(services['otel-collector']!.environment?.JAEGER_OTLP_ENDPOINT, 'jaeger:4317');
+});
+
+test("Prometheus runs the native stack's configuration file and flags; the Collector feeds it, Jaeger and the UI read it", () => {
+  const prometheus = services.prometheus!;
+  assert.equal(prometheus.volumes!.find((v) => v.target === '/etc/prometheus/prometheus.yml')?.source, join(ROOT, 'telemetry', 'prometheus.yml'));
+  // The same flags as devstack's, but for the paths and the address inside the container.
+  const flag = (arg: string) => arg.split('=')[0];
+  const native = prometheusArgs({ port: ports.prometheus, dataDir: '/prometheus' }).filter((a) => !a.startsWith('--log.level'));
+  assert.deepEqual(prometheus.command!.map(flag).sort(), native.map(flag).sort());
+  for (const required of ['--web.enable-otlp-receiver', '--enable-feature=exemplar-storage', `--web.listen-address=0.0.0.0:${ports.prometheus}`]) {
+    assert.ok(prometheus.command!.includes(required), required);
+  }
+  assert.ok(prometheus.healthcheck?.test.join(' ').includes('/-/ready'));
+  assert.equal(
+    services['otel-collector']!.environment?.PROMETHEUS_OTLP_METRICS_ENDPOINT,
+    `http://prometheus:${ports.prometheus}/api/v1/otlp/v1/metrics`,
+  );
+  assert.equal(services['otel-collector']!.depends_on?.prometheus?.condition, 'service_healthy');
+  assert.equal(services.jaeger!.environment?.JAEGER_PROMETHEUS_URL, `http://prometheus:${ports.prometheus}`);
+  assert.equal(services.ui!.environment?.PROMETHEUS_URL, `http://prometheus:${ports.prometheus}`);
 });
 
 test("Jaeger's trace store is the native stack's default, memstore, unless JAEGER_TRACE_STORAGE says badger", () => {

@@ -37,6 +37,7 @@ paytrace is up (${startSeconds.toFixed(1)} s). Ctrl-C stops everything.
   postgres    ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
   collector   ${pipeline.otlpEndpoint}  (OTLP/HTTP; its own metrics: ${pipeline.collectorMetricsUrl})
   jaeger      ${pipeline.jaegerUrl}  (HTTP API; a go-installed Jaeger has no UI: paytrace's is at ${options.uiUrl})
+  prometheus  ${pipeline.prometheusUrl}  (HTTP API: the services' metrics and the span metrics, with exemplars)
 ${traceStoreLines(stack)}
 
 Try:
@@ -50,6 +51,10 @@ The response's traceresponse header and trace_id name its trace:
   ${options.uiUrl}/trace/<trace_id>       # the trace in your browser: the Gantt, critical path, verdict
   npm run trace -- <trace_id>                            # the trace as a waterfall in this terminal
   curl -s ${pipeline.jaegerUrl}/api/traces/<trace_id>    # the trace as JSON
+
+Metrics (from every request, sampled or not):
+  curl -s ${pipeline.prometheusUrl}/api/v1/query --data-urlencode \
+    'query=sum by (http_route) (rate(http_server_request_duration_seconds_count{service_name="gateway"}[1m]))'
 
 The bottleneck detective (faults: ${faultsLine(stack)}; switches also at ${options.uiUrl}/faults):
   npm run fault                                # every fault switch, its value and what it breaks
