@@ -1,4 +1,4 @@
-/** http.server.active_requests: the requests a service is working on now, as a metric (the semantic conventions' UpDownCounter). */
+/** http.server.active_requests: the requests a service is working on now (the semantic conventions' UpDownCounter); a workaround, see below. */
 import { metrics, type Attributes } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
@@ -6,8 +6,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
 
 /**
- * Counts every request from `onRequest` until its answer is sent or its caller went away. The
- * http instrumentation of the pinned release records durations but not this, and in-flight
+ * WORKAROUND (docs/upstream/opentelemetry-instrumentation-http-active-requests.md): the http
+ * instrumentation of the pinned release records durations but not this metric. Counts every
+ * request from `onRequest` until its answer is sent or its caller went away. In-flight
  * requests are what saturation looks like from outside: a service whose in-flight count climbs
  * while its rate stays flat is queueing. Through the API only: a no-op without an SDK.
  */
