@@ -30,12 +30,18 @@ test('one file per trace store, each defining the backend trace_store and nothin
   }
 });
 
-test('jaeger.yaml names no backend of its own (Jaeger opens every one named), reads trace_store, and does not trace itself', () => {
+test('jaeger.yaml names no trace backend of its own (Jaeger opens every one named), reads trace_store, and does not trace itself', () => {
   const config = parse(telemetry('jaeger.yaml')) as {
-    extensions: Record<string, { storage?: { traces: string }; enable_tracing?: string }>;
+    extensions: Record<
+      string,
+      { storage?: { traces: string; metrics?: string }; enable_tracing?: string; backends?: unknown; metric_backends?: object }
+    >;
     exporters: { jaeger_storage_exporter: { trace_storage: string } };
   };
-  assert.equal(config.extensions.jaeger_storage, undefined);
+  // Its only backend is the Monitor tab's metrics (Prometheus); the trace store is trace-store/<kind>.yaml's.
+  assert.equal(config.extensions.jaeger_storage!.backends, undefined);
+  assert.deepEqual(Object.keys(config.extensions.jaeger_storage!.metric_backends ?? {}), ['span_metrics']);
+  assert.equal(config.extensions.jaeger_query!.storage!.metrics, 'span_metrics');
   assert.equal(config.extensions.jaeger_query!.storage!.traces, 'trace_store');
   assert.equal(config.exporters.jaeger_storage_exporter.trace_storage, 'trace_store');
   // eslint-disable-next-line no-template-curly-in-string -- the collector's own syntax, not a template
