@@ -17,3 +17,4 @@ export {
   type QuantileEstimate,
   type Compared,
 } from './estimates.js';
+export { readRoute, readingDelta, estimateRoute, type MetricSource, type RouteReading, type RouteEstimate } from './payment-metrics.js';

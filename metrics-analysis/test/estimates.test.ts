@@ -51,7 +51,7 @@ function percentile(sorted: number[], q: number): number {
 describe('distributions', () => {
   test('the binomial CDF matches sums of the probability mass', () => {
     near(binomialCdf(0, 367, 0.01), 0.99 ** 367, 1e-12, 'P(K=0)');
-    near(binomialCdf(39, 100, 0.5), 0.017600, 1e-5, 'Bin(100, 0.5) ≤ 39');
+    near(binomialCdf(39, 100, 0.5), 0.0176, 1e-5, 'Bin(100, 0.5) ≤ 39');
     near(binomialCdf(2, 10, 0.3), 0.3827828, 1e-6, 'Bin(10, 0.3) ≤ 2');
   });
 });
@@ -66,7 +66,7 @@ describe('sampled counts', () => {
     assert.equal(e.estimate, 2300);
     near(e.low, 1458, 10, 'low');
     near(e.high, 3451, 25, 'high');
-    assert.ok(e.low <= 1800 && 1800 <= e.high, 'the truth, 1800, is inside');
+    assert.ok(e.low <= 1800 && e.high >= 1800, 'the truth, 1800, is inside');
   });
   test('at 100 % the count is exact', () => {
     assert.deepEqual(sampledCount(1234, 1), { estimate: 1234, low: 1234, high: 1234 });
