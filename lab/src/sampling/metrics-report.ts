@@ -27,14 +27,16 @@ export function metricsCost(summaries: LabConfiguration[]): MetricsCost[] {
 }
 
 const f = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const pct = (x: number | null) => (x === null ? '' : `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`);
+const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`;
 
 /** One estimate as a cell: estimate [95% interval]; truth, error; ✗ when the interval misses the truth. */
 function cell(e: EstimateVsTruth | null, digits: number, scale = 1): string {
   if (!e) return 'no histogram';
   const high = e.ci95[1] === null ? '∞' : f(e.ci95[1] * scale, digits);
   const interval = e.ci95[0] === e.estimate && e.ci95[1] === e.estimate ? 'exact' : `[${f(e.ci95[0] * scale, digits)}, ${high}]`;
-  const truth = e.truth === null ? '' : `; truth ${f(e.truth * scale, digits)}, ${pct(e.error_rel)}${e.truth_inside === false ? ' ✗' : ''}`;
+  // The error is relative to the truth: none when the truth is 0 (e.g. no 5xx at all).
+  const error = e.error_rel === null ? '' : `, ${pct(e.error_rel)}`;
+  const truth = e.truth === null ? '' : `; truth ${f(e.truth * scale, digits)}${error}${e.truth_inside === false ? ' ✗' : ''}`;
   return `${f(e.estimate * scale, digits)} ${interval}${truth}`;
 }
 

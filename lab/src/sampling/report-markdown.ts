@@ -37,7 +37,7 @@ export function markdownReport(
   const needed = { p50: minSampleForCi(0.5), p95: minSampleForCi(0.95), p99: minSampleForCi(0.99) };
   lines.push(
     '',
-    `CPU per request sent, medians over rounds. All counted: the services, Postgres (postmaster and every backend), stripe-mock, the Collector, Jaeger and the load generator (${client}). Machine: every core busy, whoever used it (the lab itself and the kernel too).`,
+    `CPU per request sent, medians over rounds. All counted: the services, Postgres (postmaster and every backend), stripe-mock, the Collector, Jaeger, Prometheus and the load generator (${client}). Machine: every core busy, whoever used it (the lab itself and the kernel too).`,
     '',
     `| configuration | ${partsOf(summaries).join(' | ')} |`,
     `| --- | ${partsOf(summaries)
