@@ -76,6 +76,56 @@ export interface LabConfiguration {
     cpu_ms_per_request: { services: number; counted: number; machine: number };
   };
   max_throughput_rps?: number;
+  /** false when the services ran without SDK metrics (SDK off, or OTEL_METRICS_EXPORTER=none). (Absent from older runs.) */
+  sdk_metrics?: boolean;
+  /** A --variant's configuration: the one it adds environment to (its A/B partner). */
+  base_id?: string;
+  /** The gateway's POST /process-payment as the metrics tell it (the median round), beside the load generator's truth. (Absent from older runs.) */
+  metric_estimates?: MetricEstimates;
+}
+
+/** An estimate with its 95% interval, held against the truth. */
+export interface EstimateVsTruth {
+  estimate: number;
+  /** [low, high]; high may be null: unbounded (too few sampled for that side). */
+  ci95: [number, number | null];
+  /** The load generator's figure; null when it has none (k6). */
+  truth: number | null;
+  /** (estimate − truth) / truth. */
+  error_rel: number | null;
+  truth_inside: boolean | null;
+}
+
+/** One source's view of one round's measured window. */
+export interface MetricSourceEstimate {
+  /** 1 for the SDK's metrics (every request); the SDK's sampling probability for span metrics. */
+  sampling_probability: number;
+  /** Requests the source actually saw: every one, or the k sampled spans. */
+  seen: number;
+  requests: EstimateVsTruth;
+  rate_rps: EstimateVsTruth;
+  /** Share of 5xx answers. */
+  error_rate: EstimateVsTruth;
+  /** Latency quantiles, ms, server side (the truth is the client's round trip: a little longer). Null: no histogram. */
+  p50_ms: EstimateVsTruth | null;
+  p95_ms: EstimateVsTruth | null;
+  p99_ms: EstimateVsTruth | null;
+}
+
+export interface MetricEstimates {
+  /** Seconds of the measured window (the rate's denominator). */
+  window_s: number;
+  /** null: no data from that source (SDK off or metrics off; span metrics at ratio 0): no estimate, not 0. */
+  sdk: MetricSourceEstimate | null;
+  span: MetricSourceEstimate | null;
+}
+
+/** Services' CPU per request with and without SDK metrics: a configuration and its --variant with OTEL_METRICS_EXPORTER=none. */
+export interface MetricsCost {
+  with_metrics: string;
+  without_metrics: string;
+  cpu_ms_per_request_services: { with_metrics: number; without_metrics: number; ratio: number };
+  cpu_ms_per_request_counted: { with_metrics: number; without_metrics: number; ratio: number };
 }
 
 /** One of the lesson's targets, held against this run. */
@@ -91,5 +141,7 @@ export interface SamplingLabJson {
   meta: LabMeta;
   configurations: LabConfiguration[];
   targets: LabTarget[];
+  /** Present when the run A/B-ed metrics off (a --variant with OTEL_METRICS_EXPORTER=none). */
+  metrics_cost?: MetricsCost[];
   runs: Record<string, unknown>[];
 }

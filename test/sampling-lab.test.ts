@@ -44,6 +44,7 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
       'gateway',
       'otel-collector',
       'jaeger',
+      'prometheus',
       'postgres',
       'stripe-mock',
       'load-generator',
@@ -98,6 +99,22 @@ test('sampling lab --quick: the table, the JSON and the chart, every figure pres
   assert.ok(byId['ratio-0.1'].traces_stored > 0 && byId['ratio-0.1'].traces_stored < all.traces_stored);
   assert.ok(byId.tail.spans.collector_accepted > 0);
   assert.ok(byId.tail.traces_stored > 0 && byId.tail.traces_stored < all.traces_stored);
+
+  // The metrics against the generator: the SDK counts exactly the requests the gateway answered;
+  // span metrics are exact at 100% (and tail, where the SDK sends everything); no estimate at all
+  // without data (SDK off; span metrics at ratio 0), never a 0.
+  for (const c of result.configurations) {
+    const { sdk, span } = c.metric_estimates;
+    if (c.id === 'sdk-off') {
+      assert.deepEqual([sdk, span], [null, null]);
+      continue;
+    }
+    assert.equal(sdk.requests.estimate, sdk.requests.truth, `${c.id}: SDK count = answered requests`);
+    assert.ok(sdk.p50_ms.ci95[0] <= sdk.p50_ms.estimate && sdk.p50_ms.estimate <= sdk.p50_ms.ci95[1], `${c.id} SDK p50 in its bucket`);
+    if (c.id === 'ratio-0') assert.equal(span, null);
+    if (c.id === 'ratio-1' || c.id === 'tail') assert.equal(span.requests.estimate, span.requests.truth, `${c.id}: span metrics exact`);
+  }
+  assert.match(table, /\| traceidratio 0 \| span metrics \| 0 \| no estimate \(nothing sampled\) \|/);
 
   // The issue's targets are reported (never asserted: they depend on the machine), each with its figure.
   assert.equal(result.targets.length, 7);

@@ -1,2 +1,20 @@
 /** @paytrace/metrics-analysis: what paytrace reads in its metrics (Prometheus). */
 export { PrometheusClient, type Exemplar, type Series } from './prometheus-client.js';
+export { lnGamma, incompleteBeta, binomialCdf, betaQuantile } from './distributions.js';
+export {
+  CONFIDENCE,
+  sampledCount,
+  proportion,
+  histogramFromCumulative,
+  histogramDelta,
+  scaleBounds,
+  histogramQuantile,
+  orderStatisticRanks,
+  quantileFromHistogram,
+  compareWithTruth,
+  type Estimate,
+  type Histogram,
+  type QuantileEstimate,
+  type Compared,
+} from './estimates.js';
+export { readRoute, readingDelta, estimateRoute, type MetricSource, type RouteReading, type RouteEstimate } from './payment-metrics.js';

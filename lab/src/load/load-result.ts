@@ -36,6 +36,13 @@ export interface LoadResult {
    * slot or never sent.
    */
   droppedIterations: number;
+  /**
+   * The truth the metrics are held against (every request is a POST /process-payment): the
+   * requests the gateway answered (any status, not 0), the 5xx among them, and their latency as
+   * the client measured it (a round trip: a little longer than the server's own measure).
+   * Absent for k6, whose summary does not split answers this way.
+   */
+  answered?: { requests: number; serverErrors: number; latencyMs: { p50: number; p95: number; p99: number } };
 }
 
 /** One request as a generator reported it. */
@@ -86,6 +93,7 @@ export function summariseRecords(
   const q = (sorted: number[]) => ({ p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99) });
   const paid = payments.filter((r) => r.status === 201 && r.sampled !== undefined);
   const late = records.filter((r) => r.lateMs > LATE_MS).length;
+  const answered = records.filter((r) => r.status !== 0);
   return {
     generator,
     requests: records.length,
@@ -95,5 +103,10 @@ export function summariseRecords(
     waitingBySampling: { sampled: waitingStats(paid.filter((r) => r.sampled)), unsampled: waitingStats(paid.filter((r) => !r.sampled)) },
     errorRate: records.length > 0 ? records.filter((r) => r.status !== r.expectedStatus).length / records.length : 0,
     droppedIterations: late + Math.max(0, run.scheduled - records.length),
+    answered: {
+      requests: answered.length,
+      serverErrors: answered.filter((r) => r.status >= 500).length,
+      latencyMs: q(sortedBy(answered, (r) => r.latencyMs)),
+    },
   };
 }

@@ -9,6 +9,8 @@ export interface LabConfig {
   sdkRatio: number | null;
   serviceEnv: NodeJS.ProcessEnv;
   collectorEnv: NodeJS.ProcessEnv;
+  /** A --variant's: the configuration it adds environment to (its A/B partner). */
+  baseId?: string;
 }
 
 const ratio = (r: number): NodeJS.ProcessEnv => ({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(r) });
@@ -47,7 +49,7 @@ export function selectConfigs(selection: { only?: string[] | undefined; variants
           .join(', ')}`,
       );
     }
-    chosen.push({ ...base, id: `${base.id}+${name}`, label: `${base.label} + ${name}`, serviceEnv: { ...base.serviceEnv, ...env } });
+    chosen.push({ ...base, baseId: base.id, id: `${base.id}+${name}`, label: `${base.label} + ${name}`, serviceEnv: { ...base.serviceEnv, ...env } });
   }
   return chosen;
 }

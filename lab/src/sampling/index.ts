@@ -9,3 +9,5 @@ export { checkTargets, type Target } from './targets.js';
 export { markdownReport } from './report-markdown.js';
 export { labJson, writeLabReports } from './reports.js';
 export { chartSpec, renderChart, type ChartInput, type ChartMeta } from './chart.js';
+export { metricEstimates, readMetrics, settleMs, type MetricReadings } from './metric-estimates.js';
+export { metricsCost, metricsMarkdown } from './metrics-report.js';

@@ -11,6 +11,8 @@ import type { LabOptions } from './options.js';
 import { measureOnce, type LabEnv, type RunResult } from './measure.js';
 import { summarise, type ConfigSummary } from './summary.js';
 import { checkTargets, type Target } from './targets.js';
+import { metricsCost } from './metrics-report.js';
+import type { MetricsCost } from '@paytrace/loadtest/sampling-lab-json';
 
 /** How the run was made, as written into sampling-lab.json. */
 export type { LabMeta };
@@ -19,6 +21,8 @@ export interface LabResult {
   meta: LabMeta;
   configurations: ConfigSummary[];
   targets: Target[];
+  /** A configuration against its --variant without SDK metrics (OTEL_METRICS_EXPORTER=none); empty without such a variant. */
+  metricsCost: MetricsCost[];
   runs: RunResult[];
 }
 
@@ -43,14 +47,24 @@ export async function runLab(options: LabOptions, progress: (message: string) =>
     telemetry: false,
   });
   try {
-    const env: LabEnv = { stack, generator, tmp, warmupS: options.warmupS, p99ObjectiveMs: options.p99ObjectiveMs };
+    const env: LabEnv = {
+      stack,
+      generator,
+      tmp,
+      warmupS: options.warmupS,
+      p99ObjectiveMs: options.p99ObjectiveMs,
+      metricExportIntervalMs: options.metricsIntervalS * 1000,
+      spanMetricsFlushS: options.spanMetricsFlushS,
+    };
     const maxRps = options.maxThroughput ? await maxThroughputs(configs, env, { ...options, progress }) : new Map<string, number>();
     if (maxRps.size > 0) progress(`max throughput (req/s): ${configs.map((c) => `${c.id} ${maxRps.get(c.id)}`).join(', ')}`);
     // The targets compare latency at half the baseline's max rate: loaded, not saturated.
     const rate = options.rate ?? Math.max(1, Math.floor((maxRps.get('sdk-off') ?? 2) / 2));
 
     const runs = new Map<string, RunResult[]>(configs.map((c) => [c.id, []]));
-    const perRunS = options.warmupS + options.durationS + 8;
+    // + the waits for metrics to reach Prometheus before and after each window (metric-estimates.ts).
+    const perRunS =
+      options.warmupS + options.durationS + 8 + Math.max(options.metricsIntervalS, 5 + options.spanMetricsFlushS) + options.spanMetricsFlushS + 3;
     for (let round = 1; round <= options.rounds; round++) {
       for (const [i, config] of configs.entries()) {
         const leftS = ((options.rounds - round) * configs.length + (configs.length - i)) * perRunS;
@@ -79,7 +93,7 @@ export async function runLab(options: LabOptions, progress: (message: string) =>
       machine: { cpus: cpus().length, node: process.version },
     };
     const targets = checkTargets(configurations, maxRps.size > 0 && options.rate === undefined);
-    return { meta, configurations, targets, runs: [...runs.values()].flat() };
+    return { meta, configurations, targets, metricsCost: metricsCost(configurations), runs: [...runs.values()].flat() };
   } finally {
     await stack.stop();
   }

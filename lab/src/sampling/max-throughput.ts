@@ -19,7 +19,7 @@ export async function maxThroughputs(configs: LabConfig[], env: LabEnv, options:
   const seconds = options.quick ? 5 : 15;
   const holds = async (config: LabConfig, rate: number) => {
     options.progress(`max throughput: ${config.label} at ${rate} req/s`);
-    const { load } = await measureOnce(config, 0, rate, seconds, env);
+    const { load } = await measureOnce(config, 0, rate, seconds, env, { metrics: false });
     return load.p99 < options.p99ObjectiveMs && load.droppedIterations === 0 && load.errorRate < 0.001;
   };
   const good = new Map<string, number>(configs.map((c) => [c.id, 0]));

@@ -17,6 +17,8 @@ import {
   reapedChildrenCpuSeconds,
 } from '@paytrace/devstack';
 import type { LabConfig } from './configs.js';
+import type { MetricEstimates } from '@paytrace/loadtest/sampling-lab-json';
+import { metricEstimates, readMetrics, settleMs } from './metric-estimates.js';
 
 /** The CPU part that is the load generator (Vegeta or k6; the lab's meta.generator says which). */
 export const LOAD_GENERATOR_PART = 'load-generator';
@@ -33,6 +35,8 @@ export interface RunResult {
   jaeger: { acceptedSpans: number; traces: number; paymentTraces: number };
   /** Durations (ms) of the stored POST /process-payment roots that answered 201. */
   sampledDurationsMs: number[];
+  /** The measured window as Prometheus tells it (SDK and span metrics), beside the generator's truth. */
+  metrics: MetricEstimates | undefined;
 }
 
 /** The stored traces whose root is the gateway's POST /process-payment, started in [from, to] (ms). */
@@ -55,18 +59,44 @@ export interface LabEnv {
   tmp: string;
   warmupS: number;
   p99ObjectiveMs: number;
+  /** The services' metric export interval (OTEL_METRIC_EXPORT_INTERVAL), ms. */
+  metricExportIntervalMs: number;
+  /** The Collector's span-metric flush interval (OTELCOL_SPANMETRICS_FLUSH_INTERVAL), seconds. */
+  spanMetricsFlushS: number;
 }
+
+/** The batch span processor's delay the lab's services run with (the SDK's default, OTEL_BSP_SCHEDULE_DELAY unset). */
+const SPAN_EXPORT_DELAY_MS = 5_000;
 
 /**
  * One measurement of one configuration: fresh services, Collector and Jaeger with its settings, a
  * warm-up under the same load, then `seconds` at `rate` with every part's CPU, the spans at each
  * hop and the stored traces counted.
  */
-export async function measureOnce(config: LabConfig, round: number, rate: number, seconds: number, env: LabEnv): Promise<RunResult> {
-  const pipeline = await startTelemetryPipeline({ ports: await freeStackPorts(), collectorEnv: config.collectorEnv, onLine: () => undefined });
+export async function measureOnce(
+  config: LabConfig,
+  round: number,
+  rate: number,
+  seconds: number,
+  env: LabEnv,
+  /** metrics: false skips reading Prometheus (and the waits it needs), e.g. for the max-throughput ladder. */
+  options: { metrics?: boolean } = {},
+): Promise<RunResult> {
+  const withMetrics = options.metrics ?? true;
+  const pipeline = await startTelemetryPipeline({
+    ports: await freeStackPorts(),
+    collectorEnv: { OTELCOL_SPANMETRICS_FLUSH_INTERVAL: `${env.spanMetricsFlushS}s`, ...config.collectorEnv },
+    onLine: () => undefined,
+  });
   const sdkLogs: string[] = [];
   const services = await env.stack.startServices({
-    env: { LOG_LEVEL: 'warn', OTEL_LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, ...config.serviceEnv },
+    env: {
+      LOG_LEVEL: 'warn',
+      OTEL_LOG_LEVEL: 'warn',
+      OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint,
+      OTEL_METRIC_EXPORT_INTERVAL: String(env.metricExportIntervalMs),
+      ...config.serviceEnv,
+    },
     onLine: (_service, line) => sdkLogs.push(line),
   });
   const load = (runSeconds: number, name: string) =>
@@ -80,13 +110,21 @@ export async function measureOnce(config: LabConfig, round: number, rate: number
     });
   try {
     if (env.warmupS > 0) await load(env.warmupS, 'warmup');
-    // Let the warm-up's spans drain before taking the "before" readings.
-    await sleep(1_500);
+    // Let the warm-up's spans drain, and its metrics and span metrics reach Prometheus, before
+    // taking the "before" readings: the counters are cumulative, so the window is after − before.
+    const intervals = {
+      metricExportMs: env.metricExportIntervalMs,
+      spanDelayMs: SPAN_EXPORT_DELAY_MS,
+      spanMetricsFlushMs: env.spanMetricsFlushS * 1000,
+    };
+    await sleep(withMetrics ? settleMs(intervals) : 1_500);
+    const metricsBefore = withMetrics ? await readMetrics(pipeline.prometheusUrl) : undefined;
     // Each part of the stack is a process tree (Postgres: the postmaster and its backends).
     const trees: Record<string, number> = {
       ...Object.fromEntries([...services.processes].map(([name, p]) => [name, p.pid])),
       'otel-collector': pipeline.collector.pid,
       jaeger: pipeline.jaeger.pid,
+      prometheus: pipeline.prometheus.pid,
       postgres: postmasterPid(env.stack.postgres!.dataDir),
       'stripe-mock': env.stack.stripeMock.pid,
     };
@@ -117,6 +155,10 @@ export async function measureOnce(config: LabConfig, round: number, rate: number
       promSum(after, metric, filter) - promSum(before, metric, filter);
     const otlpIn = (labels: string) => labels.includes('receiver="otlp"');
     const stored = await storedPaymentTraces(pipeline.jaegerUrl, from, to);
+    // The services' last metrics went out at their shutdown; the last spans' span metrics go out
+    // at the Collector's next flush after the drain.
+    if (withMetrics) await sleep(env.spanMetricsFlushS * 1000 + 1_500);
+    const metricsAfter = metricsBefore ? await readMetrics(pipeline.prometheusUrl) : undefined;
     return {
       config: config.id,
       round,
@@ -136,6 +178,10 @@ export async function measureOnce(config: LabConfig, round: number, rate: number
         paymentTraces: stored.durationsMs.length,
       },
       sampledDurationsMs: stored.durationsMs.sort((a, b) => a - b),
+      metrics:
+        metricsBefore && metricsAfter
+          ? metricEstimates(metricsBefore, metricsAfter, { spanProbability: config.sdkRatio, windowS: seconds, truth: loadResult.answered })
+          : undefined,
     };
   } finally {
     await services.stop();

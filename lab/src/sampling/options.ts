@@ -34,11 +34,16 @@ export interface LabOptions {
   generator: GeneratorName;
   /** Where sampling-lab.json, sampling-lab.svg and each run's load figures (load/) go. */
   outDir: string;
+  /** The services' metric export interval (s): 10 as in the stack; --quick 1. */
+  metricsIntervalS: number;
+  /** The Collector's span-metric flush interval (s): 2 (the stack's is 10; the lab waits one after each run); --quick 1. */
+  spanMetricsFlushS: number;
 }
 
 export const LAB_USAGE = `usage: npm run sampling-lab -- [--quick] [--rounds N] [--rate RPS] [--duration S] [--warmup S]
                             [--max-throughput [--ladder-from RPS]] [--p99-objective-ms MS]
                             [--only id,id] [--variant name[@id]:KEY=value[,KEY=value]]... [--out DIR]
+                            [--metrics-interval S] [--spanmetrics-flush S]
                             [--generator vegeta|k6]   (k6: your own, on the PATH; paytrace installs none)`;
 
 /** The lab's options from its command line (a UsageError for a bad flag). */
@@ -58,6 +63,8 @@ export function parseLabArgs(argv: string[]): LabOptions {
       variant: { type: 'string', multiple: true, default: [] },
       out: { type: 'string', default: join(ROOT, 'loadtest', 'results') },
       generator: { type: 'string', default: DEFAULT_GENERATOR },
+      'metrics-interval': { type: 'string' },
+      'spanmetrics-flush': { type: 'string' },
     },
   });
   const quick = args.quick;
@@ -78,5 +85,10 @@ export function parseLabArgs(argv: string[]): LabOptions {
     variants: args.variant,
     generator: parseGeneratorName(args.generator),
     outDir: resolve(args.out),
+    // The SDK's export interval is part of what metrics cost the services, so the lab keeps the
+    // stack's 10 s; the span-metric flush costs the Collector next to nothing, and a short one
+    // saves a wait after every run (metric-estimates.ts, settleMs).
+    metricsIntervalS: positiveNumber('metrics-interval', args['metrics-interval'] ?? (quick ? '1' : '10')),
+    spanMetricsFlushS: positiveNumber('spanmetrics-flush', args['spanmetrics-flush'] ?? (quick ? '1' : '2')),
   };
 }

@@ -2,6 +2,8 @@
 import type { ConfigSummary } from './summary.js';
 import type { Target } from './targets.js';
 import { minSampleForCi } from '@paytrace/trace-analysis';
+import type { MetricsCost } from '@paytrace/loadtest/sampling-lab-json';
+import { metricsMarkdown } from './metrics-report.js';
 
 /** CPU µs per span of the Collector and of Jaeger: one cell, – where there were no spans. */
 function perSpanCell(s: ConfigSummary): string {
@@ -15,6 +17,7 @@ export function markdownReport(
   summaries: ConfigSummary[],
   meta: { rate: number; durationS: number; rounds: number; p99ObjectiveMs: number; generator: string },
   targets: Target[],
+  metricsCost: MetricsCost[] = [],
 ): string {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
   const client = meta.generator;
@@ -34,7 +37,7 @@ export function markdownReport(
   const needed = { p50: minSampleForCi(0.5), p95: minSampleForCi(0.95), p99: minSampleForCi(0.99) };
   lines.push(
     '',
-    `CPU per request sent, medians over rounds. All counted: the services, Postgres (postmaster and every backend), stripe-mock, the Collector, Jaeger and the load generator (${client}). Machine: every core busy, whoever used it (the lab itself and the kernel too).`,
+    `CPU per request sent, medians over rounds. All counted: the services, Postgres (postmaster and every backend), stripe-mock, the Collector, Jaeger, Prometheus and the load generator (${client}). Machine: every core busy, whoever used it (the lab itself and the kernel too).`,
     '',
     `| configuration | ${partsOf(summaries).join(' | ')} |`,
     `| --- | ${partsOf(summaries)
@@ -79,6 +82,7 @@ export function markdownReport(
     const gap = sampled && s.sampled_latency_estimate.p50 ? f(s.sampled_latency_estimate.p50.estimate_ms - sampled.p50, 2) : '–';
     lines.push(`| ${s.label} | ${sampled?.count ?? 0} / ${unsampled?.count ?? 0} | ${pair('p50')} | ${pair('p95')} | ${gap} |`);
   }
+  lines.push(...metricsMarkdown(summaries, metricsCost, client));
   if (summaries.some((s) => s.max_throughput_rps !== undefined)) {
     const base = summaries[0]!.max_throughput_rps ?? NaN;
     lines.push(

@@ -8,7 +8,8 @@ import { markdownReport } from './report-markdown.js';
 /** sampling-lab.json as loadtest/README.md describes it: each run without its raw durations. */
 export function labJson(result: LabResult): string {
   const runs = result.runs.map(({ sampledDurationsMs, ...run }) => ({ ...run, sampled_traces: sampledDurationsMs.length }));
-  return JSON.stringify({ meta: result.meta, configurations: result.configurations, targets: result.targets, runs }, null, 2);
+  const metricsCost = result.metricsCost.length > 0 ? { metrics_cost: result.metricsCost } : {};
+  return JSON.stringify({ meta: result.meta, configurations: result.configurations, targets: result.targets, ...metricsCost, runs }, null, 2);
 }
 
 /** Writes sampling-lab.json and sampling-lab.svg into `outDir`; returns the Markdown report. */
@@ -17,5 +18,5 @@ export async function writeLabReports(result: LabResult, outDir: string): Promis
   const chart = join(outDir, 'sampling-lab.svg');
   writeFileSync(json, labJson(result));
   writeFileSync(chart, await renderChart(result.configurations, result.meta));
-  return { markdown: markdownReport(result.configurations, result.meta, result.targets), json, chart };
+  return { markdown: markdownReport(result.configurations, result.meta, result.targets, result.metricsCost), json, chart };
 }

@@ -82,6 +82,9 @@ export function summarise(config: LabConfig, runs: RunResult[], baseline?: Confi
       ),
     },
     sampled_latency_estimate: estimate,
+    sdk_metrics: config.sdkRatio !== null && config.serviceEnv.OTEL_METRICS_EXPORTER !== 'none',
+    ...(config.baseId ? { base_id: config.baseId } : {}),
+    ...(representative.metrics ? { metric_estimates: representative.metrics } : {}),
     sampled_traces: representative.sampledDurationsMs.length,
     client_waiting_by_sampling: representative.load.waitingBySampling,
     ratio_to_baseline: {
