@@ -9,6 +9,11 @@
  *   npm run detective -- <trace_id> [<trace_id> …]         # these traces
  *   npm run detective -- <trace_id> --format mermaid       # one trace as a Mermaid gantt block
  *   JAEGER_URL=http://localhost:16686 npm run detective -- --since 30s   # another Jaeger (compose)
+ *   npm run detective -- --since 30s --prometheus http://localhost:9090  # another Prometheus
+ *
+ * With --since it also reads the services' runtime metrics from Prometheus over the same window
+ * (event-loop delay, pools, requests in flight: detective-metrics.ts), and the verdict names a
+ * service whose process stalls even when no span stands out.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -23,8 +28,10 @@ import {
   type TraceSelection,
 } from '@paytrace/trace-analysis';
 import { runCli, stackPorts, UsageError } from '@paytrace/devstack';
+import type { RuntimeReport } from '@paytrace/metrics-analysis';
+import { readRuntime, runtimeTable } from './detective-metrics.js';
 
-const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS]`;
+const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS] [--prometheus URL]`;
 
 await runCli(USAGE, async () => {
   const { values: args, positionals } = parseArgs({
@@ -36,6 +43,7 @@ await runCli(USAGE, async () => {
       json: { type: 'boolean', default: false },
       format: { type: 'string', default: 'text' },
       'settle-ms': { type: 'string', default: '6000' },
+      prometheus: { type: 'string' },
     },
   });
   const format = args.json ? 'json' : args.format;
@@ -48,15 +56,15 @@ await runCli(USAGE, async () => {
   const settleMs = Number(args['settle-ms']);
   if (!Number.isFinite(settleMs) || settleMs < 0) throw new UsageError(`--settle-ms is a number ≥ 0, not "${args['settle-ms']}"`);
 
-  let selection: TraceSelection;
-  if (args.since === undefined) {
-    selection = { traceIds: positionals };
-  } else {
-    const sinceMs = parseDuration(args.since);
-    if (sinceMs === undefined) throw new UsageError(`--since is a duration such as 30s, 2m or 500ms, not "${args.since}"`);
-    // The root of every request is the gateway's SERVER span, named after its route.
-    selection = { sinceMs, service: 'gateway', operation: args.operation, limit };
-  }
+  // The last --since before the command started: the traces' window, and the metrics'.
+  const sinceMs = args.since === undefined ? undefined : parseDuration(args.since);
+  if (args.since !== undefined && sinceMs === undefined) throw new UsageError(`--since is a duration such as 30s, 2m or 500ms, not "${args.since}"`);
+  const metricsWindow = sinceMs === undefined ? undefined : { start: (Date.now() - sinceMs) / 1000, end: Date.now() / 1000 };
+  const selection: TraceSelection =
+    sinceMs === undefined
+      ? { traceIds: positionals }
+      : // The root of every request is the gateway's SERVER span, named after its route.
+        { sinceMs, service: 'gateway', operation: args.operation, limit };
 
   const jaeger = new JaegerClient(process.env.JAEGER_URL ?? `http://127.0.0.1:${stackPorts().jaegerQuery}`);
   if (format !== 'json') console.error(`reading traces from ${jaeger.baseUrl} (after ${settleMs / 1000} s, so their last spans have arrived)…`);
@@ -68,9 +76,13 @@ await runCli(USAGE, async () => {
     console.log(mermaidFence(toMermaidGantt(traces[0])));
     return 0;
   }
-  const result = verdict(traces.map(analyzeTrace));
+  const prometheusUrl = args.prometheus ?? process.env.PROMETHEUS_URL ?? `http://127.0.0.1:${stackPorts().prometheus}`;
+  const runtime = metricsWindow && (await readRuntime(prometheusUrl, metricsWindow));
+  const report: RuntimeReport | undefined = runtime && 'error' in runtime ? undefined : runtime;
+  if (runtime && 'error' in runtime) console.error(runtime.error);
+  const result = verdict(traces.map(analyzeTrace), { runtime: report?.findings ?? [] });
   if (format === 'json') {
-    console.log(JSON.stringify(result, null, 2));
+    console.log(JSON.stringify({ ...result, ...(report ? { runtimeFigures: report.services } : {}) }, null, 2));
     return 0;
   }
   console.log(`${result.count} traces, ${result.failed} failed\n`);
@@ -80,6 +92,7 @@ await runCli(USAGE, async () => {
   for (const o of result.operations.slice(0, 8)) {
     console.log(`  ${`${o.service} ${o.operation}`.slice(0, 30).padEnd(30)} ${pct(o.p50)} ${pct(o.p95)} ${pct(o.mean)}  ${o.target ?? ''}`);
   }
+  if (report) console.log(`\n${runtimeTable(report)}`);
   console.log(`\nverdict: ${result.sentence}`);
   return result.culprit ? 0 : 1;
 });

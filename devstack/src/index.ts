@@ -63,3 +63,5 @@ export { UsageError, runCli, positiveNumber, positiveInteger } from './cli.js';
 export { startFaultProxies, type FaultProxies, type FaultProxiesOptions } from './fault-proxies.js';
 export { processTreeCpuSeconds, reapedChildrenCpuSeconds, machineBusyCpuSeconds } from './cpu.js';
 export { startUi, type StartUiOptions, type RunningUi } from './ui.js';
+export { listeningPid, listeningInodes } from './port-owner.js';
+export { pauseCycle, type PauseCycleOptions, type PauseCycleResult } from './pause-cycle.js';

@@ -18,3 +18,17 @@ export {
   type Compared,
 } from './estimates.js';
 export { readRoute, readingDelta, estimateRoute, type MetricSource, type RouteReading, type RouteEstimate } from './payment-metrics.js';
+export {
+  DEFAULT_RUNTIME_THRESHOLDS,
+  figuresByService,
+  judgeRuntime,
+  runtimeFindings,
+  runtimeQueries,
+  type RuntimeFigures,
+  type RuntimeFinding,
+  type RuntimeFindingKind,
+  type RuntimeFindingsOptions,
+  type RuntimeReport,
+  type RuntimeServiceFigures,
+  type RuntimeThresholds,
+} from './runtime-findings.js';

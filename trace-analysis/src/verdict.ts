@@ -6,6 +6,7 @@ import { quantileWithCi } from './statistics.js';
 import type { TraceAnalysis } from './analysis.js';
 import { operationKey, type Operation, type OperationCategory } from './spans.js';
 import { formatMs } from './format.js';
+import { withRuntimeFindings, type RuntimeFinding } from './runtime-verdict.js';
 
 export interface ShareStats {
   /** Share of each trace's critical path (0..1), a trace without it counting 0. */
@@ -26,7 +27,8 @@ export interface Culprit {
   target?: string;
   /** latency: its mean critical-path share; errors: the share of all traces failing there; sequential: the calls' mean share of the request. */
   share: number;
-  kind: 'latency' | 'errors' | 'sequential' | 'database';
+  /** runtime: named from its metrics (a stalled event loop, a saturated pool); share is then that service's mean share of the critical path. */
+  kind: 'latency' | 'errors' | 'sequential' | 'database' | 'runtime';
 }
 
 export interface Verdict {
@@ -38,6 +40,8 @@ export interface Verdict {
   operations: OperationStats[];
   culprit: Culprit | undefined;
   sentence: string;
+  /** The runtime findings the verdict was given (VerdictOptions.runtime), when there were any. */
+  runtime?: RuntimeFinding[];
 }
 
 export interface VerdictOptions {
@@ -45,6 +49,8 @@ export interface VerdictOptions {
   minFailureRate?: number;
   /** The mean share of the critical path from which one operation is a bottleneck (default 0.2). */
   minShare?: number;
+  /** Services named from their runtime metrics (e.g. @paytrace/metrics-analysis's runtimeFindings(…).findings). */
+  runtime?: readonly RuntimeFinding[];
 }
 
 /**
@@ -123,6 +129,11 @@ function mostFrequent<T>(items: T[], key: (x: T) => string): { item: T; n: numbe
 }
 
 export function verdict(traces: TraceAnalysis[], options: VerdictOptions = {}): Verdict {
+  return withRuntimeFindings(spanVerdict(traces, options), options.runtime ?? []);
+}
+
+/** The verdict from the spans alone. */
+function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict {
   const count = traces.length;
   const failedTraces = traces.filter((t) => t.failed);
   const failureRate = count ? failedTraces.length / count : 0;
