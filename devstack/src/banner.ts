@@ -59,7 +59,8 @@ Metrics (from every request, sampled or not):
 The bottleneck detective (faults: ${faultsLine(stack)}; switches also at ${options.uiUrl}/faults):
   npm run fault                                # every fault switch, its value and what it breaks
   npm run fault -- stripe-latency 300          # break something (applies within a second)
-  npm run detective -- --since 30s             # which service to fix first, from the last 30 s of traces
+  npm run pause -- auth                        # or starve one service of CPU, 100 ms of every 300, for 30 s
+  npm run detective -- --since 30s             # which service to fix first, from the last 30 s of traces and metrics
   npm run fault -- off
 `;
 }
