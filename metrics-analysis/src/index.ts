@@ -32,3 +32,25 @@ export {
   type RuntimeServiceFigures,
   type RuntimeThresholds,
 } from './runtime-findings.js';
+export {
+  CHART_WINDOWS,
+  chartRange,
+  knownRoutesQuery,
+  labelValue,
+  matchers,
+  routeExemplarSelector,
+  routeRedQueries,
+  serviceRoutesQueries,
+  toExemplarPoints,
+  toPoints,
+  toRouteRefs,
+  toRouteSummaries,
+  valueAt,
+  type ChartRange,
+  type ChartWindow,
+  type ExemplarPoint,
+  type Point,
+  type RouteRef,
+  type RouteSummary,
+} from './red.js';
+export { saturationPanels, type SaturationPanel, type SaturationUnit } from './saturation.js';
