@@ -1,4 +1,4 @@
-/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, trace, faults and lab routes. */
+/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, trace, service, faults and lab routes. */
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -6,7 +6,9 @@ import fastifyStatic from '@fastify/static';
 import { UiError } from './errors.js';
 import { faultRoutes } from './routes/faults.js';
 import { labRoutes } from './routes/lab.js';
+import { MetricsSource } from './metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
+import { serviceRoutes } from './routes/services.js';
 import { traceRoutes } from './routes/trace.js';
 import { TraceSource } from './traces.js';
 import { renderErrorPage } from './views/error-page.js';
@@ -16,6 +18,8 @@ export interface UiOptions {
   jaeger: { url: string; timeoutMs?: number };
   /** Jaeger's UI as the reader's browser reaches it: the trace page links there. */
   jaegerUiUrl?: string | undefined;
+  /** Prometheus's HTTP API (the charts); without it the front page says so and shows the traces alone. */
+  prometheus?: { url: string; timeoutMs?: number } | undefined;
   /** The fault switches' flagd file (what `npm run fault` edits); without it /faults says so. */
   flagFile?: string | undefined;
   /** Folders holding sampling lab results (sampling-lab.json, in them or one folder down). */
@@ -26,12 +30,15 @@ export interface UiOptions {
 }
 
 /**
- * paytrace's web UI: pages rendered on the server from Jaeger's HTTP API and the detective's
- * analysis, a stylesheet, and one small script for the trace page's clicks.
+ * paytrace's web UI: pages rendered on the server from Jaeger's HTTP API, the detective's
+ * analysis and Prometheus's metrics, a stylesheet, and one small script for the trace page's clicks.
  */
 export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, routerOptions: { ignoreTrailingSlash: true } });
   const traces = new TraceSource({ jaegerUrl: options.jaeger.url.replace(/\/+$/, ''), timeoutMs: options.jaeger.timeoutMs ?? 5_000 });
+  const metrics = options.prometheus
+    ? new MetricsSource({ url: options.prometheus.url.replace(/\/+$/, ''), timeoutMs: options.prometheus.timeoutMs ?? 5_000 })
+    : undefined;
   const jaegerUiUrl = options.jaegerUiUrl ? options.jaegerUiUrl.replace(/\/+$/, '') : undefined;
 
   await app.register(formbody);
@@ -66,8 +73,9 @@ export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
   app.get('/healthz', { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({
     status: 'ok',
   }));
-  paymentsRoutes(app, { traces, settleMs: options.settleMs ?? 6_000 });
+  paymentsRoutes(app, { traces, metrics, settleMs: options.settleMs ?? 6_000 });
   traceRoutes(app, { traces, jaegerUiUrl });
+  serviceRoutes(app, { metrics });
   faultRoutes(app, { flagFile: options.flagFile });
   labRoutes(app, { labDirs: options.labDirs ?? [] });
   return app;

@@ -1,4 +1,4 @@
-/** The UI's configuration from the environment (HOST, PORT 16600, JAEGER_URL, PAYTRACE_UI_*), validated once at boot. */
+/** The UI's configuration from the environment (HOST, PORT 16600, JAEGER_URL, PROMETHEUS_URL, PAYTRACE_UI_*), validated once at boot. */
 import envSchema from 'env-schema';
 import { Type, type Static } from '@sinclair/typebox';
 
@@ -15,10 +15,14 @@ export const UiConfigSchema = Type.Object({
   ),
   /** Jaeger's HTTP query API, as this process reaches it. */
   JAEGER_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:16686' }),
+  /** Prometheus's HTTP API, as this process reaches it: the charts on / and /services/<name>. */
+  PROMETHEUS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:9090' }),
   /** Jaeger's UI as the reader's browser reaches it; the trace page links there. Empty: no link (a go-built Jaeger has no UI). */
   PAYTRACE_UI_JAEGER_UI_URL: Type.String({ pattern: '^(https?://.*)?$', default: '' }),
   /** A call to Jaeger that takes longer than this is reported as Jaeger not answering. */
   PAYTRACE_UI_JAEGER_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  /** A query to Prometheus that takes longer than this is reported as Prometheus not answering (the front page then shows the traces alone). */
+  PAYTRACE_UI_PROMETHEUS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
   /** The fault switches' flagd file (what `npm run fault` edits). Empty: /faults only says so. */
   PAYTRACE_UI_FLAG_FILE: Type.String({ default: '' }),
   /** Folders with sampling lab results (sampling-lab.json, here or one folder down), comma-separated. */

@@ -36,3 +36,12 @@ export function describeCause(cause: unknown): string {
   const code = (cause.cause as { code?: string } | undefined)?.code;
   return code ?? cause.message;
 }
+
+/** Prometheus refused, timed out or failed, on a page that is only metrics. */
+export const prometheusUnavailable = (reason: string): UiError =>
+  new UiError(
+    503,
+    'PROMETHEUS_UNAVAILABLE',
+    'Prometheus is not answering',
+    `${reason}. Metrics live there: start the stack (npm run stack) or point PROMETHEUS_URL at a running Prometheus.`,
+  );

@@ -12,6 +12,7 @@ const config = loadUiConfig();
 const app = await buildApp({
   jaeger: { url: config.JAEGER_URL, timeoutMs: config.PAYTRACE_UI_JAEGER_TIMEOUT_MS },
   jaegerUiUrl: config.PAYTRACE_UI_JAEGER_UI_URL || undefined,
+  prometheus: { url: config.PROMETHEUS_URL, timeoutMs: config.PAYTRACE_UI_PROMETHEUS_TIMEOUT_MS },
   flagFile: config.PAYTRACE_UI_FLAG_FILE || undefined,
   labDirs: config.PAYTRACE_UI_LAB_DIRS.split(',')
     .map((d) => d.trim())

@@ -1,6 +1,9 @@
-/** GET /: the recent payments' traces, filtered by outcome and minimum duration, under the last minute's verdict. */
+/** GET /: one route's charts (Prometheus), the recent payments' traces filtered by outcome and minimum duration, and the last minute's verdict. */
 import type { FastifyInstance } from 'fastify';
+import { CHART_WINDOWS, type ChartWindow } from '@paytrace/metrics-analysis';
+import type { MetricsSource } from '../metrics.js';
 import type { TraceSource } from '../traces.js';
+import { DEFAULT_ROUTE, parseRouteKey } from '../views/route-charts.js';
 import { renderPaymentsPage, type PaymentsFilter } from '../views/payments-page.js';
 
 const LOOKBACK_MS = 60 * 60_000;
@@ -16,9 +19,12 @@ const VERDICT_SAMPLE = { slices: 4, perSlice: 50 };
 interface PaymentsQuery {
   outcome?: PaymentsFilter['outcome'];
   min_ms?: number | '';
+  /** The charted route, `<service> <METHOD> <route>`. */
+  route?: string;
+  window?: ChartWindow;
 }
 
-export function paymentsRoutes(app: FastifyInstance, opts: { traces: TraceSource; settleMs: number }): void {
+export function paymentsRoutes(app: FastifyInstance, opts: { traces: TraceSource; metrics: MetricsSource | undefined; settleMs: number }): void {
   app.get<{ Querystring: PaymentsQuery }>(
     '/',
     {
@@ -34,14 +40,18 @@ export function paymentsRoutes(app: FastifyInstance, opts: { traces: TraceSource
                 { type: 'string', maxLength: 0 },
               ],
             },
+            route: { type: 'string', maxLength: 300, pattern: '^\\S+ [A-Z]+ /\\S*$' },
+            window: { type: 'string', enum: Object.keys(CHART_WINDOWS) },
           },
         },
       },
     },
     async (request, reply) => {
       const filter: PaymentsFilter = { outcome: request.query.outcome ?? 'all', minMs: Number(request.query.min_ms || 0) };
-      // The list and the verdict are two independent searches: ask Jaeger for both at once.
-      const [traces, lastMinute] = await Promise.all([
+      const ref = request.query.route ? parseRouteKey(request.query.route)! : DEFAULT_ROUTE;
+      const window = request.query.window ?? '15m';
+      // The list, the verdict and the charts are independent: ask Jaeger and Prometheus at once.
+      const [traces, lastMinute, overview] = await Promise.all([
         opts.traces.recentPayments({
           lookbackMs: LOOKBACK_MS,
           limit: LIST_LIMIT,
@@ -49,8 +59,13 @@ export function paymentsRoutes(app: FastifyInstance, opts: { traces: TraceSource
           ...(filter.minMs ? { minDurationMs: filter.minMs } : {}),
         }),
         opts.traces.lastMinuteVerdict({ settleMs: opts.settleMs, ...VERDICT_SAMPLE }),
+        // Never rejects: Prometheus down is a note on the page, not a failed page.
+        opts.metrics?.routeOverview(ref, window),
       ]);
-      return reply.type('text/html; charset=utf-8').send(renderPaymentsPage({ filter, traces, lookbackMs: LOOKBACK_MS, lastMinute }));
+      const keep = { outcome: filter.outcome, ...(filter.minMs ? { min_ms: String(filter.minMs) } : {}) };
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(renderPaymentsPage({ filter, traces, lookbackMs: LOOKBACK_MS, lastMinute, charts: { ref, window, overview, keep } }));
     },
   );
 }

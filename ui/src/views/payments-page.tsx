@@ -1,12 +1,14 @@
 /**
- * /: the recent POST /process-payment traces, newest first, filterable by outcome and minimum
- * duration, under the detective's verdict for the last minute (what `npm run detective` says).
+ * /: one route's charts from Prometheus (rate, 5xx share, latency with exemplars), then the recent
+ * POST /process-payment traces, newest first, filterable by outcome and minimum duration, under
+ * the detective's verdict for the last minute (what `npm run detective` says).
  */
 /** @jsxRuntime automatic @jsxImportSource preact */
 import { type Verdict, formatMs } from '@paytrace/trace-analysis';
 import type { Outcome, TraceSummary } from '../traces.js';
 import { clock, isoTime, pct, serviceColor } from './format.js';
 import { renderPage } from './layout.js';
+import { RouteCharts, routeKey, type RouteChartsProps } from './route-charts.js';
 
 export interface PaymentsFilter {
   outcome: Outcome | 'all';
@@ -20,6 +22,8 @@ export interface PaymentsPageProps {
   /** How far back the list reaches, ms. */
   lookbackMs: number;
   lastMinute: { verdict: Verdict; fromMs: number; toMs: number; sampled: boolean };
+  /** The metrics section on top (Prometheus's charts of one route). */
+  charts: RouteChartsProps;
 }
 
 const OUTCOMES: Array<PaymentsFilter['outcome']> = ['all', 'succeeded', 'rejected', 'failed'];
@@ -70,12 +74,16 @@ function VerdictPanel({ lastMinute }: { lastMinute: PaymentsPageProps['lastMinut
   );
 }
 
-function PaymentsPage({ filter, traces, lookbackMs, lastMinute }: PaymentsPageProps) {
+function PaymentsPage({ filter, traces, lookbackMs, lastMinute, charts }: PaymentsPageProps) {
   return (
     <>
       <h1>Recent payments</h1>
+      <RouteCharts {...charts} />
       <VerdictPanel lastMinute={lastMinute} />
       <form class="filter" method="get" action="/">
+        {/* The charts' choice survives a change of filter. */}
+        <input type="hidden" name="route" value={routeKey(charts.ref)} />
+        <input type="hidden" name="window" value={charts.window} />
         <label>
           outcome{' '}
           <select name="outcome">
