@@ -47,7 +47,7 @@ export interface StackOptions {
   onLine?: LineSink;
 }
 
-/** The UI of a stack: it reads the pipeline's Jaeger (or the one at `jaegerUrl`, e.g. without a pipeline). */
+/** The UI of a stack: it reads the pipeline's Jaeger and Prometheus (or the ones at `jaegerUrl` and `prometheusUrl`, e.g. without a pipeline). */
 export type StackUiOptions = Omit<StartUiOptions, 'port' | 'jaegerUrl' | 'onLine' | 'owner'> & { jaegerUrl?: string };
 
 /** How the four services run against a stack; ports, database and Stripe come from the stack. */
@@ -203,10 +203,10 @@ async function start(options: StackOptions, owner: Lifetime): Promise<Stack> {
   };
   if (options.services) stack.services = await step(stack.startServices(options.services));
   if (options.ui) {
-    const { jaegerUrl = pipeline!.jaegerUrl, ...ui } = options.ui;
+    const { jaegerUrl = pipeline!.jaegerUrl, prometheusUrl = pipeline?.prometheusUrl, ...ui } = options.ui;
     // Its pages read what the services write: it comes once the gateway is ready, the last part (the first stopped).
     if (stack.services) await waitForHttp(`${stack.services.urls.gateway}/readyz`, { timeoutMs: 30_000, signal: owner.signal });
-    stack.ui = await step(startUi({ ...ui, port: ports.ui, jaegerUrl, onLine: sink('ui'), owner }));
+    stack.ui = await step(startUi({ ...ui, port: ports.ui, jaegerUrl, ...(prometheusUrl ? { prometheusUrl } : {}), onLine: sink('ui'), owner }));
   }
   return stack;
 }

@@ -6,6 +6,8 @@ export interface StartUiOptions {
   port: number;
   jaegerUrl: string;
   jaegerUiUrl?: string;
+  /** Prometheus's HTTP API, for the charts (PROMETHEUS_URL; default the UI's own, http://127.0.0.1:9090). */
+  prometheusUrl?: string;
   flagFile?: string;
   labDirs?: string[];
   settleMs?: number;
@@ -36,6 +38,7 @@ export async function startUi(options: StartUiOptions): Promise<RunningUi> {
     PORT: String(options.port),
     JAEGER_URL: options.jaegerUrl,
     PAYTRACE_UI_JAEGER_UI_URL: options.jaegerUiUrl ?? '',
+    ...(options.prometheusUrl !== undefined ? { PROMETHEUS_URL: options.prometheusUrl } : {}),
     PAYTRACE_UI_FLAG_FILE: options.flagFile ?? '',
     PAYTRACE_UI_LAB_DIRS: (options.labDirs ?? []).join(','),
     ...(options.settleMs !== undefined ? { PAYTRACE_UI_SETTLE_MS: String(options.settleMs) } : {}),
