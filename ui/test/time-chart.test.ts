@@ -32,10 +32,12 @@ test('values in their unit: requests per second, shares, milliseconds, bytes', (
   assert.equal(formatValue('per-second', 19.6), '20/s');
   assert.equal(formatValue('per-second', 3.96), '4.0/s');
   assert.equal(formatValue('per-second', 0.25), '0.25/s');
+  assert.equal(formatValue('per-second', 0), '0/s');
   assert.equal(formatValue('ratio', 0), '0%');
   assert.equal(formatValue('ratio', 0.012), '1.2%');
   assert.equal(formatValue('seconds', 0.0421), '42.1 ms');
   assert.equal(formatValue('seconds-per-second', 0.0042), '4.2 ms/s');
+  assert.equal(formatValue('seconds-per-second', 0.00025), '0.25 ms/s');
   assert.equal(formatValue('bytes', 25 * 1024 ** 2), '25.0 MiB');
   assert.equal(formatValue('count', 3), '3');
 });
@@ -71,6 +73,11 @@ test('exemplar dots link to their trace, with their value and time as a tooltip,
   // Escaped, as everything the UI renders.
   assert.ok(html.includes('<title>300.0 ms at 00:19:10.000 UTC: trace &lt;x></title>'), html);
   assert.match(html, />500\.0 ms<\/text>/, 'the top makes room for the slowest dot');
+});
+
+test('a chart of bytes tops at a round number of MiB', () => {
+  const html = draw({ unit: 'bytes', lines: [{ name: 'heap used', color: '#000', points: [{ t: 1_100, v: 70 * 1024 ** 2 }] }] });
+  assert.match(html, />50\.0 MiB<\/text>[\s\S]*>100\.0 MiB<\/text>/);
 });
 
 test('a value above the top is clipped to the frame, not drawn outside it', () => {

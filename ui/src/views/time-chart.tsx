@@ -10,14 +10,17 @@ export type ChartUnit = 'per-second' | 'ratio' | 'seconds' | 'count' | 'bytes' |
 export function formatValue(unit: ChartUnit, value: number): string {
   switch (unit) {
     case 'per-second':
+      if (value === 0) return '0/s';
       return `${value >= 10 ? value.toFixed(0) : value.toFixed(value >= 1 ? 1 : 2)}/s`;
     case 'ratio':
       return `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
     case 'seconds':
       // formatMs takes microseconds, as Jaeger's spans give them: the same "12.3 ms" as the trace pages.
       return formatMs(value * 1e6);
-    case 'seconds-per-second':
-      return `${(value * 1000).toFixed(value * 1000 >= 10 ? 0 : 1)} ms/s`;
+    case 'seconds-per-second': {
+      const ms = value * 1000;
+      return `${ms >= 10 ? ms.toFixed(0) : ms.toFixed(ms >= 1 || ms === 0 ? 1 : 2)} ms/s`;
+    }
     case 'bytes':
       return value >= 1024 ** 2 ? `${(value / 1024 ** 2).toFixed(1)} MiB` : `${(value / 1024).toFixed(0)} KiB`;
     case 'count':
@@ -83,7 +86,9 @@ export function linePath(points: Point[], x: (t: number) => number, y: (v: numbe
 
 export function TimeChart({ id, range, unit, lines, dots = [], minTop = 0 }: TimeChartProps) {
   const values = [...lines.flatMap((l) => l.points.map((p) => p.v)), ...dots.map((d) => d.v)];
-  const top = niceCeiling(Math.max(minTop, ...values, 0));
+  const highest = Math.max(minTop, ...values, 0);
+  // Bytes top at a round number of MiB (64 MiB, not 95.4 MiB, which is 10⁸ bytes).
+  const top = unit === 'bytes' ? niceCeiling(highest / 1024 ** 2) * 1024 ** 2 : niceCeiling(highest);
   const span = range.end - range.start;
   const x = (t: number) => MARGIN.left + ((t - range.start) / span) * PLOT_W;
   const y = (v: number) => MARGIN.top + PLOT_H - (Math.min(v, top) / top) * PLOT_H;
