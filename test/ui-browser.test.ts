@@ -66,7 +66,14 @@ describe('the web UI, in Chromium', () => {
       },
     });
     // The services export every 100 ms here (support/stack.ts), so a trace is whole within ~1.5 s.
-    ui = await startUi({ port: await freePort(), jaegerUrl: pipeline.jaegerUrl, flagFile, settleMs: 1_500, env: { LOG_LEVEL: 'warn' } });
+    ui = await startUi({
+      port: await freePort(),
+      jaegerUrl: pipeline.jaegerUrl,
+      prometheusUrl: pipeline.prometheusUrl,
+      flagFile,
+      settleMs: 1_500,
+      env: { LOG_LEVEL: 'warn' },
+    });
     browser = await launchChromium();
   });
   after(async () => {
