@@ -148,6 +148,22 @@ describe('the charts on / and /services/<name>, in Chromium, under load', () => 
     assert.ok((await page.locator('svg.gantt g.row').count()) >= 10, 'the trace page draws the trace');
     assert.ok((await jaeger.getTrace(traceId))?.length, 'the trace is in Jaeger');
     await page.close();
+
+    // How long the pages take on the server (request to whole body), for docs/web-ui.md: printed, not judged.
+    for (const path of ['/', '/services/gateway']) {
+      const ms: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const started = performance.now();
+        assert.equal((await fetch(`${ui.url}${path}`).then(async (r) => [r.status, await r.text()]))[0], 200);
+        ms.push(performance.now() - started);
+      }
+      t.diagnostic(
+        `${path}: median ${percentile(
+          ms.sort((a, b) => a - b),
+          0.5,
+        ).toFixed(0)} ms of 7 loads`,
+      );
+    }
   });
 
   test('/services/gateway shows its saturation over the window, and its route', async () => {
