@@ -75,14 +75,14 @@ export interface Stack {
   processes(): ManagedProcess[];
   /**
    * Stops everything started, the last started first (the UI, the services with the gateway first,
-   * the Collector, Jaeger, the proxies, stripe-mock), Postgres last; resolves when all of it is gone.
+   * the Collector, Jaeger, Prometheus, the proxies, stripe-mock), Postgres last; resolves when all of it is gone.
    * Safe at any moment and any number of times (one stop): a startServices under way stops too.
    */
   stop(): Promise<void>;
 }
 
 /**
- * paytrace on this machine, natively, in dependency order: Postgres → stripe-mock → Jaeger → the
+ * paytrace on this machine, natively, in dependency order: Postgres → stripe-mock → Prometheus → Jaeger → the
  * OpenTelemetry Collector → auth, balance, payments → gateway → the UI. Each process belongs to the
  * stack from the moment it is spawned (a Lifetime): on failure, or when `signal` aborts, whatever
  * started or is starting is stopped before the promise rejects. Each process also dies with this
@@ -195,7 +195,7 @@ async function start(options: StackOptions, owner: Lifetime): Promise<Stack> {
       }),
     processes: () => [
       stripeMock,
-      ...(pipeline ? [pipeline.jaeger, pipeline.collector] : []),
+      ...(pipeline ? [pipeline.prometheus, pipeline.jaeger, pipeline.collector] : []),
       ...serviceSets.flatMap((set) => [...set.processes.values()]),
       ...(stack.ui ? [stack.ui.process] : []),
     ],

@@ -1,6 +1,8 @@
 /** What the UI's charts read from Prometheus (MetricsSource): a route's RED figures with exemplars, a service's saturation; never throws. */
 import {
   PrometheusClient,
+  runtimeFindings,
+  type RuntimeFinding,
   chartRange,
   knownRoutesQuery,
   routeExemplarSelector,
@@ -92,6 +94,19 @@ export class MetricsSource {
       };
     } catch (err) {
       return this.unavailable(err);
+    }
+  }
+
+  /**
+   * The services their runtime metrics name over [fromMs, toMs] (a stalled event loop, a saturated
+   * pool), for the verdict: none when Prometheus does not answer (the verdict is then the traces'
+   * alone, as before metrics).
+   */
+  async runtimeFindings(fromMs: number, toMs: number): Promise<RuntimeFinding[]> {
+    try {
+      return (await runtimeFindings(this.client, { start: fromMs / 1000, end: toMs / 1000 })).findings;
+    } catch {
+      return [];
     }
   }
 

@@ -4,7 +4,7 @@
  * Jaeger failing becomes a JaegerUnavailable error page (except for the reconciliation runs, an
  * extra the trace page does without); an unknown trace id becomes a 404.
  */
-import { JaegerClient, TRACE_ID, type TraceSpan, analyzeTrace, rootOf, verdict, type Verdict } from '@paytrace/trace-analysis';
+import { JaegerClient, TRACE_ID, type TraceSpan, analyzeTrace, rootOf, verdict, type RuntimeFinding, type Verdict } from '@paytrace/trace-analysis';
 import { describeCause, jaegerUnavailable, notFound } from './errors.js';
 
 /** The gateway's payment route: the traces the front page lists and judges. */
@@ -206,9 +206,12 @@ export class TraceSource {
     settleMs: number;
     slices: number;
     perSlice: number;
+    /** The services the same minute's runtime metrics name, asked for while Jaeger searches (MetricsSource.runtimeFindings). */
+    runtimeFindings?: (fromMs: number, toMs: number) => Promise<readonly RuntimeFinding[]>;
   }): Promise<{ verdict: Verdict; fromMs: number; toMs: number; sampled: boolean }> {
     const toMs = Date.now() - options.settleMs;
     const fromMs = toMs - 60_000;
+    const runtime = options.runtimeFindings?.(fromMs, toMs) ?? Promise.resolve([]);
     const sliceMs = 60_000 / options.slices;
     const slices = await this.ask(() =>
       Promise.all(
@@ -220,7 +223,7 @@ export class TraceSource {
     // A trace that started on a slice's edge can come back from both searches.
     const traces = new Map(slices.flat().map((spans) => [spans[0]?.traceId, spans]));
     const sampled = slices.some((found) => found.length >= options.perSlice);
-    return { verdict: verdict([...traces.values()].map(analyzeTrace)), fromMs, toMs, sampled };
+    return { verdict: verdict([...traces.values()].map(analyzeTrace), { runtime: await runtime }), fromMs, toMs, sampled };
   }
 
   /**

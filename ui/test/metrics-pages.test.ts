@@ -170,3 +170,42 @@ describe('the metrics on / and /services/<name>', () => {
     assert.equal((await app.inject('/services/a%20b')).statusCode, 400);
   });
 });
+
+describe("the last minute's verdict reads the runtime metrics too", () => {
+  const jaeger = new FakeJaeger();
+  // auth's event loop ran ~100 ms late all minute; the other services' loops were on time.
+  const stalledAuth = new FakePrometheus((query) => {
+    if (query.includes('nodejs_eventloop_delay_p99_seconds')) {
+      return {
+        series: ['auth', 'balance', 'gateway', 'payments'].map((service) => ({
+          labels: { service_name: service },
+          value: service === 'auth' ? 104 : 12,
+        })),
+      };
+    }
+    return steadyLoad(query);
+  });
+  before(async () => {
+    await Promise.all([jaeger.start(), stalledAuth.start()]);
+    jaeger.reset(recentPayment());
+  });
+  after(() => Promise.all([jaeger.stop(), stalledAuth.stop()]));
+
+  test('a service whose event loop stalled is named, with its figure, though no span stands out', async () => {
+    const app = await buildApp({ jaeger: { url: jaeger.url }, prometheus: { url: stalledAuth.url } });
+    const res = await app.inject('/');
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /data-culprit-service="auth" data-culprit-kind="runtime"/);
+    assert.match(res.body, /<li data-service="auth" data-kind="event-loop">from the metrics: auth: event-loop delay p99 104 ms/);
+    // The minute it judged is the verdict's: the same window as its trace search, the one before as the baseline.
+    const asked = stalledAuth.asked.filter((q) => q.get('query')!.includes('nodejs_eventloop_delay_p99_seconds'));
+    assert.equal(asked.length, 2);
+    assert.deepEqual(
+      asked
+        .map((q) => Number(q.get('time')))
+        .sort((a, b) => a - b)
+        .reduce((a, b) => b - a),
+      60,
+    );
+  });
+});

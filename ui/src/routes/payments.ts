@@ -58,7 +58,12 @@ export function paymentsRoutes(app: FastifyInstance, opts: { traces: TraceSource
           outcome: filter.outcome,
           ...(filter.minMs ? { minDurationMs: filter.minMs } : {}),
         }),
-        opts.traces.lastMinuteVerdict({ settleMs: opts.settleMs, ...VERDICT_SAMPLE }),
+        opts.traces.lastMinuteVerdict({
+          settleMs: opts.settleMs,
+          ...VERDICT_SAMPLE,
+          // The same minute's runtime metrics name a service no span shows (a stalled event loop).
+          ...(opts.metrics ? { runtimeFindings: (fromMs: number, toMs: number) => opts.metrics!.runtimeFindings(fromMs, toMs) } : {}),
+        }),
         // Never rejects: Prometheus down is a note on the page, not a failed page.
         opts.metrics?.routeOverview(ref, window),
       ]);

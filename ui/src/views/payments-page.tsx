@@ -41,6 +41,15 @@ function VerdictPanel({ lastMinute }: { lastMinute: PaymentsPageProps['lastMinut
       <p class="sentence">
         {verdict.count === 0 ? 'No payments in that minute: make some (the curl on the README, or npm run load).' : verdict.sentence}
       </p>
+      {verdict.runtime?.length ? (
+        <ul class="runtime-findings">
+          {verdict.runtime.map((finding) => (
+            <li data-service={finding.service} data-kind={finding.kind}>
+              from the metrics: {finding.summary}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {verdict.operations.length > 0 ? (
         <table class="shares">
           <thead>
