@@ -200,12 +200,7 @@ describe("the last minute's verdict reads the runtime metrics too", () => {
     // The minute it judged is the verdict's: the same window as its trace search, the one before as the baseline.
     const asked = stalledAuth.asked.filter((q) => q.get('query')!.includes('nodejs_eventloop_delay_p99_seconds'));
     assert.equal(asked.length, 2);
-    assert.deepEqual(
-      asked
-        .map((q) => Number(q.get('time')))
-        .sort((a, b) => a - b)
-        .reduce((a, b) => b - a),
-      60,
-    );
+    const [start, end] = asked.map((q) => Number(q.get('time'))).sort((a, b) => a - b);
+    assert.equal(end! - start!, 60);
   });
 });
