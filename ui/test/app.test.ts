@@ -7,15 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { currentFaults, PRESETS, REPO_FLAG_FILE, SCENARIOS } from '@paytrace/faults';
 import { buildApp } from '../src/app.js';
+import { closedPortUrl } from './support/closed-port.js';
 
-/** A port nothing listens on (just freed): connecting is refused at once, like a Jaeger that is down. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 const REFUSED = await closedPortUrl();
 
 describe('pages that need no Jaeger, and Jaeger down', () => {

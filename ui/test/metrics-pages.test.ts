@@ -5,10 +5,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { buildApp } from '../src/app.js';
 import { FakeJaeger, type JaegerTraceJson } from './support/fake-jaeger.js';
 import { FakePrometheus, type FakeAnswer } from './support/fake-prometheus.js';
+import { closedPortUrl } from './support/closed-port.js';
 
 /** The recorded payment, moved to a minute ago so the front page lists it. */
 function recentPayment(): JaegerTraceJson {
@@ -48,14 +48,6 @@ function steadyLoad(query: string): FakeAnswer {
   if (query.startsWith('histogram_quantile')) return one(0.02);
   if (query.startsWith('(sum(rate(')) return one(0);
   return one(4);
-}
-
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
 }
 
 describe('the metrics on / and /services/<name>', () => {

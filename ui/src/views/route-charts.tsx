@@ -26,6 +26,22 @@ export interface RouteChartsProps {
   keep?: Record<string, string>;
 }
 
+/** The chart window's select (5m, 15m, 1h), on / and on a service's page. */
+export function WindowSelect({ window }: { window: ChartWindow }) {
+  return (
+    <label>
+      window{' '}
+      <select name="window">
+        {Object.keys(CHART_WINDOWS).map((w) => (
+          <option value={w} selected={w === window}>
+            {`last ${w}`}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function Selector({ ref, window, routes, keep = {} }: { ref: RouteRef; window: ChartWindow; routes: RouteRef[]; keep?: Record<string, string> }) {
   // The chosen route stays in the list even when Prometheus has not seen it (yet).
   const all = routes.some((r) => routeKey(r) === routeKey(ref)) ? routes : [ref, ...routes];
@@ -51,16 +67,7 @@ function Selector({ ref, window, routes, keep = {} }: { ref: RouteRef; window: C
           ))}
         </select>
       </label>
-      <label>
-        window{' '}
-        <select name="window">
-          {Object.keys(CHART_WINDOWS).map((w) => (
-            <option value={w} selected={w === window}>
-              {`last ${w}`}
-            </option>
-          ))}
-        </select>
-      </label>
+      <WindowSelect window={window} />
       <button type="submit">Show</button>
       <a href={`/services/${encodeURIComponent(ref.service)}?window=${window}`} id="service-link">
         {`${ref.service}: saturation and routes →`}

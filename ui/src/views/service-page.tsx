@@ -1,10 +1,10 @@
 /** /services/<name>: one service's saturation panels over the window (each a TimeChart) and its routes' rate, 5xx share and p99. */
 /** @jsxRuntime automatic @jsxImportSource preact */
-import { CHART_WINDOWS, type ChartWindow } from '@paytrace/metrics-analysis';
+import type { ChartWindow } from '@paytrace/metrics-analysis';
 import type { ServiceOverview } from '../metrics.js';
 import { clock, serviceColor } from './format.js';
 import { renderPage } from './layout.js';
-import { routeKey } from './route-charts.js';
+import { WindowSelect, routeKey } from './route-charts.js';
 import { TimeChart, formatValue } from './time-chart.js';
 
 /** A second line in a panel is drawn in grey (the pool's size), a third in red (the waits). */
@@ -17,16 +17,7 @@ function ServicePage({ overview, window }: { overview: ServiceOverview; window: 
     <>
       <h1>{`${service}: saturation, the last ${window}`}</h1>
       <form class="chart-filter" method="get" action={`/services/${encodeURIComponent(service)}`}>
-        <label>
-          window{' '}
-          <select name="window">
-            {Object.keys(CHART_WINDOWS).map((w) => (
-              <option value={w} selected={w === window}>
-                {`last ${w}`}
-              </option>
-            ))}
-          </select>
-        </label>
+        <WindowSelect window={window} />
         <button type="submit">Show</button>
         <span class="hint">{`from ${clock(range.start * 1000)} to ${clock(range.end * 1000)}, a point every ${range.stepSeconds} s; the services' own metrics (OpenTelemetry SDK), in Prometheus`}</span>
       </form>
