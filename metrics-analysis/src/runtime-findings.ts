@@ -178,7 +178,8 @@ export function judgeRuntime(services: RuntimeServiceFigures[], thresholds: Runt
     const timeBefore = timeInService(before);
     if (inFlight !== undefined && time !== undefined && inFlight >= thresholds.inFlightFloor) {
       if (timeBefore === undefined || time >= thresholds.inFlightFactor * timeBefore) {
-        const was = timeBefore === undefined ? '' : `, ${ms(timeBefore)} before`;
+        // In flight is sampled at each export: a lightly loaded service reads 0, which is no time at all.
+        const was = timeBefore === undefined ? '' : timeBefore === 0 ? ', none in flight before' : `, ${ms(timeBefore)} before`;
         findings.push({
           service,
           kind: 'in-flight',
