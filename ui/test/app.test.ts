@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -132,7 +132,10 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
     const app = await buildApp({ jaeger: { url: REFUSED }, labDirs: [join(dir, 'results')] });
     const page = await app.inject('/lab');
     assert.equal(page.statusCode, 200);
-    assert.equal((page.body.match(/<tr data-config=/g) ?? []).length, 6);
+    // A row per configuration the run measured (the reference run's six, and its metrics-off variant).
+    const configurations = (JSON.parse(readFileSync(join(labDir, 'sampling-lab.json'), 'utf8')) as { configurations: unknown[] }).configurations;
+    assert.equal(configurations.length, 7);
+    assert.equal((page.body.match(/<tr data-config=/g) ?? []).length, configurations.length);
     assert.match(page.body, /SDK disabled \(baseline\)/);
     const chart = await app.inject('/lab/chart.svg');
     assert.equal(chart.statusCode, 200);
