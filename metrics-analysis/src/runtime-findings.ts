@@ -136,7 +136,8 @@ const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
  * Which services the figures name. The baseline of a service's figure is the lower of (a) its own
  * figure just before the window and (b) the median of the other services' figures in the window:
  * (a) alone misses a stall that began before the baseline window, (b) alone misses a whole machine
- * starved at once (then every service rises against its own past). Pure.
+ * starved at once (then every service rises against its own past). A service's event loop is
+ * judged only once it has a figure before the window (it did not start during it). Pure.
  */
 export function judgeRuntime(services: RuntimeServiceFigures[], thresholds: RuntimeThresholds = DEFAULT_RUNTIME_THRESHOLDS): RuntimeFinding[] {
   const others = (service: string, figure: FigureName) =>
@@ -144,11 +145,13 @@ export function judgeRuntime(services: RuntimeServiceFigures[], thresholds: Runt
   const findings: RuntimeFinding[] = [];
   for (const { service, window, before } of services) {
     const p99 = window.delayP99Ms;
-    if (p99 !== undefined) {
-      const baseline = minDefined(before.delayP99Ms, others(service, 'delayP99Ms'));
-      if (p99 >= thresholds.delayFloorMs && (baseline === undefined || p99 >= thresholds.delayFactor * baseline)) {
+    // A service with no figure before the window started during it: its loop ran late while it
+    // loaded and compiled its code (a fresh gateway's first minute read 105 ms), which is no stall.
+    if (p99 !== undefined && before.delayP99Ms !== undefined) {
+      const baseline = minDefined(before.delayP99Ms, others(service, 'delayP99Ms'))!;
+      if (p99 >= thresholds.delayFloorMs && p99 >= thresholds.delayFactor * baseline) {
         const max = window.delayMaxMs === undefined ? '' : ` (max ${ms(window.delayMaxMs)})`;
-        const was = before.delayP99Ms === undefined ? ', no figure before' : `, ${ms(before.delayP99Ms)} before`;
+        const was = `, ${ms(before.delayP99Ms)} before`;
         const elu = window.utilization === undefined ? '' : `; loop utilization ${Math.round(window.utilization * 100)}%`;
         findings.push({
           service,

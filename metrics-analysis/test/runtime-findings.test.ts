@@ -46,11 +46,10 @@ describe('judgeRuntime: a service is named when its figure rises beyond its base
     assert.deepEqual(judgeRuntime([auth, balance, gateway]), []);
   });
 
-  test('without any baseline (one service, just started) the floor alone decides', () => {
-    assert.deepEqual(
-      judgeRuntime([{ service: 'auth', window: { delayP99Ms: 60 }, before: {} }]).map((f) => f.summary),
-      ['auth: event-loop delay p99 60 ms over the window, no figure before'],
-    );
+  test('a service that started during the window (no figure before) is not judged on its event loop: start-up runs late', () => {
+    // What a fresh gateway's first minute read in CI: its start-up, not a stall.
+    const others = ['auth', 'balance', 'payments'].map((s) => healthy(s, 12));
+    assert.deepEqual(judgeRuntime([...others, { service: 'gateway', window: { delayP99Ms: 105, delayMaxMs: 623 }, before: {} }]), []);
   });
 
   test('a saturated pool and requests piling up are named, event loops first', () => {
