@@ -137,6 +137,14 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
     assert.equal(configurations.length, 7);
     assert.equal((page.body.match(/<tr data-config=/g) ?? []).length, configurations.length);
     assert.match(page.body, /SDK disabled \(baseline\)/);
+    // What the metrics tell, per configuration and source, against the load generator's truth: the
+    // reference run's 1% span metrics estimated 105 req/s [65.2, 160.2] against 65 (a 2.4% event).
+    const estimated = configurations.filter((c) => (c as { metric_estimates?: unknown }).metric_estimates).length;
+    assert.ok(estimated >= 5, `${estimated} configurations with metric estimates`);
+    assert.equal((page.body.match(/<tr data-estimates=/g) ?? []).length, 2 * estimated);
+    assert.match(page.body, /<tr data-estimates="ratio-0\.01" data-source="span metrics">.*?105\.0 \[65\.2, 160\.2\] ✗/s);
+    assert.match(page.body, /<tr data-estimates="ratio-0\.01" data-source="SDK metrics">.*?65\.0 \[65\.0, 65\.0\] ✓/s);
+    assert.match(page.body, /id="lab-metrics-cost"[^]*× 1\.0\d\d/);
     const chart = await app.inject('/lab/chart.svg');
     assert.equal(chart.statusCode, 200);
     assert.match(chart.headers['content-type'] as string, /^image\/svg\+xml/);
