@@ -63,6 +63,16 @@ describe('metrics at 1 % sampling, against the answers', { timeout: 90_000 }, ()
     }
   });
 
+  test("each service's pg pool is named by its database, not unknown_host:unknown_port/unknown_database", async () => {
+    const { hostname, port, pathname } = new URL(databaseUrl);
+    const series = await until(
+      () => prometheus.query(`db_client_connection_max{${mine}}`),
+      (s) => s.length >= 4,
+    );
+    assert.deepEqual(series.map((s) => s.labels.service_name).sort(), ['auth', 'balance', 'gateway', 'payments']);
+    for (const s of series) assert.equal(s.labels.db_client_connection_pool_name, `${hostname}:${port}${pathname}`, JSON.stringify(s.labels));
+  });
+
   test('the SDK counts every request the gateway answered, exactly, status by status', async () => {
     assert.equal(answers.length, PAYMENTS);
     const answered: Record<string, number> = {};

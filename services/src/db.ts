@@ -20,6 +20,7 @@ export interface DatabaseOptions {
 export function createPool(options: DatabaseOptions): pg.Pool {
   const pool = new ContextPreservingPgPool({
     connectionString: options.url,
+    ...poolNameFields(options.url),
     max: options.poolSize,
     connectionTimeoutMillis: 2_000,
     idleTimeoutMillis: 30_000,
@@ -30,6 +31,22 @@ export function createPool(options: DatabaseOptions): pg.Pool {
     options.logger.warn({ err: { message: err.message } }, 'postgres connection lost; the pool will reconnect');
   });
   return pool;
+}
+
+/**
+ * WORKAROUND (docs/upstream/opentelemetry-instrumentation-pg-pool-name-connection-string.md): the
+ * pg instrumentation names a pool's metrics from its `host`, `port` and `database` options only,
+ * so a pool configured by URL is "unknown_host:unknown_port/unknown_database". The same three,
+ * from the URL, as options too (node-postgres takes them from `connectionString` in any case).
+ */
+function poolNameFields(url: string): { host?: string; port?: number; database?: string } {
+  try {
+    const { hostname, port, pathname } = new URL(url);
+    const database = decodeURIComponent(pathname.slice(1));
+    return { ...(hostname ? { host: hostname } : {}), port: Number(port || 5432), ...(database ? { database } : {}) };
+  } catch {
+    return {}; // not a URL (a libpq key=value string): node-postgres parses it, the pool stays unnamed
+  }
 }
 
 /** Runs a query and maps "database unreachable" to a 503. */
