@@ -160,7 +160,8 @@ export class TraceSource {
     const spans = await this.ask(() => this.jaeger.getTrace(traceId));
     if (!spans || spans.length === 0) {
       throw notFound(
-        `Jaeger has no trace ${traceId}. A trace appears a few seconds after its request (spans are exported in batches); if it was just made, reload.`,
+        `Jaeger has no trace ${traceId}. A trace appears a few seconds after its request (spans are exported in batches); if it was just made, reload. ` +
+          "If a chart's exemplar led here, the Collector's tail sampling may have dropped it: span metrics count every span before that decision (docs/metrics.md).",
       );
     }
     return spans;
