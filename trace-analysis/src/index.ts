@@ -67,6 +67,7 @@ export {
   wilsonInterval,
   differenceInterval,
   describeRow,
+  magnitudeOf,
   EXCLUDED_ATTRIBUTES,
   type ContrastRow,
   type Feature,

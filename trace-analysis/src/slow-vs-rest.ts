@@ -15,6 +15,8 @@ export interface Feature {
   kind: FeatureKind;
   key: string;
   value: string;
+  /** The value is an order of magnitude of a numeric attribute, not one value. */
+  range?: boolean;
 }
 
 /** One value's counts on each side and how much more common it is among the slow traces. */
@@ -41,9 +43,15 @@ export interface SlowVsRestOptions {
   quantile?: number;
   /**
    * A value seen in fewer traces than this is left out (default 2): a value only one trace
-   * carries (an id, a timestamp) says nothing about what slow traces share.
+   * carries (an id, a timestamp) says nothing about what slow traces share. So is a value every
+   * trace carries.
    */
   minTraces?: number;
+  /**
+   * A numeric attribute with more than 12 distinct values (a count, an amount) is counted by order
+   * of magnitude (`≥10000 <100000`), not value by value (default true).
+   */
+  numericRanges?: boolean;
 }
 
 export interface SlowVsRest {
@@ -147,6 +155,47 @@ export function differenceInterval(a: number, n1: number, b: number, n2: number)
   return [d - Math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + Math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)];
 }
 
+/** A numeric attribute with more distinct values than this is counted by order of magnitude (SlowVsRestOptions.numericRanges). */
+const MAX_NUMERIC_VALUES = 12;
+
+/** The order of magnitude a number is in, as a value: `0`, `≥10000 <100000`, `>-100 ≤-10`. */
+export function magnitudeOf(v: number): string {
+  if (v === 0) return '0';
+  const k = Math.floor(Math.log10(Math.abs(v)));
+  const [lo, hi] = [10 ** k, 10 ** (k + 1)].map((x) => Number(x.toPrecision(12)));
+  return v > 0 ? `≥${lo} <${hi}` : `>-${hi} ≤-${lo}`;
+}
+
+/**
+ * Numeric attributes with many values (a count, an amount) by order of magnitude: each value
+ * alone is in a trace or two and says nothing, but "tens of thousands of holds" may. Orders of
+ * magnitude, not quantiles: a counter that grows during the window would otherwise be cut into
+ * spans of time. A trace's features stay unique.
+ */
+function inRanges(perTrace: Feature[][], enabled: boolean): Feature[][] {
+  if (!enabled) return perTrace;
+  const values = new Map<string, Set<string>>();
+  const numeric = new Map<string, boolean>();
+  for (const features of perTrace) {
+    for (const f of features) {
+      if (f.kind !== 'attribute' && f.kind !== 'resource') continue;
+      const id = `${f.kind}\u0000${f.key}`;
+      numeric.set(id, (numeric.get(id) ?? true) && f.value.trim() !== '' && Number.isFinite(Number(f.value)));
+      values.set(id, (values.get(id) ?? new Set()).add(f.value));
+    }
+  }
+  const ranged = new Set([...values].filter(([id, distinct]) => numeric.get(id) && distinct.size > MAX_NUMERIC_VALUES).map(([id]) => id));
+  if (ranged.size === 0) return perTrace;
+  return perTrace.map((features) => {
+    const found = new Map<string, Feature>();
+    for (const f of features) {
+      const g = ranged.has(`${f.kind}\u0000${f.key}`) ? { ...f, value: magnitudeOf(Number(f.value)), range: true } : f;
+      found.set(featureId(g), g);
+    }
+    return [...found.values()];
+  });
+}
+
 /** The q-quantile of the values by nearest rank (the ⌈n·q⌉-th smallest), as the verdict's percentiles. */
 const nearestRank = (sorted: number[], q: number): number => sorted[Math.min(sorted.length, Math.max(1, Math.ceil(sorted.length * q))) - 1]!;
 
@@ -167,12 +216,16 @@ export function slowVsRest(traces: TraceSpan[][], options: SlowVsRestOptions = {
   const split = options.slow ?? { aboveMs: sorted.length ? nearestRank(sorted, quantile) : 0 };
   const isSlow = 'aboveMs' in split ? (ms: number) => ms > split.aboveMs : (ms: number) => ms >= split.fromMs && ms <= split.toMs;
 
+  const perTrace = inRanges(
+    timed.map((t) => traceFeatures(t.spans)),
+    options.numericRanges ?? true,
+  );
   const counts = new Map<string, { feature: Feature; slow: number; rest: number }>();
   let slowTotal = 0;
-  for (const { spans, ms } of timed) {
+  for (const [i, { ms }] of timed.entries()) {
     const slow = isSlow(ms);
     if (slow) slowTotal++;
-    for (const feature of traceFeatures(spans)) {
+    for (const feature of perTrace[i]!) {
       const id = featureId(feature);
       const c = counts.get(id) ?? { feature, slow: 0, rest: 0 };
       if (slow) c.slow++;
@@ -184,7 +237,8 @@ export function slowVsRest(traces: TraceSpan[][], options: SlowVsRestOptions = {
   const minTraces = options.minTraces ?? 2;
   const rows: ContrastRow[] = [];
   for (const { feature, slow, rest } of counts.values()) {
-    if (slow + rest < minTraces) continue;
+    // Too rare to say anything, or on every trace (a host, a version): nothing that tells them apart.
+    if (slow + rest < minTraces || (slow === slowTotal && rest === restTotal)) continue;
     const slowShare = slowTotal ? slow / slowTotal : 0;
     const restShare = restTotal ? rest / restTotal : 0;
     rows.push({
@@ -199,7 +253,14 @@ export function slowVsRest(traces: TraceSpan[][], options: SlowVsRestOptions = {
       interval: differenceInterval(slow, slowTotal, rest, restTotal),
     });
   }
-  rows.sort((a, b) => b.interval[0] - a.interval[0] || b.difference - a.difference || b.slowCount - a.slowCount);
+  // Ties (the same traces): one exact value before a range of values.
+  rows.sort(
+    (a, b) =>
+      b.interval[0] - a.interval[0] ||
+      b.difference - a.difference ||
+      b.slowCount - a.slowCount ||
+      Number(a.range ?? false) - Number(b.range ?? false),
+  );
   return {
     slow: options.slow ?? { ...split, quantile },
     slowTotal,

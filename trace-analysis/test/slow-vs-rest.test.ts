@@ -70,11 +70,8 @@ test('the account every slow trace shares is ranked first, with its counts', () 
   );
   assert.equal(top.difference, 1);
   assert.ok(top.interval[0] > 0.6 && top.interval[1] === 1, `interval ${top.interval.join('..')}`);
-  // What every trace carries is no more common among the slow: difference 0, interval across 0.
-  const pid = find(result.rows, 'gateway process.pid', '4242')!;
-  assert.equal(pid.kind, 'resource');
-  assert.equal(pid.difference, 0);
-  assert.ok(pid.interval[0] < 0 && pid.interval[1] > 0);
+  // What every trace carries (one process, one version) cannot tell them apart: not a row.
+  assert.equal(find(result.rows, 'gateway process.pid', '4242'), undefined);
   const ordinary = find(result.rows, 'gateway paytrace.account.id', 'acct_1')!;
   assert.ok(ordinary.difference < 0, 'an ordinary account is less common among the slow');
 });
@@ -152,4 +149,35 @@ test('a recorded payment trace: resource attributes per service, its account-fre
   assert.ok(features.some((f) => f.kind === 'resource' && f.key === 'balance process.runtime.name' && f.value === 'nodejs'));
   assert.ok(features.some((f) => f.kind === 'attribute' && f.key === 'gateway paytrace.payment.currency' && f.value === 'usd'));
   assert.ok(!features.some((f) => /pay_[0-9a-f]{32}/.test(f.value)), 'no payment id, in any attribute');
+});
+
+test('a numeric attribute with many values is counted by order of magnitude; an exact value sharing its traces ranks first', () => {
+  // Each trace carries a count of its own: 1…80 for the quick ones, 1000… for the slow twenty.
+  const traces = Array.from({ length: 100 }, (_, i) => {
+    const slow = i >= 80;
+    const spans = payment(i, `acct_${i % 20}`, slow ? 300 : 30);
+    spans[1]!.tags['paytrace.account.holds_last_day'] = slow ? 1000 + i : i + 1;
+    if (i % 3 === 0) spans[0]!.tags['http.response.status_code'] = 402;
+    return spans;
+  });
+  const { rows } = slowVsRest(traces, { slow: { aboveMs: 100 } });
+  const counts = rows.filter((r) => r.key === 'balance paytrace.account.holds_last_day');
+  assert.deepEqual(counts.map((r) => r.value).sort(), ['≥1 <10', '≥10 <100', '≥1000 <10000']);
+  assert.deepEqual(
+    { value: rows[0]!.value, range: rows[0]!.range, slowCount: rows[0]!.slowCount, restCount: rows[0]!.restCount },
+    { value: '≥1000 <10000', range: true, slowCount: 20, restCount: 0 },
+  );
+  // Few distinct values (a status code, a flag) stay value by value.
+  assert.ok(find(rows, 'gateway http.response.status_code', '402'));
+  // numericRanges false: value by value, and each value (one trace) is left out.
+  assert.equal(slowVsRest(traces, { slow: { aboveMs: 100 }, numericRanges: false }).rows.filter((r) => r.key.endsWith('holds_last_day')).length, 0);
+
+  // The slow twenty all from one account too: the same traces, and the exact value comes first.
+  for (const spans of traces.slice(80)) spans[0]!.tags['paytrace.account.id'] = 'acct_hot';
+  const tied = slowVsRest(traces, { slow: { aboveMs: 100 } }).rows;
+  assert.deepEqual(
+    tied.slice(0, 2).map((r) => r.value),
+    ['acct_hot', '≥1000 <10000'],
+  );
+  assert.deepEqual(tied[0]!.interval, tied[1]!.interval);
 });
