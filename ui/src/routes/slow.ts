@@ -9,10 +9,11 @@ import { renderSlowPage } from '../views/slow-page.js';
 export const SLOW_OPERATIONS = ['POST /process-payment', 'GET /accounts/me'] as const;
 export const SLOW_WINDOWS = { '1m': 60_000, '5m': 5 * 60_000, '15m': 15 * 60_000 } as const;
 /**
- * At most 10 × 60 traces, the newest of each tenth of the window: a whole busy window would take
- * Jaeger seconds to return (whole traces), and 600 are enough for counts of the slowest tenth.
+ * At most 30 × 30 traces, the newest of each thirtieth of the window: a whole busy window would
+ * take Jaeger seconds to return (whole traces), 900 are enough for counts of the slowest tenth,
+ * and thin slices keep the sample spread over the window rather than bunched at each slice's end.
  */
-const SAMPLE = { slices: 10, perSlice: 60 };
+export const SLOW_SAMPLE = { slices: 30, perSlice: 30 };
 /** Rows in the table. */
 const TOP = 25;
 
@@ -57,7 +58,7 @@ export function slowRoutes(app: FastifyInstance, opts: { traces: TraceSource; se
       // Newer traces may still lack spans (export batches): the window ends settleMs ago.
       const toMs = Date.now() - opts.settleMs;
       const fromMs = toMs - SLOW_WINDOWS[since];
-      const { traces, sampled } = await opts.traces.windowTraces({ operation, fromMs, toMs, ...SAMPLE });
+      const { traces, sampled } = await opts.traces.windowTraces({ operation, fromMs, toMs, ...SLOW_SAMPLE });
       const points = traces.flatMap((spans) => {
         const root = rootOf(spans);
         const durationMs = traceDurationMs(spans);
@@ -73,6 +74,7 @@ export function slowRoutes(app: FastifyInstance, opts: { traces: TraceSource; se
           fromMs,
           toMs,
           sampled,
+          slices: SLOW_SAMPLE.slices,
           grid: heatmapGrid(points, { fromMs, toMs }),
           result,
           top: TOP,

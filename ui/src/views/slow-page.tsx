@@ -17,6 +17,8 @@ export interface SlowPageProps {
   fromMs: number;
   toMs: number;
   sampled: boolean;
+  /** The window was searched in this many slices, each giving its newest traces. */
+  slices: number;
   grid: HeatmapGrid;
   result: SlowVsRest;
   /** Rows shown. */
@@ -98,8 +100,9 @@ function SlowPage(props: SlowPageProps) {
         <a href={`/slow?route=${encodeURIComponent(props.operation)}&since=${props.since}`}>back to the p90</a>
       </form>
       <p class="window">
-        {result.slowTotal + result.restTotal} traces {props.sampled ? '(a sample: the newest of each tenth of the window) ' : ''}that started between{' '}
-        <time datetime={isoTime(props.fromMs)}>{clock(props.fromMs)}</time> and <time datetime={isoTime(props.toMs)}>{clock(props.toMs)}</time>
+        {result.slowTotal + result.restTotal} traces {props.sampled ? `(a sample: the newest of each of ${props.slices} slices of the window) ` : ''}
+        that started between <time datetime={isoTime(props.fromMs)}>{clock(props.fromMs)}</time> and{' '}
+        <time datetime={isoTime(props.toMs)}>{clock(props.toMs)}</time>
       </p>
       <LatencyHeatmap grid={grid} slow={result.slowTotal + result.restTotal > 0 ? band : undefined} />
       <section id="slow-vs-rest" data-slow={result.slowTotal} data-rest={result.restTotal}>
