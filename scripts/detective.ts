@@ -8,12 +8,19 @@
  *   npm run detective -- --since 30s --operation 'GET /accounts/me'
  *   npm run detective -- <trace_id> [<trace_id> …]         # these traces
  *   npm run detective -- <trace_id> --format mermaid       # one trace as a Mermaid gantt block
+ *   npm run detective -- --since 1m --slow                 # what the slowest tenth shares, against the rest
+ *   npm run detective -- --since 1m --slow-above 200ms     # … the payments over 200 ms
+ *   npm run detective -- --since 1m --slow-range 200ms..800ms --json
  *   JAEGER_URL=http://localhost:16686 npm run detective -- --since 30s   # another Jaeger (compose)
  *   npm run detective -- --since 30s --prometheus http://localhost:9090  # another Prometheus
  *
  * With --since it also reads the services' runtime metrics from Prometheus over the same window
  * (event-loop delay, pools, requests in flight: detective-metrics.ts), and the verdict names a
  * service whose process stalls even when no span stands out.
+ *
+ * With --slow, --slow-above or --slow-range it compares instead (slow-vs-rest.ts): the traces are
+ * split at the p90 (or the given threshold or range) and every value they carry is ranked by how
+ * much more common it is among the slow ones, with counts and a 95% interval.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -21,8 +28,11 @@ import {
   TRACE_ID,
   analyzeTrace,
   collectTraces,
+  describeRow,
   mermaidFence,
   parseDuration,
+  slowVsRest,
+  type SlowSelection,
   toMermaidGantt,
   verdict,
   type TraceSelection,
@@ -31,7 +41,8 @@ import { runCli, stackPorts, UsageError } from '@paytrace/devstack';
 import type { RuntimeReport } from '@paytrace/metrics-analysis';
 import { readRuntime, runtimeTable } from './detective-metrics.js';
 
-const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS] [--prometheus URL]`;
+const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS] [--prometheus URL]
+       [--slow | --slow-above 200ms | --slow-range 200ms..800ms] [--top N]`;
 
 await runCli(USAGE, async () => {
   const { values: args, positionals } = parseArgs({
@@ -44,6 +55,10 @@ await runCli(USAGE, async () => {
       format: { type: 'string', default: 'text' },
       'settle-ms': { type: 'string', default: '6000' },
       prometheus: { type: 'string' },
+      slow: { type: 'boolean', default: false },
+      'slow-above': { type: 'string' },
+      'slow-range': { type: 'string' },
+      top: { type: 'string', default: '15' },
     },
   });
   const format = args.json ? 'json' : args.format;
@@ -53,6 +68,11 @@ await runCli(USAGE, async () => {
   if (format === 'mermaid' && positionals.length !== 1) throw new UsageError('--format mermaid draws one trace: give its id');
   const limit = Number(args.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit is a whole number ≥ 1, not "${args.limit}"`);
+  const slow = slowSelection(args['slow-above'], args['slow-range']);
+  const comparing = args.slow || slow !== undefined;
+  if (comparing && format === 'mermaid') throw new UsageError('--slow compares many traces: not with --format mermaid');
+  const top = Number(args.top);
+  if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top is a whole number ≥ 1, not "${args.top}"`);
   const settleMs = Number(args['settle-ms']);
   if (!Number.isFinite(settleMs) || settleMs < 0) throw new UsageError(`--settle-ms is a number ≥ 0, not "${args['settle-ms']}"`);
 
@@ -76,6 +96,7 @@ await runCli(USAGE, async () => {
     console.log(mermaidFence(toMermaidGantt(traces[0])));
     return 0;
   }
+  if (comparing) return compare(traces, slow, { json: format === 'json', top });
   const prometheusUrl = args.prometheus ?? process.env.PROMETHEUS_URL ?? `http://127.0.0.1:${stackPorts().prometheus}`;
   const runtime = metricsWindow && (await readRuntime(prometheusUrl, metricsWindow));
   const report: RuntimeReport | undefined = runtime && 'error' in runtime ? undefined : runtime;
@@ -99,4 +120,50 @@ await runCli(USAGE, async () => {
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(0)}%`.padStart(5);
+}
+
+/** --slow-above 200ms or --slow-range 200ms..800ms (a bare number is milliseconds here: a latency, not a window). */
+function slowSelection(above: string | undefined, range: string | undefined): SlowSelection | undefined {
+  if (above !== undefined && range !== undefined) throw new UsageError('give --slow-above or --slow-range, not both');
+  const ms = (text: string, flag: string) => {
+    const value = parseDuration(/^\d+(\.\d+)?$/.test(text.trim()) ? `${text}ms` : text);
+    if (value === undefined) throw new UsageError(`${flag} takes durations such as 200ms or 1.5s, not "${text}"`);
+    return value;
+  };
+  if (above !== undefined) return { aboveMs: ms(above, '--slow-above') };
+  if (range === undefined) return undefined;
+  const [from, to, ...rest] = range.split('..');
+  if (from === undefined || to === undefined || rest.length > 0) throw new UsageError(`--slow-range is FROM..TO, e.g. 200ms..800ms, not "${range}"`);
+  const fromMs = ms(from, '--slow-range');
+  const toMs = ms(to, '--slow-range');
+  if (toMs < fromMs) throw new UsageError(`--slow-range: ${to} is below ${from}`);
+  return { fromMs, toMs };
+}
+
+/** The slow traces against the rest: a table of the values most telling, or all of it as JSON. */
+function compare(traces: Parameters<typeof slowVsRest>[0], slow: SlowSelection | undefined, options: { json: boolean; top: number }): number {
+  const result = slowVsRest(traces, slow ? { slow } : {});
+  if (options.json) {
+    console.log(JSON.stringify({ ...result, rows: result.rows.slice(0, options.top) }, null, 2));
+    return 0;
+  }
+  const split =
+    'aboveMs' in result.slow
+      ? `over ${result.slow.aboveMs.toFixed(1)} ms${result.slow.quantile === undefined ? '' : ` (the p${Math.round(result.slow.quantile * 100)})`}`
+      : `from ${result.slow.fromMs} to ${result.slow.toMs} ms`;
+  console.log(`${result.slowTotal + result.restTotal} traces: ${result.slowTotal} slow (${split}), ${result.restTotal} the rest\n`);
+  console.log('what the slow ones share                                     slow        rest     difference [95% interval]');
+  for (const row of result.rows.slice(0, options.top)) {
+    const label = `${row.key} = ${row.value}`;
+    const cut = label.length > 58 ? `${label.slice(0, 57)}…` : label;
+    const side = (count: number, total: number, share: number) => `${count}/${total} ${`${(share * 100).toFixed(0)}%`.padStart(4)}`.padStart(11);
+    const points = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(0)}`;
+    console.log(
+      `  ${cut.padEnd(58)} ${side(row.slowCount, row.slowTotal, row.slowShare)} ${side(row.restCount, row.restTotal, row.restShare)}   ${points(row.difference).padStart(4)} [${points(row.interval[0])}, ${points(row.interval[1])}]`,
+    );
+  }
+  const first = result.rows[0];
+  if (first && first.interval[0] > 0) console.log(`\nmost telling: ${describeRow(first)}`);
+  else console.log('\nno value is clearly more common among the slow traces');
+  return 0;
 }

@@ -60,3 +60,19 @@ export { mermaidFence, sanitizeLabel, toMermaidGantt, type MermaidOptions } from
 export { collectTraces, parseDuration, type TraceSelection, type CollectOptions } from './collect-traces.js';
 export { quantileWithCi, minSampleForCi, median } from './statistics.js';
 export { formatMs } from './format.js';
+export {
+  slowVsRest,
+  traceFeatures,
+  traceDurationMs,
+  wilsonInterval,
+  differenceInterval,
+  describeRow,
+  magnitudeOf,
+  EXCLUDED_ATTRIBUTES,
+  type ContrastRow,
+  type Feature,
+  type FeatureKind,
+  type SlowSelection,
+  type SlowVsRest,
+  type SlowVsRestOptions,
+} from './slow-vs-rest.js';

@@ -24,6 +24,8 @@ export interface TraceSpan {
    */
   links: Array<{ traceId: string; spanId: string }>;
   logs: Array<Record<string, unknown>>;
+  /** The process's resource attributes (Jaeger's process tags: process.pid, host.name, service.version…), when known. */
+  resource?: Record<string, unknown>;
 }
 
 interface JaegerSpan {
@@ -41,7 +43,7 @@ interface JaegerSpan {
 interface JaegerTrace {
   traceID: string;
   spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string }>;
+  processes: Record<string, { serviceName: string; tags?: Array<{ key: string; value: unknown }> }>;
 }
 
 const tagsOf = (tags: Array<{ key: string; value: unknown }>) => Object.fromEntries(tags.map((t) => [t.key, t.value]));
@@ -54,11 +56,12 @@ export function toSpans(trace: JaegerTrace): TraceSpan[] {
   return trace.spans.map((s) => {
     const parent = s.references.find((r) => r.refType === 'CHILD_OF' && r.traceID === s.traceID);
     const tags = tagsOf(s.tags);
+    const process = trace.processes[s.processID]!;
     return {
       traceId: s.traceID,
       spanId: s.spanID,
       parentSpanId: parent?.spanID,
-      service: trace.processes[s.processID]!.serviceName,
+      service: process.serviceName,
       name: s.operationName,
       kind: tags['span.kind'] as string | undefined,
       startTime: s.startTime,
@@ -66,6 +69,7 @@ export function toSpans(trace: JaegerTrace): TraceSpan[] {
       tags,
       links: s.references.filter((r) => r !== parent).map((r) => ({ traceId: r.traceID, spanId: r.spanID })),
       logs: s.logs.map((l) => tagsOf(l.fields)),
+      ...(process.tags ? { resource: tagsOf(process.tags) } : {}),
     };
   });
 }

@@ -1,4 +1,4 @@
-/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, trace, service, faults and lab routes. */
+/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, slow-against-the-rest, trace, service, faults and lab routes. */
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -9,6 +9,7 @@ import { labRoutes } from './routes/lab.js';
 import { MetricsSource } from './metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
 import { serviceRoutes } from './routes/services.js';
+import { slowRoutes } from './routes/slow.js';
 import { traceRoutes } from './routes/trace.js';
 import { TraceSource } from './traces.js';
 import { renderErrorPage } from './views/error-page.js';
@@ -74,6 +75,7 @@ export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
     status: 'ok',
   }));
   paymentsRoutes(app, { traces, metrics, settleMs: options.settleMs ?? 6_000 });
+  slowRoutes(app, { traces, settleMs: options.settleMs ?? 6_000 });
   traceRoutes(app, { traces, jaegerUiUrl });
   serviceRoutes(app, { metrics });
   faultRoutes(app, { flagFile: options.flagFile });

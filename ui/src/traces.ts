@@ -228,6 +228,37 @@ export class TraceSource {
   }
 
   /**
+   * The gateway's traces of one route that started in [fromMs, toMs]: the window is cut into
+   * `slices` searched at once, each giving its newest `perSlice`, so a busy window is sampled
+   * evenly over its length (as lastMinuteVerdict does). `sampled`: some slice held more.
+   */
+  async windowTraces(search: {
+    operation: string;
+    fromMs: number;
+    toMs: number;
+    slices: number;
+    perSlice: number;
+  }): Promise<{ traces: TraceSpan[][]; sampled: boolean }> {
+    const sliceMs = (search.toMs - search.fromMs) / search.slices;
+    const slices = await this.ask(() =>
+      Promise.all(
+        Array.from({ length: search.slices }, (_, i) =>
+          this.jaeger.searchTraces({
+            service: PAYMENT_SEARCH.service,
+            operation: search.operation,
+            fromMs: search.fromMs + i * sliceMs,
+            toMs: search.fromMs + (i + 1) * sliceMs,
+            limit: search.perSlice,
+          }),
+        ),
+      ),
+    );
+    // A trace that started on a slice's edge can come back from both searches.
+    const traces = new Map(slices.flat().map((spans) => [spans[0]?.traceId, spans]));
+    return { traces: [...traces.values()], sampled: slices.some((found) => found.length >= search.perSlice) };
+  }
+
+  /**
    * The reconciliation runs of a payment that started in `fromMs` or later (the payment's own
    * start), up to SETTLEMENT_LIMIT. Not worth an error page: a failed or timed-out search (the
    * client's timeout, as every call) is returned as its reason, and the page shows the trace

@@ -39,6 +39,8 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
       '/?outcome=failed&min_ms=100',
       '/trace/0123456789abcdef0123456789abcdef',
       '/trace/0123456789abcdef0123456789abcdef/mermaid',
+      '/slow',
+      '/slow?since=1m&from=100&to=300',
     ]) {
       const res = await app.inject(url);
       assert.equal(res.statusCode, 503, url);
@@ -65,7 +67,7 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
 
   test('bad filters are a 400 page, not a 500', async () => {
     const app = await buildApp({ jaeger: { url: REFUSED } });
-    for (const url of ['/?outcome=bogus', '/?min_ms=-5', '/?min_ms=abc']) {
+    for (const url of ['/?outcome=bogus', '/?min_ms=-5', '/?min_ms=abc', '/slow?since=2h', '/slow?from=-1', '/slow?route=DELETE%20%2F']) {
       const res = await app.inject(url);
       assert.equal(res.statusCode, 400, url);
       assert.match(res.body, /<h1>Bad request<\/h1>/);
