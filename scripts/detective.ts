@@ -8,6 +8,7 @@
  *   npm run detective -- --since 30s --operation 'GET /accounts/me'
  *   npm run detective -- <trace_id> [<trace_id> …]         # these traces
  *   npm run detective -- <trace_id> --format mermaid       # one trace as a Mermaid gantt block
+ *   npm run detective -- <slow_trace_id> --compare [<typical_trace_id>]   # where its extra time went
  *   JAEGER_URL=http://localhost:16686 npm run detective -- --since 30s   # another Jaeger (compose)
  *   npm run detective -- --since 30s --prometheus http://localhost:9090  # another Prometheus
  *
@@ -21,17 +22,24 @@ import {
   TRACE_ID,
   analyzeTrace,
   collectTraces,
+  compareTraces,
+  formatMs,
+  routeSearchFor,
+  typicalAmong,
   mermaidFence,
   parseDuration,
   toMermaidGantt,
   verdict,
   type TraceSelection,
+  type TraceSpan,
 } from '@paytrace/trace-analysis';
 import { runCli, stackPorts, UsageError } from '@paytrace/devstack';
 import type { RuntimeReport } from '@paytrace/metrics-analysis';
 import { readRuntime, runtimeTable } from './detective-metrics.js';
 
-const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS] [--prometheus URL]`;
+const USAGE =
+  `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS] [--prometheus URL]\n` +
+  `       npm run detective -- <slow_trace_id> --compare [<typical_trace_id>] [--json]   (typical: the same route's trace closest to the median of the 5 min before it)`;
 
 await runCli(USAGE, async () => {
   const { values: args, positionals } = parseArgs({
@@ -44,12 +52,17 @@ await runCli(USAGE, async () => {
       format: { type: 'string', default: 'text' },
       'settle-ms': { type: 'string', default: '6000' },
       prometheus: { type: 'string' },
+      compare: { type: 'boolean', default: false },
     },
   });
   const format = args.json ? 'json' : args.format;
   if (!['text', 'json', 'mermaid'].includes(format)) throw new UsageError(`--format is text, json or mermaid, not "${format}"`);
   for (const id of positionals) if (!TRACE_ID.test(id)) throw new UsageError(`"${id}" is not a trace id (32 lower-case hex digits)`);
   if ((args.since === undefined) === (positionals.length === 0)) throw new UsageError('give either --since or trace ids');
+  if (args.compare) {
+    if (positionals.length > 2 || args.since !== undefined) throw new UsageError('--compare takes a slow trace id and, optionally, a typical one');
+    return compare(positionals[0]!, positionals[1], format === 'json');
+  }
   if (format === 'mermaid' && positionals.length !== 1) throw new UsageError('--format mermaid draws one trace: give its id');
   const limit = Number(args.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit is a whole number ≥ 1, not "${args.limit}"`);
@@ -96,6 +109,41 @@ await runCli(USAGE, async () => {
   console.log(`\nverdict: ${result.sentence}`);
   return result.culprit ? 0 : 1;
 });
+
+/** The slow trace against the typical one (given, or the route's in the 5 minutes before it), as a table of the differences. */
+async function compare(slowId: string, typicalId: string | undefined, json: boolean): Promise<number> {
+  const jaeger = new JaegerClient(process.env.JAEGER_URL ?? `http://127.0.0.1:${stackPorts().jaegerQuery}`);
+  const read = async (id: string): Promise<TraceSpan[]> => {
+    const spans = await jaeger.getTrace(id).catch((err: Error) => {
+      throw new Error(`could not read traces from Jaeger at ${jaeger.baseUrl} (is the stack running?): ${err.message}`);
+    });
+    if (!spans?.length) throw new Error(`Jaeger has no trace ${id}`);
+    return spans;
+  };
+  const slow = await read(slowId);
+  const typical = typicalId ? await read(typicalId) : typicalAmong(slow, await jaeger.searchTraces(routeSearchFor(slow)));
+  if (!typical) throw new Error(`no other trace of the same route in the 5 minutes before ${slowId} to compare it with: give a typical trace's id`);
+  const c = compareTraces(slow, typical);
+  if (json) {
+    console.log(JSON.stringify(c, null, 2));
+    return 0;
+  }
+  console.log(
+    `slow ${c.slow.traceId} ${formatMs(c.slow.duration)} against typical ${c.typical.traceId} ${formatMs(c.typical.duration)}: ${sign(c.extraUs)}\n`,
+  );
+  console.log('      extra        slow     typical  critical-path time of');
+  for (const d of c.differences.filter((x) => x.extraUs !== 0).slice(0, 12)) {
+    const label = `${d.label}${d.occurrence > 1 ? ` (#${d.occurrence})` : ''}`;
+    console.log(
+      `${sign(d.extraUs).padStart(11)} ${formatMs(d.slowUs).padStart(11)} ${formatMs(d.typicalUs).padStart(11)}  ${label.length > 90 ? `${label.slice(0, 89)}…` : label}`,
+    );
+  }
+  const top = c.differences[0];
+  if (top && top.extraUs > 0) console.log(`\nmost of the extra time: ${top.label} (${sign(top.extraUs)} of ${sign(c.extraUs)})`);
+  return 0;
+}
+
+const sign = (us: number) => `${us >= 0 ? '+' : '−'}${formatMs(Math.abs(us))}`;
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(0)}%`.padStart(5);
