@@ -4,7 +4,18 @@
  * Jaeger failing becomes a JaegerUnavailable error page (except for the reconciliation runs, an
  * extra the trace page does without); an unknown trace id becomes a 404.
  */
-import { JaegerClient, TRACE_ID, type TraceSpan, analyzeTrace, rootOf, verdict, type RuntimeFinding, type Verdict } from '@paytrace/trace-analysis';
+import {
+  JaegerClient,
+  TRACE_ID,
+  type TraceSpan,
+  analyzeTrace,
+  rootOf,
+  routeSearchFor,
+  verdict,
+  type RuntimeFinding,
+  type TraceSearch,
+  type Verdict,
+} from '@paytrace/trace-analysis';
 import { describeCause, jaegerUnavailable, notFound } from './errors.js';
 
 /** The gateway's payment route: the traces the front page lists and judges. */
@@ -224,6 +235,20 @@ export class TraceSource {
     const traces = new Map(slices.flat().map((spans) => [spans[0]?.traceId, spans]));
     const sampled = slices.some((found) => found.length >= options.perSlice);
     return { verdict: verdict([...traces.values()].map(analyzeTrace), { runtime: await runtime }), fromMs, toMs, sampled };
+  }
+
+  /**
+   * The same route's traces (the root's service and span name) in the 5 minutes before this one
+   * ended, at most ROUTE_WINDOW_LIMIT, the newest first: what its spans are ranked among and where a
+   * typical trace is found. A failed search is returned as its reason (the trace page does without).
+   */
+  async routeTraces(spans: TraceSpan[]): Promise<{ traces: TraceSpan[][]; search: TraceSearch } | { error: string }> {
+    const search = routeSearchFor(spans);
+    try {
+      return { traces: await this.jaeger.searchTraces(search), search };
+    } catch (err) {
+      return { error: describeCause(err) };
+    }
   }
 
   /**

@@ -1,9 +1,23 @@
-/** GET /trace/:traceId (the lesson's Gantt, with the payment's settlements) and /trace/:traceId/mermaid (its Mermaid chart). */
+/**
+ * GET /trace/:traceId (the lesson's Gantt, with the payment's settlements and each span's rank among
+ * the route's recent spans), /trace/:traceId/mermaid (its Mermaid chart) and /trace/:traceId/compare
+ * (against a typical trace of the same route, or `?with=<trace id>`).
+ */
 import type { FastifyInstance } from 'fastify';
-import { rootOf, toMermaidGantt, TRACE_ID } from '@paytrace/trace-analysis';
+import {
+  durationReference,
+  rootOf,
+  ROUTE_WINDOW_MS,
+  spanPercentiles,
+  toMermaidGantt,
+  TRACE_ID,
+  typicalAmong,
+  type TraceSpan,
+} from '@paytrace/trace-analysis';
 import { notFound } from '../errors.js';
 import { paymentOf, type TraceSource } from '../traces.js';
-import { mermaidOptions, renderTracePage } from '../views/trace-page.js';
+import { mermaidOptions, renderTracePage, type SpanStanding } from '../views/trace-page.js';
+import { renderComparePage } from '../views/compare-page.js';
 
 interface TraceParams {
   traceId: string;
@@ -29,14 +43,46 @@ export function traceRoutes(app: FastifyInstance, opts: { traces: TraceSource; j
       // A payment's trace: was it settled later, in the background, by the reconciler? Its runs are
       // traces of their own, found by the payment id; a failed search is a note on the page.
       const payment = paymentOf(spans);
-      const settlements = payment
-        ? await opts.traces.settlements({ paymentId: payment.paymentId, fromMs: rootOf(spans)!.startTime / 1000 })
-        : undefined;
+      const [settlements, route] = await Promise.all([
+        payment ? opts.traces.settlements({ paymentId: payment.paymentId, fromMs: rootOf(spans)!.startTime / 1000 }) : undefined,
+        opts.traces.routeTraces(spans),
+      ]);
       if (settlements && 'error' in settlements) {
         request.log.warn({ paymentId: settlements.paymentId }, `settlement search failed: ${settlements.error}`);
       }
-      const html = renderTracePage(spans, { all: request.query.all === '1', jaegerUiUrl: opts.jaegerUiUrl, settlements });
+      if ('error' in route) request.log.warn(`route search failed: ${route.error}`);
+      const html = renderTracePage(spans, {
+        all: request.query.all === '1',
+        jaegerUiUrl: opts.jaegerUiUrl,
+        settlements,
+        percentiles: standingOf(spans, route),
+      });
       return reply.type('text/html; charset=utf-8').send(html);
+    },
+  );
+
+  app.get<{ Params: TraceParams; Querystring: { with?: string } }>(
+    '/trace/:traceId/compare',
+    { schema: { params, querystring: { type: 'object', properties: { with: { type: 'string', maxLength: 200 } }, additionalProperties: false } } },
+    async (request, reply) => {
+      const slow = await opts.traces.trace(checkedTraceId(request.params.traceId));
+      let typical: TraceSpan[] | undefined;
+      let chosen: string;
+      if (request.query.with) {
+        typical = await opts.traces.trace(checkedTraceId(request.query.with));
+        chosen = 'The typical trace was chosen by hand (?with=).';
+      } else {
+        const route = await opts.traces.routeTraces(slow);
+        if ('error' in route)
+          throw notFound(`Could not search the route's recent traces to find a typical one (${route.error}); give one: ?with=<trace id>.`);
+        typical = typicalAmong(slow, route.traces);
+        chosen =
+          `The typical trace: of the ${route.traces.length} traces of this route in the ${ROUTE_WINDOW_MS / 60_000} min before this one ` +
+          `(the newest ${route.search.limit} at most), the one that did not fail whose duration is closest to their median. Another: ?with=<trace id>.`;
+      }
+      if (!typical)
+        throw notFound(`No other trace of this route in the ${ROUTE_WINDOW_MS / 60_000} min before it to compare with; give one: ?with=<trace id>.`);
+      return reply.type('text/html; charset=utf-8').send(renderComparePage(slow, typical, chosen));
     },
   );
 
@@ -48,4 +94,18 @@ export function traceRoutes(app: FastifyInstance, opts: { traces: TraceSource; j
       .header('content-disposition', `inline; filename="trace-${traceId}.mmd"`)
       .send(`${toMermaidGantt(spans, mermaidOptions(spans))}\n`);
   });
+}
+
+/** Each span's percentile among the same operation's spans in the route's recent traces (the trace itself among them). */
+function standingOf(spans: TraceSpan[], route: Awaited<ReturnType<TraceSource['routeTraces']>>): SpanStanding {
+  if ('error' in route) return { error: route.error };
+  const traceId = rootOf(spans)?.traceId;
+  // The page's own trace counts once, whether or not the search returned it.
+  const traces = [...route.traces.filter((t) => rootOf(t)?.traceId !== traceId), spans];
+  return {
+    ranks: spanPercentiles(spans, durationReference(traces)),
+    traces: traces.length,
+    windowMin: ROUTE_WINDOW_MS / 60_000,
+    capped: route.traces.length >= (route.search.limit ?? Infinity),
+  };
 }
