@@ -143,7 +143,10 @@ async function compare(slowId: string, typicalId: string | undefined, json: bool
   return 0;
 }
 
-const sign = (us: number) => `${us >= 0 ? '+' : '−'}${formatMs(Math.abs(us))}`;
+/** "+250.0 ms", "−1.2 ms" (a function, not a const: the CLI above runs before a const here is set). */
+function sign(us: number): string {
+  return `${us >= 0 ? '+' : '−'}${formatMs(Math.abs(us))}`;
+}
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(0)}%`.padStart(5);
