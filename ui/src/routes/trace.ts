@@ -73,15 +73,17 @@ export function traceRoutes(app: FastifyInstance, opts: { traces: TraceSource; j
         chosen = 'The typical trace was chosen by hand (?with=).';
       } else {
         const route = await opts.traces.routeTraces(slow);
-        if ('error' in route)
+        if ('error' in route) {
           throw notFound(`Could not search the route's recent traces to find a typical one (${route.error}); give one: ?with=<trace id>.`);
+        }
         typical = typicalAmong(slow, route.traces);
         chosen =
           `The typical trace: of the ${route.traces.length} traces of this route in the ${ROUTE_WINDOW_MS / 60_000} min before this one ` +
           `(the newest ${route.search.limit} at most), the one that did not fail whose duration is closest to their median. Another: ?with=<trace id>.`;
       }
-      if (!typical)
+      if (!typical) {
         throw notFound(`No other trace of this route in the ${ROUTE_WINDOW_MS / 60_000} min before it to compare with; give one: ?with=<trace id>.`);
+      }
       return reply.type('text/html; charset=utf-8').send(renderComparePage(slow, typical, chosen));
     },
   );
