@@ -113,7 +113,7 @@ describe('the detective compares traces and names a stalled service', () => {
     assert.equal(added, comparison.extraUs, 'the differences add up to the difference in duration');
   });
 
-  test("in Chromium: the slow payment's compare page puts Stripe's call first and hatches it; its trace page ranks the call near the top", async () => {
+  test("in Chromium: the slow payment's compare page puts Stripe's call first and hatches it; its trace page ranks the call near the top", async (t) => {
     assert.ok(slowTraceId, 'the stripe-latency case ran first');
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${ui.url}/trace/${slowTraceId}`);
@@ -134,8 +134,10 @@ describe('the detective compares traces and names a stalled service', () => {
     assert.match((await page.locator(`svg.gantt g.row[data-span-id="${stripeSpan}"] text.extra-label`).textContent()) ?? '', /^\+[\d.]+ ms$/);
 
     // The trace page: Stripe's call ranks among the slowest of its kind over the route's recent payments.
+    const asked = Date.now();
     await page.click('#slow-link');
     await page.waitForURL(`${ui.url}/trace/${slowTraceId}`);
+    t.diagnostic(`the trace page, with its route search for the ranks: ${Date.now() - asked} ms`);
     const rank = await page.locator(`details#span-${stripeSpan} .rank`).innerText();
     const [, percentile, count] = /^p(\d+) of (\d+)$/.exec(rank) ?? [];
     assert.ok(Number(count) >= 50, `ranked among ${count} spans`);
