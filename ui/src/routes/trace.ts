@@ -1,7 +1,7 @@
 /**
- * GET /trace/:traceId (the lesson's Gantt, with the payment's settlements and each span's rank among
- * the route's recent spans), /trace/:traceId/mermaid (its Mermaid chart) and /trace/:traceId/compare
- * (against a typical trace of the same route, or `?with=<trace id>`).
+ * GET /trace/:traceId (the lesson's Gantt, with the payment's settlements), /trace/:traceId/ranks
+ * (each span's rank among the route's recent spans, as JSON, which the page fetches), /trace/:traceId/mermaid
+ * (its Mermaid chart) and /trace/:traceId/compare (against a typical trace of the same route, or `?with=<trace id>`).
  */
 import type { FastifyInstance } from 'fastify';
 import {
@@ -16,7 +16,7 @@ import {
 } from '@paytrace/trace-analysis';
 import { notFound } from '../errors.js';
 import { paymentOf, type TraceSource } from '../traces.js';
-import { mermaidOptions, renderTracePage, type SpanStanding } from '../views/trace-page.js';
+import { mermaidOptions, renderTracePage, standing, standingNote, standingTitle, type SpanStanding } from '../views/trace-page.js';
 import { renderComparePage } from '../views/compare-page.js';
 
 interface TraceParams {
@@ -43,21 +43,42 @@ export function traceRoutes(app: FastifyInstance, opts: { traces: TraceSource; j
       // A payment's trace: was it settled later, in the background, by the reconciler? Its runs are
       // traces of their own, found by the payment id; a failed search is a note on the page.
       const payment = paymentOf(spans);
-      const [settlements, route] = await Promise.all([
-        payment ? opts.traces.settlements({ paymentId: payment.paymentId, fromMs: rootOf(spans)!.startTime / 1000 }) : undefined,
-        opts.traces.routeTraces(spans),
-      ]);
+      const settlements = payment
+        ? await opts.traces.settlements({ paymentId: payment.paymentId, fromMs: rootOf(spans)!.startTime / 1000 })
+        : undefined;
       if (settlements && 'error' in settlements) {
         request.log.warn({ paymentId: settlements.paymentId }, `settlement search failed: ${settlements.error}`);
       }
-      if ('error' in route) request.log.warn(`route search failed: ${route.error}`);
-      const html = renderTracePage(spans, {
-        all: request.query.all === '1',
-        jaegerUiUrl: opts.jaegerUiUrl,
-        settlements,
-        percentiles: standingOf(spans, route),
-      });
+      const html = renderTracePage(spans, { all: request.query.all === '1', jaegerUiUrl: opts.jaegerUiUrl, settlements });
       return reply.type('text/html; charset=utf-8').send(html);
+    },
+  );
+
+  // Each span's rank, read after the page (trace.js): searching the route's recent traces costs a
+  // few hundred ms (whole traces, ~35 KB of JSON each), which the page itself should not wait for.
+  const rank = { type: 'object', properties: { text: { type: 'string' }, title: { type: 'string' } }, required: ['text', 'title'] } as const;
+  app.get<{ Params: TraceParams }>(
+    '/trace/:traceId/ranks',
+    {
+      schema: {
+        params,
+        response: {
+          200: {
+            type: 'object',
+            properties: { note: { type: 'string' }, ranks: { type: 'object', additionalProperties: rank } },
+            required: ['note', 'ranks'],
+          },
+        },
+      },
+    },
+    async (request) => {
+      const spans = await opts.traces.trace(checkedTraceId(request.params.traceId));
+      const route = await opts.traces.routeTraces(spans);
+      if ('error' in route) request.log.warn(`route search failed: ${route.error}`);
+      const result = standingOf(spans, route);
+      const ranks: Record<string, { text: string; title: string }> = {};
+      if ('ranks' in result) for (const [spanId, r] of result.ranks) ranks[spanId] = { text: standing(r), title: standingTitle(r, result.windowMin) };
+      return { note: standingNote(result), ranks };
     },
   );
 

@@ -49,6 +49,13 @@ export type SpanStanding = { ranks: Map<string, SpanPercentile>; traces: number;
 
 /** "p97 of 412": the share of the same operation's spans no longer than this one, and how many there were. */
 export const standing = (rank: SpanPercentile) => `p${Math.floor(rank.percentile)} of ${rank.count}`;
+export const standingTitle = (rank: SpanPercentile, windowMin: number) =>
+  `longer than ${rank.percentile.toFixed(1)}% of the ${rank.count} spans of this operation in the ${windowMin} min before this trace`;
+/** The legend's words for where the ranks come from. */
+export const standingNote = (p: SpanStanding) =>
+  'error' in p
+    ? `(not available: ${p.error})`
+    : `in the ${p.traces} traces of this route in the ${p.windowMin} min before it${p.capped ? ' (the newest only: the search was capped)' : ''}, e.g. p97: longer than 97% of them`;
 
 const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -66,14 +73,7 @@ function SpanDetails({ row, startUs, rank, windowMin }: { row: WaterfallRow; sta
         <span class="num">{formatMs(s.startTime - startUs)}</span>
         <span class="num">{formatMs(s.duration)}</span>
         <span class="num">{formatMs(row.selfUs)}</span>
-        <span
-          class="num rank"
-          title={
-            rank
-              ? `longer than ${rank.percentile.toFixed(1)}% of the ${rank.count} spans of this operation in the ${windowMin} min before this trace`
-              : undefined
-          }
-        >
+        <span class="num rank" data-span-id={s.spanId} title={rank ? standingTitle(rank, windowMin) : undefined}>
           {rank ? standing(rank) : ''}
         </span>
         <span class="flag">{row.onPath ? 'critical path' : ''}</span>
@@ -195,11 +195,9 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
         <p class="legend">
           Start from the request's start; self: time in no child span (with the plumbing hidden, a route counts its plumbing's); rank: where its
           duration stands among the same operation's spans{' '}
-          {percentiles === undefined
-            ? ''
-            : 'error' in percentiles
-              ? `(not available: ${percentiles.error})`
-              : `in the ${percentiles.traces} traces of this route in the ${percentiles.windowMin} min before it${percentiles.capped ? ' (the newest only: the search was capped)' : ''}, e.g. p97: longer than 97% of them`}
+          <span id="rank-note">
+            {percentiles === undefined ? "in the route's recent traces (read after the page, from Jaeger)" : standingNote(percentiles)}
+          </span>
           .
         </p>
         <div class="spans">
