@@ -39,6 +39,8 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
       '/?outcome=failed&min_ms=100',
       '/trace/0123456789abcdef0123456789abcdef',
       '/trace/0123456789abcdef0123456789abcdef/mermaid',
+      '/trace/0123456789abcdef0123456789abcdef/compare',
+      '/trace/0123456789abcdef0123456789abcdef/ranks',
     ]) {
       const res = await app.inject(url);
       assert.equal(res.statusCode, 503, url);

@@ -91,7 +91,13 @@ test('/trace/<id>/ranks: each span ranked among the route’s traces Jaeger find
   assert.equal(Object.keys(body.ranks).length, typical.length);
   assert.match(body.note, /^in the 1 traces of this route in the 5 min before it/);
 
+  // Alone in its window, it has no typical trace to be compared with: a 404 that says how to give one.
+  const alone = await app.inject(`/trace/${trace.traceID}/compare`);
+  assert.equal(alone.statusCode, 404);
+  assert.match(alone.body, /No other trace of this route in the 5 min before it to compare with; give one: \?with=&lt;trace id>/);
+
   jaeger.search = 'refuse';
+  assert.equal((await app.inject(`/trace/${trace.traceID}/compare`)).statusCode, 503, 'the search for a typical trace refused');
   const refused = (await app.inject(`/trace/${trace.traceID}/ranks`)).json() as { note: string; ranks: object };
   assert.match(refused.note, /^\(not available: Jaeger/);
   assert.deepEqual(refused.ranks, {});

@@ -14,7 +14,7 @@ import {
   typicalAmong,
   type TraceSpan,
 } from '@paytrace/trace-analysis';
-import { notFound } from '../errors.js';
+import { jaegerUnavailable, notFound } from '../errors.js';
 import { paymentOf, type TraceSource } from '../traces.js';
 import { mermaidOptions, renderTracePage, standing, standingNote, standingTitle, type SpanStanding } from '../views/trace-page.js';
 import { renderComparePage } from '../views/compare-page.js';
@@ -94,9 +94,7 @@ export function traceRoutes(app: FastifyInstance, opts: { traces: TraceSource; j
         chosen = 'The typical trace was chosen by hand (?with=).';
       } else {
         const route = await opts.traces.routeTraces(slow);
-        if ('error' in route) {
-          throw notFound(`Could not search the route's recent traces to find a typical one (${route.error}); give one: ?with=<trace id>.`);
-        }
+        if ('error' in route) throw jaegerUnavailable(opts.traces.jaegerUrl, route.error);
         typical = typicalAmong(slow, route.traces);
         chosen =
           `The typical trace: of the ${route.traces.length} traces of this route in the ${ROUTE_WINDOW_MS / 60_000} min before this one ` +
