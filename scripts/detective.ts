@@ -11,6 +11,7 @@
  *   npm run detective -- --since 1m --slow                 # what the slowest tenth shares, against the rest
  *   npm run detective -- --since 1m --slow-above 200ms     # … the payments over 200 ms
  *   npm run detective -- --since 1m --slow-range 200ms..800ms --json
+ *   npm run detective -- <slow_trace_id> --compare [<typical_trace_id>]   # where its extra time went
  *   JAEGER_URL=http://localhost:16686 npm run detective -- --since 30s   # another Jaeger (compose)
  *   npm run detective -- --since 30s --prometheus http://localhost:9090  # another Prometheus
  *
@@ -29,6 +30,10 @@ import {
   analyzeTrace,
   collectTraces,
   describeRow,
+  compareTraces,
+  formatMs,
+  routeSearchFor,
+  typicalAmong,
   mermaidFence,
   parseDuration,
   slowVsRest,
@@ -36,13 +41,16 @@ import {
   toMermaidGantt,
   verdict,
   type TraceSelection,
+  type TraceSpan,
 } from '@paytrace/trace-analysis';
 import { runCli, stackPorts, UsageError } from '@paytrace/devstack';
 import type { RuntimeReport } from '@paytrace/metrics-analysis';
 import { readRuntime, runtimeTable } from './detective-metrics.js';
 
-const USAGE = `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS] [--prometheus URL]
-       [--slow | --slow-above 200ms | --slow-range 200ms..800ms] [--top N]`;
+const USAGE =
+  `usage: npm run detective -- (--since 30s | <trace_id>…) [--operation 'POST /process-payment'] [--limit N] [--json | --format text|json|mermaid] [--settle-ms MS] [--prometheus URL]\n` +
+  `       [--slow | --slow-above 200ms | --slow-range 200ms..800ms] [--top N]\n` +
+  `       npm run detective -- <slow_trace_id> --compare [<typical_trace_id>] [--json]   (typical: the same route's trace closest to the median of the 5 min before it)`;
 
 await runCli(USAGE, async () => {
   const { values: args, positionals } = parseArgs({
@@ -59,18 +67,23 @@ await runCli(USAGE, async () => {
       'slow-above': { type: 'string' },
       'slow-range': { type: 'string' },
       top: { type: 'string', default: '15' },
+      compare: { type: 'boolean', default: false },
     },
   });
   const format = args.json ? 'json' : args.format;
   if (!['text', 'json', 'mermaid'].includes(format)) throw new UsageError(`--format is text, json or mermaid, not "${format}"`);
   for (const id of positionals) if (!TRACE_ID.test(id)) throw new UsageError(`"${id}" is not a trace id (32 lower-case hex digits)`);
   if ((args.since === undefined) === (positionals.length === 0)) throw new UsageError('give either --since or trace ids');
+  if (args.compare) {
+    if (positionals.length > 2 || args.since !== undefined) throw new UsageError('--compare takes a slow trace id and, optionally, a typical one');
+    return compare(positionals[0]!, positionals[1], format === 'json');
+  }
   if (format === 'mermaid' && positionals.length !== 1) throw new UsageError('--format mermaid draws one trace: give its id');
   const limit = Number(args.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit is a whole number ≥ 1, not "${args.limit}"`);
   const slow = slowSelection(args['slow-above'], args['slow-range']);
-  const comparing = args.slow || slow !== undefined;
-  if (comparing && format === 'mermaid') throw new UsageError('--slow compares many traces: not with --format mermaid');
+  const slowVsRestAsked = args.slow || slow !== undefined;
+  if (slowVsRestAsked && format === 'mermaid') throw new UsageError('--slow compares many traces: not with --format mermaid');
   const top = Number(args.top);
   if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top is a whole number ≥ 1, not "${args.top}"`);
   const settleMs = Number(args['settle-ms']);
@@ -96,7 +109,7 @@ await runCli(USAGE, async () => {
     console.log(mermaidFence(toMermaidGantt(traces[0])));
     return 0;
   }
-  if (comparing) return compare(traces, slow, { json: format === 'json', top });
+  if (slowVsRestAsked) return slowAgainstRest(traces, slow, { json: format === 'json', top });
   const prometheusUrl = args.prometheus ?? process.env.PROMETHEUS_URL ?? `http://127.0.0.1:${stackPorts().prometheus}`;
   const runtime = metricsWindow && (await readRuntime(prometheusUrl, metricsWindow));
   const report: RuntimeReport | undefined = runtime && 'error' in runtime ? undefined : runtime;
@@ -117,6 +130,44 @@ await runCli(USAGE, async () => {
   console.log(`\nverdict: ${result.sentence}`);
   return result.culprit ? 0 : 1;
 });
+
+/** The slow trace against the typical one (given, or the route's in the 5 minutes before it), as a table of the differences. */
+async function compare(slowId: string, typicalId: string | undefined, json: boolean): Promise<number> {
+  const jaeger = new JaegerClient(process.env.JAEGER_URL ?? `http://127.0.0.1:${stackPorts().jaegerQuery}`);
+  const read = async (id: string): Promise<TraceSpan[]> => {
+    const spans = await jaeger.getTrace(id).catch((err: Error) => {
+      throw new Error(`could not read traces from Jaeger at ${jaeger.baseUrl} (is the stack running?): ${err.message}`);
+    });
+    if (!spans?.length) throw new Error(`Jaeger has no trace ${id}`);
+    return spans;
+  };
+  const slow = await read(slowId);
+  const typical = typicalId ? await read(typicalId) : typicalAmong(slow, await jaeger.searchTraces(routeSearchFor(slow)));
+  if (!typical) throw new Error(`no other trace of the same route in the 5 minutes before ${slowId} to compare it with: give a typical trace's id`);
+  const c = compareTraces(slow, typical);
+  if (json) {
+    console.log(JSON.stringify(c, null, 2));
+    return 0;
+  }
+  console.log(
+    `slow ${c.slow.traceId} ${formatMs(c.slow.duration)} against typical ${c.typical.traceId} ${formatMs(c.typical.duration)}: ${sign(c.extraUs)}\n`,
+  );
+  console.log('      extra        slow     typical  critical-path time of');
+  for (const d of c.differences.filter((x) => x.extraUs !== 0).slice(0, 12)) {
+    const label = `${d.label}${d.occurrence > 1 ? ` (#${d.occurrence})` : ''}`;
+    console.log(
+      `${sign(d.extraUs).padStart(11)} ${formatMs(d.slowUs).padStart(11)} ${formatMs(d.typicalUs).padStart(11)}  ${label.length > 90 ? `${label.slice(0, 89)}…` : label}`,
+    );
+  }
+  const top = c.differences[0];
+  if (top && top.extraUs > 0) console.log(`\nmost of the extra time: ${top.label} (${sign(top.extraUs)} of ${sign(c.extraUs)})`);
+  return 0;
+}
+
+/** "+250.0 ms", "−1.2 ms" (a function, not a const: the CLI above runs before a const here is set). */
+function sign(us: number): string {
+  return `${us >= 0 ? '+' : '−'}${formatMs(Math.abs(us))}`;
+}
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(0)}%`.padStart(5);
@@ -141,7 +192,7 @@ function slowSelection(above: string | undefined, range: string | undefined): Sl
 }
 
 /** The slow traces against the rest: a table of the values most telling, or all of it as JSON. */
-function compare(traces: Parameters<typeof slowVsRest>[0], slow: SlowSelection | undefined, options: { json: boolean; top: number }): number {
+function slowAgainstRest(traces: Parameters<typeof slowVsRest>[0], slow: SlowSelection | undefined, options: { json: boolean; top: number }): number {
   const result = slowVsRest(traces, slow ? { slow } : {});
   if (options.json) {
     console.log(JSON.stringify({ ...result, rows: result.rows.slice(0, options.top) }, null, 2));

@@ -35,6 +35,7 @@ export {
   attributedSpan,
   indexSpans,
   isPlumbing,
+  operationKey,
   operationLabel,
   operationOf,
   rootOf,
@@ -53,6 +54,26 @@ export {
   type Verdict,
   type VerdictOptions,
 } from './verdict.js';
+export {
+  compareTraces,
+  typicalTrace,
+  typicalAmong,
+  routeSearchFor,
+  ROUTE_WINDOW_MS,
+  ROUTE_WINDOW_LIMIT,
+  type OperationDifference,
+  type TraceComparison,
+  type RouteWindowOptions,
+} from './compare-traces.js';
+export {
+  durationReference,
+  percentileRank,
+  spanOperationKey,
+  spanPercentiles,
+  type DurationReference,
+  type SpanPercentile,
+} from './span-percentiles.js';
+export { calleeWaits, calleeWaitStats, type CalleeWait } from './callee-waits.js';
 export { withRuntimeFindings, EVENT_LOOP_ADVICE, type RuntimeFinding } from './runtime-verdict.js';
 export { rowLabel, waterfallRows, type RowOptions, type WaterfallRow } from './rows.js';
 export { renderWaterfall, type WaterfallOptions } from './waterfall.js';

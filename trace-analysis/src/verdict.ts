@@ -7,6 +7,7 @@ import type { TraceAnalysis } from './analysis.js';
 import { operationKey, type Operation, type OperationCategory } from './spans.js';
 import { formatMs } from './format.js';
 import { withRuntimeFindings, type RuntimeFinding } from './runtime-verdict.js';
+import { calleeWaitStats, type CalleeWait } from './callee-waits.js';
 
 export interface ShareStats {
   /** Share of each trace's critical path (0..1), a trace without it counting 0. */
@@ -27,8 +28,11 @@ export interface Culprit {
   target?: string;
   /** latency: its mean critical-path share; errors: the share of all traces failing there; sequential: the calls' mean share of the request. */
   share: number;
-  /** runtime: named from its metrics (a stalled event loop, a saturated pool); share is then that service's mean share of the critical path. */
-  kind: 'latency' | 'errors' | 'sequential' | 'database' | 'runtime';
+  /**
+   * runtime: named from its metrics (a stalled event loop, a saturated pool); share is then that service's mean share of the critical path.
+   * stalled: a called service slow to start its requests (hop waits); share is the mean share of the critical path spent waiting for it.
+   */
+  kind: 'latency' | 'errors' | 'sequential' | 'database' | 'runtime' | 'stalled';
 }
 
 export interface Verdict {
@@ -38,6 +42,8 @@ export interface Verdict {
   /** By mean share, largest first. */
   services: ServiceStats[];
   operations: OperationStats[];
+  /** Per called service, the critical-path time spent waiting for it to start requests; largest first. */
+  calleeWaits: CalleeWait[];
   culprit: Culprit | undefined;
   sentence: string;
   /** The runtime findings the verdict was given (VerdictOptions.runtime), when there were any. */
@@ -49,6 +55,14 @@ export interface VerdictOptions {
   minFailureRate?: number;
   /** The mean share of the critical path from which one operation is a bottleneck (default 0.2). */
   minShare?: number;
+  /**
+   * A called service is named as stalled (slow to start its requests: client span start → its
+   * server span start) when the wait for it is at least this mean share of the critical path
+   * (default 0.08; healthy, up to 6% for balance, called twice a payment) …
+   */
+  minStallShare?: number;
+  /** … and its p95 at least this many ms a request (default 20; healthy, a few ms: short reads wait 11% of their path for payments at a p95 of 7 ms). */
+  minStallMs?: number;
   /** Services named from their runtime metrics (e.g. @paytrace/metrics-analysis's runtimeFindings(…).findings). */
   runtime?: readonly RuntimeFinding[];
 }
@@ -145,7 +159,8 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
   )
     .map(({ item, shares }) => ({ ...item, ...stats(shares) }))
     .sort((a, b) => b.mean - a.mean);
-  const base = { count, failed: failedTraces.length, failureRate, services, operations };
+  const calleeWaits = calleeWaitStats(traces);
+  const base = { count, failed: failedTraces.length, failureRate, services, operations, calleeWaits };
   if (count === 0) {
     return { ...base, culprit: undefined, sentence: 'No traces to judge: send some requests (or widen the search) and ask again.' };
   }
@@ -205,7 +220,31 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
     };
   }
 
-  // (d) Latency: the single operation holding most of the critical path, and its service. Not the
+  // (d) A called service slow to start its requests: its process is stopped, starved of CPU or
+  // behind a full listen queue. Its own spans start late and look ordinary, so no operation stands
+  // out for it (the wait is the caller's client span's, a "hop"): the gap names it.
+  // It takes the place of a hop (the same time, less precisely placed) or of "nothing stands out",
+  // never of an operation that holds more of the path.
+  const stalled = calleeWaits[0];
+  const top = operations[0];
+  const minShare = options.minShare ?? 0.2;
+  if (
+    stalled &&
+    stalled.meanShare >= (options.minStallShare ?? 0.08) &&
+    stalled.p95Us >= (options.minStallMs ?? 20) * 1000 &&
+    (!top || top.category === 'hop' || top.mean < minShare || top.mean <= stalled.meanShare)
+  ) {
+    return {
+      ...base,
+      culprit: { service: stalled.service, operation: 'requests waiting to start', share: stalled.meanShare, kind: 'stalled' },
+      sentence:
+        `${stalled.service} started its requests ${formatMs(stalled.meanUs)} after they were sent on average (p95 ${formatMs(stalled.p95Us)}), ` +
+        `${pct(stalled.meanShare)} of the critical path (p95 ${pct(stalled.p95Share)}) ${over}, before any span of its own: ` +
+        `its process is not getting CPU or its listen queue is full. ${stallAdvice(stalled.service)}`,
+    };
+  }
+
+  // (e) Latency: the single operation holding most of the critical path, and its service. Not the
   // service first: a service that makes many cheap round trips (balance: two transactions per
   // payment) would hide one expensive query elsewhere that is the thing to fix.
   const op = operations[0];
@@ -213,7 +252,6 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
   if (!op || !service) return { ...base, culprit: undefined, sentence: `No critical path to judge ${over} (every trace took 0 µs).` };
   // A healthy request spends its time in many small steps; naming the largest of them "the
   // bottleneck" would send a learner to optimise noise.
-  const minShare = options.minShare ?? 0.2;
   if (op.mean < minShare) {
     return {
       ...base,
@@ -231,6 +269,11 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
       `more than any other operation (${service.service} as a whole: ${pct(service.mean)}): ${ADVICE[op.category]}.`,
   };
 }
+
+/** What to look at when a service starts its requests late. */
+const stallAdvice = (service: string) =>
+  `Look at ${owner(service)} process first, not at its code: is it stopped or throttled (container CPU limits, a busy machine, ` +
+  `a debugger or SIGSTOP), paused by long GC or synchronous work (its event-loop delay), or sent more connections than it accepts (its listen backlog)?`;
 
 /** Statements that only delimit a transaction: their time is the round trip, nothing else. */
 const NO_WORK = /^(BEGIN|COMMIT|ROLLBACK)\b/i;

@@ -35,6 +35,7 @@ const spans = (over: Partial<Verdict>): Verdict => ({
     { service: 'auth', p50: 0.2, p95: 0.4, mean: 0.25 },
   ],
   operations: [],
+  calleeWaits: [],
   culprit: undefined,
   sentence: 'No bottleneck stands out over 100 traces: …',
   ...over,

@@ -16,3 +16,28 @@ function openSpanFromHash() {
 
 window.addEventListener('hashchange', openSpanFromHash);
 openSpanFromHash();
+
+// Each span's rank among the same operation's spans in the route's recent traces: a Jaeger search
+// the page does not wait for (/trace/<id>/ranks). Without this script the column stays empty.
+async function fillRanks() {
+  const traceId = document.getElementById('trace-id')?.textContent;
+  const note = document.getElementById('rank-note');
+  if (!traceId || !note) return;
+  try {
+    const res = await fetch(`/trace/${traceId}/ranks`);
+    if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+    const { note: text, ranks } = await res.json();
+    for (const cell of document.querySelectorAll('.rank[data-span-id]')) {
+      const rank = ranks[cell.getAttribute('data-span-id')];
+      if (!rank) continue;
+      cell.textContent = rank.text;
+      cell.title = rank.title;
+    }
+    note.textContent = text;
+  } catch (err) {
+    note.textContent = `(not available: ${err.message})`;
+  }
+  document.body.dataset.ranks = 'done';
+}
+
+fillRanks();

@@ -4,11 +4,19 @@
  * Jaeger failing becomes a JaegerUnavailable error page (except for the reconciliation runs, an
  * extra the trace page does without); an unknown trace id becomes a 404.
  */
-import { JaegerClient, TRACE_ID, type TraceSpan, analyzeTrace, rootOf, verdict, type RuntimeFinding, type Verdict } from '@paytrace/trace-analysis';
+import {
+  JaegerClient,
+  type TraceSpan,
+  analyzeTrace,
+  rootOf,
+  routeSearchFor,
+  verdict,
+  type RuntimeFinding,
+  type TraceSearch,
+  type Verdict,
+} from '@paytrace/trace-analysis';
 import { describeCause, jaegerUnavailable, notFound } from './errors.js';
-
-/** The gateway's payment route: the traces the front page lists and judges. */
-export const PAYMENT_SEARCH = { service: 'gateway', operation: 'POST /process-payment' } as const;
+import { PAYMENT_ID_ATTRIBUTE, PAYMENT_SEARCH, RECONCILE_SEARCH, reconciliationOf, type Reconciliation, type Settlements } from './payment-traces.js';
 
 /**
  * The answers of a failed payment, searched one by one on the root span's status code. Not the
@@ -17,16 +25,6 @@ export const PAYMENT_SEARCH = { service: 'gateway', operation: 'POST /process-pa
  * workaround: docs/upstream/jaeger-memstore-error-tag.md). The gateway answers these four.
  */
 export const FAILED_STATUS_CODES = [500, 502, 503, 504] as const;
-
-/**
- * The gateway's reconciler: a payment left open by a failure or a crash is driven to its end later,
- * in the background, each run a trace of its own whose root is this INTERNAL span, carrying the
- * payment id, the attempt and the outcome, and a span link to the payment's request span.
- */
-export const RECONCILE_SEARCH = { service: 'gateway', operation: 'reconcile payment' } as const;
-
-/** The attribute the gateway's payment span and its reconciliation runs carry (and Jaeger searches). */
-export const PAYMENT_ID_ATTRIBUTE = 'paytrace.payment.id';
 
 /** The most reconciliation runs of one payment the trace page asks Jaeger for. */
 export const SETTLEMENT_LIMIT = 20;
@@ -64,76 +62,6 @@ export function summarize(spans: TraceSpan[]): TraceSummary | undefined {
   if (!root) return undefined;
   const services = [...new Set([...spans].sort((a, b) => a.startTime - b.startTime).map((s) => s.service))];
   return { traceId: root.traceId, startMs: root.startTime / 1000, durationUs: root.duration, ...outcomeOf(root), services, spanCount: spans.length };
-}
-
-/** One reconciliation run, from its trace. */
-export interface Reconciliation {
-  traceId: string;
-  paymentId: string;
-  attempt: number | undefined;
-  /** `succeeded` (charged, hold captured), `released` (not charged, hold given back), `retry_later`; as recorded. */
-  outcome: string | undefined;
-  /** The run's root span ended with status ERROR. */
-  error: boolean;
-  /** The payment's request span, from the run's span link (Jaeger: a reference to another trace). */
-  original: { traceId: string; spanId: string } | undefined;
-  /** ms since the epoch */
-  startMs: number;
-  durationUs: number;
-}
-
-/** A payment's reconciliation runs, oldest first, or why the search failed. */
-export type Settlements =
-  | { paymentId: string; runs: Reconciliation[]; /** false: Jaeger returned its limit, there may be more. */ complete: boolean }
-  | { paymentId: string; error: string };
-
-const paymentIdIn = (s: TraceSpan): string | undefined => {
-  const id = s.tags[PAYMENT_ID_ATTRIBUTE];
-  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
-};
-
-/**
- * Jaeger writes a trace id whose upper 64 bits are zero in 16 digits; the pages use all 32. Any
- * other shape is not a trace id, and not linked.
- */
-function fullTraceId(raw: string): string | undefined {
-  const id = raw.toLowerCase().padStart(32, '0');
-  return TRACE_ID.test(id) ? id : undefined;
-}
-
-/** The payment a payment's trace is about: its gateway `POST /process-payment` SERVER span's id. */
-export function paymentOf(spans: TraceSpan[]): { paymentId: string; span: TraceSpan } | undefined {
-  for (const s of spans) {
-    if (s.service !== PAYMENT_SEARCH.service || s.name !== PAYMENT_SEARCH.operation || s.kind !== 'server') continue;
-    const paymentId = paymentIdIn(s);
-    if (paymentId) return { paymentId, span: s };
-  }
-  return undefined;
-}
-
-/**
- * The reconciliation run a trace is, if its root is the reconciler's span. Its link to the
- * payment's request comes from the root's references to another trace (a FOLLOWS_FROM reference,
- * as Jaeger shows an OTLP span link); the root has no parent, so it stays the root.
- */
-export function reconciliationOf(spans: TraceSpan[]): Reconciliation | undefined {
-  const root = rootOf(spans);
-  if (!root || root.service !== RECONCILE_SEARCH.service || root.name !== RECONCILE_SEARCH.operation) return undefined;
-  const paymentId = paymentIdIn(root);
-  if (!paymentId) return undefined;
-  const attempt = Number(root.tags['paytrace.reconcile.attempt']);
-  const outcome = root.tags['paytrace.reconcile.outcome'];
-  const link = root.links.find((l) => l.traceId !== root.traceId && fullTraceId(l.traceId) !== undefined);
-  return {
-    traceId: fullTraceId(root.traceId) ?? root.traceId,
-    paymentId,
-    attempt: Number.isInteger(attempt) && attempt >= 0 ? attempt : undefined,
-    outcome: typeof outcome === 'string' && outcome.length > 0 ? outcome : undefined,
-    error: root.tags['otel.status_code'] === 'ERROR',
-    original: link ? { traceId: fullTraceId(link.traceId)!, spanId: link.spanId } : undefined,
-    startMs: root.startTime / 1000,
-    durationUs: root.duration,
-  };
 }
 
 export class TraceSource {
@@ -256,6 +184,20 @@ export class TraceSource {
     // A trace that started on a slice's edge can come back from both searches.
     const traces = new Map(slices.flat().map((spans) => [spans[0]?.traceId, spans]));
     return { traces: [...traces.values()], sampled: slices.some((found) => found.length >= search.perSlice) };
+  }
+
+  /**
+   * The same route's traces (the root's service and span name) in the 5 minutes before this one
+   * ended, at most ROUTE_WINDOW_LIMIT, the newest first: what its spans are ranked among and where a
+   * typical trace is found. A failed search is returned as its reason (the trace page does without).
+   */
+  async routeTraces(spans: TraceSpan[]): Promise<{ traces: TraceSpan[][]; search: TraceSearch } | { error: string }> {
+    const search = routeSearchFor(spans);
+    try {
+      return { traces: await this.jaeger.searchTraces(search), search };
+    } catch (err) {
+      return { error: describeCause(err) };
+    }
   }
 
   /**

@@ -41,6 +41,8 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
       '/trace/0123456789abcdef0123456789abcdef/mermaid',
       '/slow',
       '/slow?since=1m&from=100&to=300',
+      '/trace/0123456789abcdef0123456789abcdef/compare',
+      '/trace/0123456789abcdef0123456789abcdef/ranks',
     ]) {
       const res = await app.inject(url);
       assert.equal(res.statusCode, 503, url);

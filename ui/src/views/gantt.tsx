@@ -34,9 +34,14 @@ export interface GanttProps {
   /** The root's start and duration, µs. */
   startUs: number;
   durationUs: number;
+  /**
+   * Compared with a typical trace: each span's extra critical-path time, µs (compareTraces). A span
+   * with more gets a hatched overlay that long at the end of its bar and a "+250.0 ms" label.
+   */
+  extra?: ReadonlyMap<string, number>;
 }
 
-export function Gantt({ rows, startUs, durationUs }: GanttProps) {
+export function Gantt({ rows, startUs, durationUs, extra }: GanttProps) {
   const total = durationUs || 1;
   // Tenths of a pixel are as fine as a screen draws; more digits only make the page longer.
   const x = (us: number) => Math.round((LABEL_WIDTH + (Math.min(Math.max(us - startUs, 0), total) / total) * CHART_WIDTH) * 10) / 10;
@@ -55,6 +60,11 @@ export function Gantt({ rows, startUs, durationUs }: GanttProps) {
       <clipPath id="label-column">
         <rect x={0} y={0} width={LABEL_WIDTH - 8} height={height} />
       </clipPath>
+      {extra ? (
+        <pattern id="extra-hatch" patternUnits="userSpaceOnUse" width={6} height={6} patternTransform="rotate(45)">
+          <rect width={3} height={6} class="hatch" />
+        </pattern>
+      ) : null}
       {axisTicks(durationUs / 1000).map((tick) => {
         const tx = x(startUs + tick * 1000);
         return (
@@ -73,6 +83,9 @@ export function Gantt({ rows, startUs, durationUs }: GanttProps) {
         const width = Math.max(1, px(x(s.startTime + s.duration) - left));
         const indent = 84 + row.depth * 12;
         const color = serviceColor(s.service);
+        const extraUs = extra?.get(s.spanId) ?? 0;
+        // As long as the extra time on the chart's scale, at the end of the bar, never wider than it.
+        const extraWidth = extraUs > 0 ? Math.min(width, Math.max(2, px((extraUs / total) * CHART_WIDTH))) : 0;
         return (
           <a href={`#span-${s.spanId}`}>
             <g
@@ -95,9 +108,15 @@ export function Gantt({ rows, startUs, durationUs }: GanttProps) {
               {row.pathSegments.map((seg) => (
                 <rect class="crit" x={x(seg.start)} y={y + 5} width={Math.max(1, px(x(seg.end) - x(seg.start)))} height={ROW - 10} />
               ))}
+              {extraWidth > 0 ? <rect class="extra" x={px(left + width - extraWidth)} y={y + 2} width={extraWidth} height={ROW - 4} /> : null}
               <text class="duration" x={px(Math.min(left + width + 4, LABEL_WIDTH + CHART_WIDTH + 4))} y={y + ROW / 2}>
                 {`${formatMs(s.duration)}${row.error ? ` ✗ ${row.error}` : ''}`}
               </text>
+              {extraUs > 0 ? (
+                <text class="extra-label" x={px(Math.max(left + width - extraWidth - 4, LABEL_WIDTH + 60))} y={y + ROW / 2} textAnchor="end">
+                  {`+${formatMs(extraUs)}`}
+                </text>
+              ) : null}
             </g>
           </a>
         );

@@ -4,7 +4,7 @@
  * back to. What a run recorded (its outcome, its payment id) is text, escaped like any.
  */
 /** @jsxRuntime automatic @jsxImportSource preact */
-import type { Reconciliation, Settlements } from '../traces.js';
+import type { Reconciliation, Settlements } from '../payment-traces.js';
 import { clock, elapsed, isoTime } from './format.js';
 import { formatMs } from '@paytrace/trace-analysis';
 

@@ -16,9 +16,11 @@ import {
   type TraceAnalysis,
   type TraceIndex,
   type WaterfallRow,
+  type SpanPercentile,
   formatMs,
 } from '@paytrace/trace-analysis';
-import { reconciliationOf, summarize, type Reconciliation, type Settlements, type TraceSummary } from '../traces.js';
+import { reconciliationOf, type Reconciliation, type Settlements } from '../payment-traces.js';
+import { summarize, type TraceSummary } from '../traces.js';
 import { clock, isoTime, pct, serviceColor } from './format.js';
 import { Gantt } from './gantt.js';
 import { renderPage } from './layout.js';
@@ -39,11 +41,26 @@ interface TracePageProps {
   settlements: Settlements | undefined;
   /** A reconciliation run's trace: what it reconciled. */
   reconciliation: Reconciliation | undefined;
+  /** Where each span's duration ranks among the same operation's spans in the route's recent traces. */
+  percentiles: SpanStanding | undefined;
 }
+
+/** Each span's percentile among the same operation's spans of the route's traces in the minutes before this one, or why there is none. */
+export type SpanStanding = { ranks: Map<string, SpanPercentile>; traces: number; windowMin: number; capped: boolean } | { error: string };
+
+/** "p97 of 412": the share of the same operation's spans no longer than this one, and how many there were. */
+export const standing = (rank: SpanPercentile) => `p${Math.floor(rank.percentile)} of ${rank.count}`;
+export const standingTitle = (rank: SpanPercentile, windowMin: number) =>
+  `longer than ${rank.percentile.toFixed(1)}% of the ${rank.count} spans of this operation in the ${windowMin} min before this trace`;
+/** The legend's words for where the ranks come from. */
+export const standingNote = (p: SpanStanding) =>
+  'error' in p
+    ? `(not available: ${p.error})`
+    : `in the ${p.traces} traces of this route in the ${p.windowMin} min before it${p.capped ? ' (the newest only: the search was capped)' : ''}, e.g. p97: longer than 97% of them`;
 
 const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-function SpanDetails({ row, startUs }: { row: WaterfallRow; startUs: number }) {
+function SpanDetails({ row, startUs, rank, windowMin }: { row: WaterfallRow; startUs: number; rank: SpanPercentile | undefined; windowMin: number }) {
   const s = row.span;
   const tags = Object.entries(s.tags).sort(([a], [b]) => a.localeCompare(b));
   return (
@@ -57,6 +74,9 @@ function SpanDetails({ row, startUs }: { row: WaterfallRow; startUs: number }) {
         <span class="num">{formatMs(s.startTime - startUs)}</span>
         <span class="num">{formatMs(s.duration)}</span>
         <span class="num">{formatMs(row.selfUs)}</span>
+        <span class="num rank" data-span-id={s.spanId} title={rank ? standingTitle(rank, windowMin) : undefined}>
+          {rank ? standing(rank) : ''}
+        </span>
         <span class="flag">{row.onPath ? 'critical path' : ''}</span>
       </summary>
       <div class="span-body">
@@ -117,7 +137,7 @@ function SpanDetails({ row, startUs }: { row: WaterfallRow; startUs: number }) {
   );
 }
 
-function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaegerUiUrl, settlements, reconciliation }: TracePageProps) {
+function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaegerUiUrl, settlements, reconciliation, percentiles }: TracePageProps) {
   const root = analysis.root;
   const startUs = root.startTime;
   return (
@@ -140,7 +160,11 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
             {' '}
             · <a href={`${jaegerUiUrl}/trace/${summary.traceId}`}>open in Jaeger UI</a>
           </>
-        ) : null}
+        ) : null}{' '}
+        ·{' '}
+        <a href={`/trace/${summary.traceId}/compare`} id="compare-link">
+          compare with a typical trace
+        </a>
       </p>
       {reconciliation ? <Reconciles run={reconciliation} /> : null}
       {settlements ? <SettledLater settlements={settlements} startMs={summary.startMs} /> : null}
@@ -169,7 +193,14 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
       </section>
       <section>
         <h2>Spans</h2>
-        <p class="legend">Start from the request's start; self: time in no child span (with the plumbing hidden, a route counts its plumbing's).</p>
+        <p class="legend">
+          Start from the request's start; self: time in no child span (with the plumbing hidden, a route counts its plumbing's); rank: where its
+          duration stands among the same operation's spans{' '}
+          <span id="rank-note">
+            {percentiles === undefined ? "in the route's recent traces (read after the page, from Jaeger)" : standingNote(percentiles)}
+          </span>
+          .
+        </p>
         <div class="spans">
           <div class="spans-head">
             <span />
@@ -178,10 +209,16 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
             <span class="num">start</span>
             <span class="num">duration</span>
             <span class="num">self</span>
+            <span class="num">rank</span>
             <span class="flag" />
           </div>
           {rows.map((row) => (
-            <SpanDetails row={row} startUs={startUs} />
+            <SpanDetails
+              row={row}
+              startUs={startUs}
+              rank={percentiles && 'ranks' in percentiles ? percentiles.ranks.get(row.span.spanId) : undefined}
+              windowMin={percentiles && 'windowMin' in percentiles ? percentiles.windowMin : 0}
+            />
           ))}
         </div>
       </section>
@@ -238,7 +275,7 @@ export function mermaidOptions(spans: TraceSpan[]): { title?: string } {
 /** The trace page for these spans (a trace Jaeger returned: at least one span). */
 export function renderTracePage(
   spans: TraceSpan[],
-  options: { all: boolean; jaegerUiUrl: string | undefined; settlements?: Settlements | undefined },
+  options: { all: boolean; jaegerUiUrl: string | undefined; settlements?: Settlements | undefined; percentiles?: SpanStanding | undefined },
 ): string {
   const index = indexSpans(spans);
   const analysis = analyzeTrace(spans);
@@ -253,6 +290,7 @@ export function renderTracePage(
     jaegerUiUrl: options.jaegerUiUrl,
     settlements: options.settlements,
     reconciliation: reconciliationOf(spans),
+    percentiles: options.percentiles,
   };
   return renderPage({ title: `trace ${props.summary.traceId}`, section: 'traces', scripts: ['trace.js'], children: <TracePage {...props} /> });
 }
