@@ -135,10 +135,7 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
       assert.match(page, new RegExp(`<tr data-flag="${s.flag}"><td><code>`));
     }
     assert.doesNotMatch(page, /data-value=|id="faults-on"|Switch on|Preset: /);
-    assert.ok(
-      !page.includes(`${value}`) || !new RegExp(`\\b${value}\\b`).test(page.replace(/data-seed="\d+"|seed \d+\)/g, '')),
-      'the value is not shown',
-    );
+    assert.ok(!page.includes(`=${value}`) && !page.includes(`${value} ms`), 'the value is not shown');
 
     res = await post('/faults', { flag: 'auth-db-latency', value: '40', action: 'set' });
     assert.equal(res.statusCode, 409);
@@ -160,12 +157,16 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
     const over = (await app.inject('/faults')).body;
     assert.match(over, /data-state="over"/);
     assert.match(over, /solved in 2 tries/);
-    assert.ok(over.includes(SCENARIOS[0]!.fix.replaceAll("'", '&#39;')) || over.includes(SCENARIOS[0]!.fix), 'the reveal shows the fix');
+    assert.match(over, /<div id="mystery-reveal" data-flag="stripe-latency">/);
+    assert.match(over, /Fix: Nothing in paytrace makes Stripe faster/);
     assert.match(over, /id="faults-on">stripe-latency=/, 'over: the switches are back');
 
-    for (const bad of [{ action: 'start', seed: 'x' }, { action: 'answer', service: 'nobody', operation: 'x' }, { action: 'nope' }]) {
-      assert.equal((await post('/faults/mystery', bad)).statusCode, 400, JSON.stringify(bad));
-    }
+    const bad: Array<Record<string, string>> = [
+      { action: 'start', seed: 'x' },
+      { action: 'answer', service: 'nobody', operation: 'x' },
+      { action: 'nope' },
+    ];
+    for (const form of bad) assert.equal((await post('/faults/mystery', form)).statusCode, 400, JSON.stringify(form));
     res = await post('/faults/mystery', { action: 'answer', service: 'payments', operation: 'POST' });
     assert.equal(res.statusCode, 400, 'no open round to answer');
     res = await post('/faults', { action: 'all-off' });
