@@ -18,7 +18,8 @@ export interface TraceOperation {
 /**
  * What the learner picks from: the operations of a payment's trace (POST /process-payment) and an
  * account's (GET /accounts/me), service by service, Fastify's plumbing spans left out (their time
- * is their route's). Free text is read too (answerOperation).
+ * is their route's): the names Jaeger listed for each service after `npm run load` (its
+ * /api/services/<service>/operations), and the accounts route's. Free text is read too (answerOperation).
  */
 export const TRACE_OPERATIONS: readonly TraceOperation[] = [
   { service: 'gateway', operation: 'POST /process-payment', label: 'the payment route itself (its own code)' },
@@ -31,12 +32,14 @@ export const TRACE_OPERATIONS: readonly TraceOperation[] = [
   { service: 'auth', operation: 'pg.query:SELECT', label: 'SELECT: looking the API key up' },
   { service: 'balance', operation: 'POST /v1/holds', label: 'the hold route itself (its own code)' },
   { service: 'balance', operation: 'POST /v1/holds/:hold_key/capture', label: 'the capture route itself' },
+  { service: 'balance', operation: 'POST /v1/holds/:hold_key/release', label: 'the release route itself (a failed payment’s hold given back)' },
   { service: 'balance', operation: 'GET /v1/accounts/:account_id/balances', label: 'the balances route itself' },
   { service: 'balance', operation: 'pg.query:BEGIN', label: 'BEGIN: the hold’s transaction starts' },
   { service: 'balance', operation: 'pg.query:SELECT', label: 'SELECT: reading a balance, or the account’s recent holds' },
   { service: 'balance', operation: 'pg.query:INSERT', label: 'INSERT INTO balance.holds' },
   { service: 'balance', operation: 'pg.query:UPDATE', label: 'UPDATE balance.balances (the row lock), or a hold’s status' },
   { service: 'balance', operation: 'pg.query:COMMIT', label: 'COMMIT: the hold’s transaction ends' },
+  { service: 'balance', operation: 'pg.query:ROLLBACK', label: 'ROLLBACK: a transaction given up' },
   { service: 'payments', operation: 'POST /v1/charges', label: 'the charge route itself (its own code)' },
   { service: 'payments', operation: 'GET /v1/transactions', label: 'the transactions route itself' },
   { service: 'payments', operation: 'POST', label: 'its call to Stripe, /v1/charges' },
