@@ -63,6 +63,7 @@ The bottleneck detective (faults: ${faultsLine(stack)}; switches also at ${optio
   npm run fault -- stripe-latency 300          # break something (applies within a second)
   npm run pause -- auth                        # or starve one service of CPU, 100 ms of every 300, for 30 s
   npm run detective -- --since 30s             # which service to fix first, from the last 30 s of traces and metrics
+  npm run fault -- mystery                     # play the detective: a random fault on, which not said
   npm run fault -- off
 `;
 }
