@@ -57,7 +57,8 @@ export function mysteryRound(flagFile: string): MysteryRound | undefined {
   try {
     round = JSON.parse(readFileSync(mysteryRoundFile(flagFile), 'utf8')) as MysteryRound;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // None, or not one this code wrote (edited by hand): no round, and `off` or a new round replaces it.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || err instanceof SyntaxError) return undefined;
     throw err;
   }
   const wanted = roundFaults(round);

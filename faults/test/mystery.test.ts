@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCENARIOS, scenario } from '../src/catalog.js';
@@ -147,6 +147,8 @@ test('a round in a flag file: the pick on (and nothing else), answers graded and
     assert.equal(mysteryRound(file), undefined);
 
     startMysteryRound(file, { seed: 99 });
+    writeFileSync(mysteryRoundFile(file), '{ "seed": 99, "fl');
+    assert.equal(mysteryRound(file), undefined, 'a round file cut short is no round');
     endMysteryRound(file);
     assert.equal(existsSync(mysteryRoundFile(file)), false);
     assert.equal(readFileSync(file, 'utf8'), readFileSync(REPO_FLAG_FILE, 'utf8'), 'off: the file as committed');
