@@ -1,5 +1,5 @@
 /** What `npm run stack` prints once it is up (stackBanner): the URLs, the trace store, the faults on, what to try. */
-import { currentFaults, isOff } from '@paytrace/faults';
+import { currentFaults, isOff, openMysteryRound } from '@paytrace/faults';
 import type { Stack } from './stack.js';
 import { formatBytes, traceStoreBound, traceStoreUsage } from './trace-store.js';
 
@@ -15,6 +15,8 @@ function traceStoreLines(stack: Stack): string {
 
 function faultsLine(stack: Stack): string {
   if (!stack.faults) return '';
+  const round = openMysteryRound(stack.faults.flagFile);
+  if (round) return `a mystery round is on (seed ${round.seed}), which fault not said`;
   const on = [...currentFaults(stack.faults.flagFile)].filter(([, value]) => !isOff(value));
   return on.length === 0 ? 'none on' : `ON: ${on.map(([flag, value]) => `${flag}=${String(value)}`).join(', ')}`;
 }
@@ -61,6 +63,7 @@ The bottleneck detective (faults: ${faultsLine(stack)}; switches also at ${optio
   npm run fault -- stripe-latency 300          # break something (applies within a second)
   npm run pause -- auth                        # or starve one service of CPU, 100 ms of every 300, for 30 s
   npm run detective -- --since 30s             # which service to fix first, from the last 30 s of traces and metrics
+  npm run fault -- mystery                     # play the detective: a random fault on, which not said
   npm run fault -- off
 `;
 }

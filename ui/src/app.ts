@@ -1,4 +1,4 @@
-/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, slow-against-the-rest, trace, service, faults and lab routes. */
+/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, slow-against-the-rest, trace, service, faults, mystery and lab routes. */
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import { UiError } from './errors.js';
 import { faultRoutes } from './routes/faults.js';
 import { labRoutes } from './routes/lab.js';
+import { mysteryRoutes } from './routes/mystery.js';
 import { MetricsSource } from './metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
 import { serviceRoutes } from './routes/services.js';
@@ -79,6 +80,7 @@ export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
   traceRoutes(app, { traces, jaegerUiUrl });
   serviceRoutes(app, { metrics });
   faultRoutes(app, { flagFile: options.flagFile });
+  mysteryRoutes(app, { flagFile: options.flagFile });
   labRoutes(app, { labDirs: options.labDirs ?? [] });
   return app;
 }

@@ -19,6 +19,19 @@ export const notFound = (message: string): UiError => new UiError(404, 'NOT_FOUN
 
 export const badRequest = (message: string): UiError => new UiError(400, 'BAD_REQUEST', 'Bad request', message);
 
+/** A switch asked for while a mystery round is open. */
+export const mysteryRoundOpen = (): UiError =>
+  new UiError(
+    409,
+    'MYSTERY_ROUND_OPEN',
+    'A mystery round is on',
+    'Switching a fault now would change the one being looked for. Answer the round or give up on /faults; "Every fault off" ends it.',
+  );
+
+/** The UI was started without a flag file, so nothing can be switched. */
+export const noFlagFile = (): UiError =>
+  new UiError(409, 'NO_FLAG_FILE', 'No flag file', 'This UI was started without a flag file (PAYTRACE_UI_FLAG_FILE).');
+
 /** Jaeger refused, timed out or failed: the UI has nothing to show, and says so. */
 export const jaegerUnavailable = (url: string, cause: unknown): UiError =>
   new UiError(

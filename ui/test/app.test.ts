@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { currentFaults, PRESETS, REPO_FLAG_FILE, SCENARIOS } from '@paytrace/faults';
+import { currentFaults, isOff, mysteryRound, PRESETS, REPO_FLAG_FILE, SCENARIOS, pickMystery } from '@paytrace/faults';
 import { buildApp } from '../src/app.js';
 import { closedPortUrl } from './support/closed-port.js';
 
@@ -114,6 +114,69 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
     res = await post({ action: 'all-off' });
     assert.equal(res.statusCode, 303);
     assert.ok([...currentFaults(flagFile).values()].every((v) => v === false || v === 0));
+  });
+
+  test('/faults under a mystery round: nothing of the answer in the page, switches refused, answers graded, then the reveal', async () => {
+    const app = await buildApp({ jaeger: { url: REFUSED }, flagFile });
+    const post = (url: string, form: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(form).toString(),
+      });
+    const seed = Array.from({ length: 500 }, (_, i) => i).find((s) => pickMystery(s).flag === 'stripe-latency')!;
+    let res = await post('/faults/mystery', { action: 'start', seed: String(seed) });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/faults#mystery');
+    const { value } = pickMystery(seed);
+    assert.equal(currentFaults(flagFile).get('stripe-latency'), value);
+
+    const page = (await app.inject('/faults')).body;
+    assert.match(page, new RegExp(`<section id="mystery" class="mystery" data-state="open" data-seed="${seed}">`));
+    for (const s of SCENARIOS) {
+      assert.ok(!page.includes(s.simulates) && !page.includes(s.fix), `the page shows ${s.flag}'s texts`);
+      assert.match(page, new RegExp(`<tr data-flag="${s.flag}"><td><code>`));
+    }
+    assert.doesNotMatch(page, /data-value=|id="faults-on"|Switch on|Preset: /);
+    assert.ok(!page.includes(`=${value}`) && !page.includes(`${value} ms`), 'the value is not shown');
+
+    res = await post('/faults', { flag: 'auth-db-latency', value: '40', action: 'set' });
+    assert.equal(res.statusCode, 409);
+    assert.match(res.body, /A mystery round is on/);
+    res = await post('/faults', { action: 'preset', preset: 'lesson' });
+    assert.equal(res.statusCode, 409);
+
+    res = await post('/faults/mystery', { action: 'answer', service: 'balance', operation: 'pg.query:UPDATE' });
+    assert.equal(res.statusCode, 303);
+    assert.match((await app.inject('/faults')).body, /id="mystery-grade" class="grade wrong" data-grade="wrong">Wrong: the fault is not in balance/);
+    res = await post('/faults/mystery', {
+      action: 'answer',
+      service: 'payments',
+      operation: 'pg.query:UPDATE',
+      operation_text: 'the call to Stripe',
+    });
+    assert.equal(res.statusCode, 303);
+    assert.equal(mysteryRound(flagFile)?.over?.how, 'solved', 'typed text wins over the list');
+    const over = (await app.inject('/faults')).body;
+    assert.match(over, /data-state="over"/);
+    assert.match(over, /solved in 2 tries/);
+    assert.match(over, /<div id="mystery-reveal" data-flag="stripe-latency">/);
+    assert.match(over, /Fix: Nothing in paytrace makes Stripe faster/);
+    assert.match(over, /id="faults-on">stripe-latency=/, 'over: the switches are back');
+
+    const bad: Array<Record<string, string>> = [
+      { action: 'start', seed: 'x' },
+      { action: 'answer', service: 'nobody', operation: 'x' },
+      { action: 'nope' },
+    ];
+    for (const form of bad) assert.equal((await post('/faults/mystery', form)).statusCode, 400, JSON.stringify(form));
+    res = await post('/faults/mystery', { action: 'answer', service: 'payments', operation: 'POST' });
+    assert.equal(res.statusCode, 400, 'no open round to answer');
+    res = await post('/faults', { action: 'all-off' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(mysteryRound(flagFile), undefined);
+    assert.ok([...currentFaults(flagFile).values()].every((v) => isOff(v)));
   });
 
   test('without a flag file, /faults says so and switches nothing', async () => {

@@ -1,7 +1,19 @@
 /** GET /faults and POST /faults: the fault switches' page, and its forms that write the flag file. */
 import type { FastifyInstance } from 'fastify';
-import { applyPreset, clearFaults, currentFaults, isOff, parseFaultValue, PRESETS, SCENARIOS, writeFaults } from '@paytrace/faults';
-import { badRequest, UiError } from '../errors.js';
+import {
+  applyPreset,
+  currentFaults,
+  endMysteryRound,
+  isOff,
+  mysteryReveal,
+  mysteryRound,
+  openMysteryRound,
+  parseFaultValue,
+  PRESETS,
+  SCENARIOS,
+  writeFaults,
+} from '@paytrace/faults';
+import { badRequest, mysteryRoundOpen, noFlagFile } from '../errors.js';
 import { renderFaultsPage } from '../views/faults-page.js';
 
 interface FaultForm {
@@ -16,11 +28,15 @@ export function faultRoutes(app: FastifyInstance, opts: { flagFile: string | und
 
   app.get('/faults', async (_request, reply) => {
     const values = flagFile ? currentFaults(flagFile) : new Map();
+    const round = flagFile ? mysteryRound(flagFile) : undefined;
+    // While a round is open the page is rendered without the values at all, not with them hidden.
+    const hidden = round !== undefined && !round.over;
     const rows = SCENARIOS.map((scenario) => {
-      const value = values.get(scenario.flag) ?? (scenario.type === 'boolean' ? false : 0);
+      const value = hidden ? false : (values.get(scenario.flag) ?? (scenario.type === 'boolean' ? false : 0));
       return { scenario, value, on: !isOff(value) };
     });
-    return reply.type('text/html; charset=utf-8').send(renderFaultsPage({ flagFile, rows, presets: Object.keys(PRESETS) }));
+    const mystery = { round, reveal: round?.over ? mysteryReveal(round) : undefined };
+    return reply.type('text/html; charset=utf-8').send(renderFaultsPage({ flagFile, rows, presets: Object.keys(PRESETS), mystery }));
   });
 
   // Plain HTML forms, so switching needs no script: apply, then back to the page (303, post/redirect/get).
@@ -40,10 +56,12 @@ export function faultRoutes(app: FastifyInstance, opts: { flagFile: string | und
       },
     },
     async (request, reply) => {
-      if (!flagFile) throw new UiError(409, 'NO_FLAG_FILE', 'No flag file', 'This UI was started without a flag file (PAYTRACE_UI_FLAG_FILE).');
+      if (!flagFile) throw noFlagFile();
       const { action = 'set', flag, value, preset } = request.body;
+      // A switch flipped mid-round would change the fault under the learner's feet; every fault off ends the round.
+      if (action !== 'all-off' && openMysteryRound(flagFile)) throw mysteryRoundOpen();
       try {
-        if (action === 'all-off') clearFaults(flagFile);
+        if (action === 'all-off') endMysteryRound(flagFile);
         else if (action === 'preset') applyPreset(flagFile, preset ?? '');
         else if (!flag) throw new Error('which fault? the form has no flag');
         else writeFaults(flagFile, { [flag]: parseFaultValue(flag, action === 'off' ? 'off' : (value ?? '').trim()) });

@@ -6,6 +6,7 @@
 /** @jsxRuntime automatic @jsxImportSource preact */
 import type { FaultScenario, FaultValue } from '@paytrace/faults';
 import { renderPage } from './layout.js';
+import { MysteryPanel, type MysteryPanelProps } from './mystery-panel.js';
 
 export interface FaultRow {
   scenario: FaultScenario;
@@ -18,6 +19,8 @@ export interface FaultsPageProps {
   flagFile: string | undefined;
   rows: FaultRow[];
   presets: string[];
+  /** The mystery round, if one is in force: while it is open the rows' values, texts and switches are hidden. */
+  mystery: MysteryPanelProps;
 }
 
 const shown = (v: FaultValue) => (typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v));
@@ -61,8 +64,46 @@ function Switch({ row }: { row: FaultRow }) {
   );
 }
 
-function FaultsPage({ flagFile, rows, presets }: FaultsPageProps) {
+/** While a round is open: which faults there are, not which is on nor what any breaks. */
+function HiddenFaults({ rows }: { rows: FaultRow[] }) {
+  return (
+    <>
+      <p class="legend">
+        One of these faults is on (with what sets its scene); which, what it breaks and its fix stay hidden until the round is over.
+      </p>
+      <table class="faults hidden-faults">
+        <thead>
+          <tr>
+            <th>flag</th>
+            <th>read by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr data-flag={row.scenario.flag}>
+              <td>
+                <code>{row.scenario.flag}</code>
+              </td>
+              <td>{row.scenario.readBy}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function FaultsPage({ flagFile, rows, presets, mystery }: FaultsPageProps) {
   const on = rows.filter((r) => r.on);
+  if (flagFile !== undefined && mystery.round && !mystery.round.over) {
+    return (
+      <>
+        <h1>Fault switches</h1>
+        <MysteryPanel {...mystery} />
+        <HiddenFaults rows={rows} />
+      </>
+    );
+  }
   return (
     <>
       <h1>Fault switches</h1>
@@ -80,6 +121,8 @@ function FaultsPage({ flagFile, rows, presets }: FaultsPageProps) {
             under compose. Now on:{' '}
             <strong id="faults-on">{on.length === 0 ? 'none' : on.map((r) => `${r.scenario.flag}=${shown(r.value)}`).join(', ')}</strong>
           </p>
+          <MysteryPanel {...mystery} />
+          <h2>Switches</h2>
           <div class="actions">
             <form method="post" action="/faults">
               <input type="hidden" name="action" value="all-off" />

@@ -1,0 +1,85 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { databaseUrl, jaegerUrl, stripePort } from './support/env.js';
+import { resetData } from './support/db.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { JaegerClient, analyzeTrace, collectTraces, verdict } from '@paytrace/trace-analysis';
+import { REPO_FLAG_FILE, SCENARIOS, clearFaults, strengthsOf, writeFaults } from '@paytrace/faults';
+import { driveLoad } from '@paytrace/lab/load';
+import { startFaultProxies, type FaultProxies } from '@paytrace/devstack';
+
+/**
+ * A mystery round may pick a numeric fault weaker than the catalog's example (which
+ * test/detective.test.ts checks): at the weakest strength it can pick, the detective's aggregate
+ * verdict must still name the scenario's culprit, or the round could not be solved from the traces.
+ * The same stack and load as test/detective.test.ts.
+ */
+const LOAD = { concurrency: 4, durationMs: 5_000 };
+const APPLIED_WITHIN_MS = 2_000;
+
+/** Each numeric scenario whose weakest mystery strength is below its example, at that strength. */
+const WEAKEST = SCENARIOS.filter((s) => s.type === 'number').flatMap((s) => {
+  const weakest = Math.min(...strengthsOf(s).map(Number));
+  return weakest < Number(s.onValue) ? [{ scenario: s, value: weakest }] : [];
+});
+
+describe('a mystery round’s weakest strengths are still named by the detective', () => {
+  let workDir: string;
+  let flagFile: string;
+  let proxies: FaultProxies;
+  let stack: TestStack;
+  const jaeger = new JaegerClient(jaegerUrl);
+
+  before(async () => {
+    await resetData(databaseUrl);
+    workDir = mkdtempSync(join(tmpdir(), 'paytrace-mystery-strengths-'));
+    flagFile = join(workDir, 'paytrace.flagd.json');
+    copyFileSync(REPO_FLAG_FILE, flagFile);
+    clearFaults(flagFile);
+    proxies = await startFaultProxies({ flagFile, stripeMockPort: stripePort, databaseUrl });
+    stack = await startTestStack({
+      databaseUrl,
+      stripeApiBase: proxies.stripeApiBase,
+      env: { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile },
+      envFor: {
+        auth: { DATABASE_URL: proxies.databaseUrls.auth },
+        balance: { DATABASE_URL: proxies.databaseUrls.balance },
+        payments: { DATABASE_URL: proxies.databaseUrls.payments },
+      },
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    await proxies?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('there are weaker strengths to check', () => {
+    assert.ok(WEAKEST.length >= 3, WEAKEST.map((w) => w.scenario.flag).join(', '));
+  });
+
+  for (const { scenario, value } of WEAKEST) {
+    test(`${scenario.flag} at ${value} (its example: ${String(scenario.onValue)}): the verdict names ${scenario.culprit.service} ${scenario.culprit.operation.source}`, async (t) => {
+      writeFaults(flagFile, { ...scenario.scene, [scenario.flag]: value }, { othersOff: true });
+      await sleep(APPLIED_WITHIN_MS);
+      const requests = await driveLoad({ gatewayUrl: stack.gateway, route: scenario.load.route, apiKeys: scenario.load.apiKeys, ...LOAD });
+      clearFaults(flagFile);
+      const traceIds = requests.flatMap((r) => (r.sampled && r.traceId ? [r.traceId] : [])).slice(-200);
+      assert.ok(traceIds.length >= 20, `only ${traceIds.length} sampled requests`);
+      const v = verdict((await collectTraces(jaeger, { traceIds }, { settleMs: 1_500 })).map(analyzeTrace));
+      const top = v.operations
+        .slice(0, 3)
+        .map((o) => `${o.service} ${o.operation} ${(o.mean * 100).toFixed(0)}%`)
+        .join(', ');
+      t.diagnostic(`${v.sentence}\n  top: ${top}`);
+      assert.equal(v.culprit?.service, scenario.culprit.service, `${v.sentence}\n  top: ${top}`);
+      assert.equal(v.culprit?.kind, scenario.culprit.kind, v.sentence);
+      assert.match(v.culprit?.operation ?? '', scenario.culprit.operation, v.sentence);
+      await sleep(APPLIED_WITHIN_MS);
+    });
+  }
+});
