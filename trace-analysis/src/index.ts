@@ -53,6 +53,7 @@ export {
   type Verdict,
   type VerdictOptions,
 } from './verdict.js';
+export { queryWaitOf, lockWaitSummary, type LockHolder, type LockWaitSummary, type QuerySpanWait, type QueryWait } from './db-waits.js';
 export { withRuntimeFindings, EVENT_LOOP_ADVICE, type RuntimeFinding } from './runtime-verdict.js';
 export { rowLabel, waterfallRows, type RowOptions, type WaterfallRow } from './rows.js';
 export { renderWaterfall, type WaterfallOptions } from './waterfall.js';

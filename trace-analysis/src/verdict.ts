@@ -7,6 +7,7 @@ import type { TraceAnalysis } from './analysis.js';
 import { operationKey, type Operation, type OperationCategory } from './spans.js';
 import { formatMs } from './format.js';
 import { withRuntimeFindings, type RuntimeFinding } from './runtime-verdict.js';
+import { lockWaitSummary, lockWords, type LockWaitSummary } from './db-waits.js';
 
 export interface ShareStats {
   /** Share of each trace's critical path (0..1), a trace without it counting 0. */
@@ -29,6 +30,8 @@ export interface Culprit {
   share: number;
   /** runtime: named from its metrics (a stalled event loop, a saturated pool); share is then that service's mean share of the critical path. */
   kind: 'latency' | 'errors' | 'sequential' | 'database' | 'runtime';
+  /** A query culprit whose spans mostly waited on a lock: on what, and who held it (from the spans' wait samples). */
+  lockWait?: LockWaitSummary;
 }
 
 export interface Verdict {
@@ -51,6 +54,8 @@ export interface VerdictOptions {
   minShare?: number;
   /** Services named from their runtime metrics (e.g. @paytrace/metrics-analysis's runtimeFindings(…).findings). */
   runtime?: readonly RuntimeFinding[];
+  /** The share of a query culprit's time spent waiting on a lock from which the verdict is about the lock (default 0.5). */
+  minLockWaitShare?: number;
 }
 
 /**
@@ -223,13 +228,46 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
         `(under ${pct(minShare)}); the time is spread over many steps.`,
     };
   }
+  // A query that was slow because it waited for another session's lock: its plan is not the
+  // problem, the transaction holding the lock is, and the spans' wait samples say whose it is.
+  const lockWait =
+    op.category === 'query'
+      ? lockWaitSummary(
+          traces.flatMap((t) => t.queries ?? []),
+          operationKey(op),
+        )
+      : undefined;
+  const onLock = lockWait && lockWait.share >= (options.minLockWaitShare ?? 0.5) ? lockWait : undefined;
   return {
     ...base,
-    culprit: { service: op.service, operation: op.operation, ...(op.target ? { target: op.target } : {}), share: op.mean, kind: 'latency' },
+    culprit: {
+      service: op.service,
+      operation: op.operation,
+      ...(op.target ? { target: op.target } : {}),
+      share: op.mean,
+      kind: 'latency',
+      ...(onLock ? { lockWait: onLock } : {}),
+    },
     sentence:
       `${describe(op, 'time')} is ${pct(op.mean)} of the critical path (p50 ${pct(op.p50)}, p95 ${pct(op.p95)}) ${over}, ` +
-      `more than any other operation (${service.service} as a whole: ${pct(service.mean)}): ${ADVICE[op.category]}.`,
+      `more than any other operation (${service.service} as a whole: ${pct(service.mean)}): ` +
+      (onLock ? lockAdvice(onLock) : `${ADVICE[op.category]}.`),
   };
+}
+
+/** "it waited on a row lock (Lock:transactionid) for 80% of its time, held by psql (pid 1234: "…"): find who…". */
+function lockAdvice(w: LockWaitSummary): string {
+  const { lock, held } = lockWords(w.event);
+  const h = w.holder;
+  const who = h
+    ? `, held by ${h.applicationName || 'a session with no application name'} (` +
+      `${w.holderPids > 1 ? `${w.holderPids} sessions, e.g. pid ${h.pid}` : `pid ${h.pid}`}` +
+      `${h.state ? `, ${h.state}` : ''}${h.traceId ? `, trace ${h.traceId}` : ''}${h.query ? `: "${h.query}"` : ''})`
+    : '';
+  return (
+    `it waited on ${lock} (${w.event}) for ${pct(w.share)} of its time${who}: ` +
+    `find who holds ${held} and shorten or move that transaction (its plan is not the problem).`
+  );
 }
 
 /** Statements that only delimit a transaction: their time is the round trip, nothing else. */

@@ -1,0 +1,266 @@
+/**
+ * Database waits in the trace: while one of the pool's queries runs longer than a threshold, its
+ * backend's wait event is sampled from `pg_stat_activity` every few ms, and when its span ends it
+ * says whether the query waited, on what, and, for a lock, who held it (pid, application name,
+ * state, query text with literals stripped, and the holder's trace if its query carried one).
+ *
+ * How a sample is tied to a span: the pool's clients are a subclass of pg.Client whose `query`
+ * takes, synchronously, the span the pg instrumentation just started for it (query-span-slot.ts)
+ * and its backend pid (`processID`). Fast queries cost one small object in a Set: one shared
+ * interval ticks while any query is in flight, and only a query still running after the
+ * threshold is sampled. All samples of a tick are one statement on ONE monitoring connection per
+ * service, outside the pool, with its own application name and tracing suppressed (no spans, no
+ * query metrics). Parameter values are never read: pg_stat_activity shows our own queries with
+ * $1 placeholders, and another session's text is stripped of literals (sql-text.ts).
+ */
+import { ROOT_CONTEXT, context, type Span } from '@opentelemetry/api';
+import { stripLiterals, traceIdFromSqlComment } from './sql-text.js';
+
+/** Span attributes this file sets (documented in docs/telemetry-settings.md). */
+export const DB_WAIT_ATTRIBUTES = {
+  samples: 'paytrace.db.wait.samples',
+  waited: 'paytrace.db.wait.waited',
+  /** Prefix: `paytrace.db.wait.samples.<type>` per wait event type seen (lock, lwlock, io, …; cpu: no wait event). */
+  samplesOf: 'paytrace.db.wait.samples.',
+  event: 'paytrace.db.wait.event',
+  ms: 'paytrace.db.wait.ms',
+  lockMs: 'paytrace.db.wait.lock_ms',
+  blockerPid: 'paytrace.db.wait.blocker.pid',
+  blockerApplication: 'paytrace.db.wait.blocker.application_name',
+  blockerState: 'paytrace.db.wait.blocker.state',
+  blockerQuery: 'paytrace.db.wait.blocker.query',
+  blockerTraceId: 'paytrace.db.wait.blocker.trace_id',
+} as const;
+
+export interface DbWaitOptions {
+  /** Sample a query once it has run this long (ms). 0 turns sampling off. Default 5. */
+  sampleAfterMs?: number;
+  /** Time between two samples (ms); also the watcher's tick. Default 5. */
+  intervalMs?: number;
+}
+
+export const DEFAULT_DB_WAIT_SAMPLE_AFTER_MS = 5;
+export const DEFAULT_DB_WAIT_INTERVAL_MS = 5;
+
+/** One row per (backend, blocker): what it waits on now, and who blocks it (for a Lock wait). */
+export interface ActivityRow {
+  pid: number;
+  state: string | null;
+  wait_event_type: string | null;
+  wait_event: string | null;
+  blocker_pid: number | null;
+  blocker_application_name: string | null;
+  blocker_state: string | null;
+  blocker_query: string | null;
+}
+
+/** Reads pg_stat_activity for these pids (the monitoring connection; a stand-in in unit tests). */
+export type ActivitySource = (pids: number[]) => Promise<ActivityRow[]>;
+
+/**
+ * pg_blocking_pids takes the lock manager's locks, so it is asked only for a backend waiting on
+ * a Lock. `query` is what the backend runs or last ran (its transaction may have taken the lock
+ * earlier: the text is the session's latest statement, the application name says whose it is).
+ */
+export const ACTIVITY_SQL = `SELECT a.pid, a.state, a.wait_event_type, a.wait_event,
+       b.pid AS blocker_pid, b.application_name AS blocker_application_name, b.state AS blocker_state, b.query AS blocker_query
+  FROM pg_stat_activity a
+  LEFT JOIN LATERAL unnest(CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) ELSE '{}'::int[] END) AS bp(pid) ON true
+  LEFT JOIN pg_stat_activity b ON b.pid = bp.pid
+ WHERE a.pid = ANY($1::int[])`;
+
+interface Blocker {
+  pid: number;
+  applicationName: string;
+  state: string;
+  query: string;
+  traceId: string | undefined;
+  n: number;
+}
+
+interface Watch {
+  span: Span;
+  pid: number;
+  startedAt: number;
+  /** When the last sample was sent (or the query started): the next sample covers the time since. */
+  lastAt: number;
+  samples: number;
+  byType: Map<string, number>;
+  byEvent: Map<string, number>;
+  waitMs: number;
+  lockMs: number;
+  blockers: Map<string, Blocker>;
+  done: boolean;
+}
+
+/** The watcher of one service's pool. */
+export class DbWaitWatcher {
+  readonly sampleAfterMs: number;
+  readonly intervalMs: number;
+  private readonly watches = new Set<Watch>();
+  private timer: NodeJS.Timeout | undefined;
+  private sampling = false;
+  private closed = false;
+
+  constructor(
+    private readonly activity: ActivitySource,
+    options: DbWaitOptions = {},
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.sampleAfterMs = options.sampleAfterMs ?? DEFAULT_DB_WAIT_SAMPLE_AFTER_MS;
+    this.intervalMs = options.intervalMs ?? DEFAULT_DB_WAIT_INTERVAL_MS;
+  }
+
+  get enabled(): boolean {
+    return this.sampleAfterMs > 0 && !this.closed;
+  }
+
+  /** A query started on backend `pid` with this span: watch it until the span ends. */
+  watch(pid: number | null | undefined, span: Span | undefined): void {
+    if (!span || !pid || !this.enabled || !span.isRecording()) return;
+    const at = this.now();
+    this.watches.add({
+      span,
+      pid,
+      startedAt: at,
+      lastAt: at,
+      samples: 0,
+      byType: new Map(),
+      byEvent: new Map(),
+      waitMs: 0,
+      lockMs: 0,
+      blockers: new Map(),
+      done: false,
+    });
+    // The interval is made outside any request's context, so it keeps none alive.
+    this.timer ??= context.with(ROOT_CONTEXT, () =>
+      setInterval(() => {
+        this.tick().catch(() => undefined);
+      }, this.intervalMs).unref(),
+    );
+  }
+
+  /** Queries being watched now (for tests). */
+  get watching(): number {
+    return this.watches.size;
+  }
+
+  /** One tick: drop ended queries, sample those running past the threshold. */
+  async tick(): Promise<void> {
+    const now = this.now();
+    const due: Watch[] = [];
+    for (const w of this.watches) {
+      if (w.done || !w.span.isRecording()) {
+        this.watches.delete(w);
+        w.done = true;
+      } else if (now - w.startedAt >= this.sampleAfterMs) due.push(w);
+    }
+    if (this.watches.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+    // One statement in flight at a time: a slow database is not sampled harder.
+    if (due.length === 0 || this.sampling) return;
+    this.sampling = true;
+    try {
+      const rows = await this.activity([...new Set(due.map((w) => w.pid))]);
+      const byPid = new Map<number, ActivityRow[]>();
+      for (const r of rows) byPid.set(r.pid, [...(byPid.get(r.pid) ?? []), r]);
+      for (const w of due) {
+        const mine = byPid.get(w.pid);
+        if (!w.done && mine) this.record(w, mine, now);
+      }
+    } catch {
+      // The monitoring connection failed: these samples are lost, the queries are unaffected.
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  private record(w: Watch, rows: ActivityRow[], sentAt: number): void {
+    const first = rows[0]!;
+    // Not running a statement (its answer is on the way back): nothing of the query to see.
+    if (first.state !== 'active') return;
+    if (w.samples === 0) this.finishAtEnd(w);
+    const covered = Math.max(0, sentAt - w.lastAt);
+    w.lastAt = sentAt;
+    w.samples++;
+    const type = first.wait_event_type ?? 'CPU';
+    w.byType.set(type, (w.byType.get(type) ?? 0) + 1);
+    if (first.wait_event_type) {
+      const event = `${first.wait_event_type}:${first.wait_event ?? ''}`;
+      w.byEvent.set(event, (w.byEvent.get(event) ?? 0) + 1);
+      w.waitMs += covered;
+    }
+    if (first.wait_event_type !== 'Lock') return;
+    w.lockMs += covered;
+    for (const r of rows) {
+      if (r.blocker_pid === null) continue;
+      const applicationName = r.blocker_application_name ?? '';
+      const query = stripLiterals(r.blocker_query ?? '');
+      const key = `${r.blocker_pid}\u0000${query}`;
+      const b = w.blockers.get(key) ?? {
+        pid: r.blocker_pid,
+        applicationName,
+        state: r.blocker_state ?? '',
+        query,
+        traceId: traceIdFromSqlComment(r.blocker_query ?? ''),
+        n: 0,
+      };
+      b.n++;
+      w.blockers.set(key, b);
+    }
+  }
+
+  /** The span's attributes are written as it ends, from the samples that came back by then. */
+  private finishAtEnd(w: Watch): void {
+    const span = w.span;
+    const end = span.end.bind(span);
+    span.end = (endTime) => {
+      if (!w.done) {
+        w.done = true;
+        span.setAttributes(waitAttributes(w));
+      }
+      end(endTime);
+    };
+  }
+
+  /** Stops sampling; the monitoring connection is the caller's to close. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.watches.clear();
+  }
+}
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+function waitAttributes(w: Watch): Record<string, string | number | boolean> {
+  const a: Record<string, string | number | boolean> = {
+    [DB_WAIT_ATTRIBUTES.samples]: w.samples,
+    [DB_WAIT_ATTRIBUTES.waited]: w.byEvent.size > 0,
+  };
+  for (const [type, n] of w.byType) a[`${DB_WAIT_ATTRIBUTES.samplesOf}${type.toLowerCase()}`] = n;
+  const event = top(w.byEvent.entries(), ([, n]) => n);
+  if (event) {
+    a[DB_WAIT_ATTRIBUTES.event] = event[0];
+    a[DB_WAIT_ATTRIBUTES.ms] = round1(w.waitMs);
+  }
+  if (w.lockMs > 0) a[DB_WAIT_ATTRIBUTES.lockMs] = round1(w.lockMs);
+  const blocker = top(w.blockers.values(), (b) => b.n);
+  if (blocker) {
+    a[DB_WAIT_ATTRIBUTES.blockerPid] = blocker.pid;
+    a[DB_WAIT_ATTRIBUTES.blockerApplication] = blocker.applicationName;
+    a[DB_WAIT_ATTRIBUTES.blockerState] = blocker.state;
+    a[DB_WAIT_ATTRIBUTES.blockerQuery] = blocker.query;
+    if (blocker.traceId) a[DB_WAIT_ATTRIBUTES.blockerTraceId] = blocker.traceId;
+  }
+  return a;
+}
+
+function top<T>(items: Iterable<T>, weight: (x: T) => number): T | undefined {
+  let best: T | undefined;
+  for (const x of items) if (best === undefined || weight(x) > weight(best)) best = x;
+  return best;
+}
