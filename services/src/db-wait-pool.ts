@@ -58,7 +58,7 @@ export function monitoringConnection(options: { url: string; applicationName: st
         }
       }
       const c = client!;
-      return untraced(async () => (await c.query<ActivityRow>(ACTIVITY_SQL, [pids])).rows);
+      return untraced(async () => (await c.query<ActivityRow>({ name: 'paytrace-db-waits', text: ACTIVITY_SQL, values: [pids] })).rows);
     },
     close: async () => {
       const c = client;

@@ -58,16 +58,19 @@ export interface ActivityRow {
 export type ActivitySource = (pids: number[]) => Promise<ActivityRow[]>;
 
 /**
- * pg_blocking_pids takes the lock manager's locks, so it is asked only for a backend waiting on
- * a Lock. `query` is what the backend runs or last ran (its transaction may have taken the lock
+ * Reads only the watched backends (pg_stat_get_activity(pid), not the whole view), and asks
+ * pg_blocking_pids, which takes the lock manager's locks, only for a backend waiting on a Lock.
+ * The holder's `query` is what it runs or last ran (its transaction may have taken the lock
  * earlier: the text is the session's latest statement, the application name says whose it is).
+ * A prepared statement on the monitoring connection: parsed and planned once. (The guard on
+ * bp.pid matters: pg_stat_get_activity(NULL) is every backend.)
  */
 export const ACTIVITY_SQL = `SELECT a.pid, a.state, a.wait_event_type, a.wait_event,
        b.pid AS blocker_pid, b.application_name AS blocker_application_name, b.state AS blocker_state, b.query AS blocker_query
-  FROM pg_stat_activity a
+  FROM unnest($1::int[]) AS w(pid)
+ CROSS JOIN LATERAL pg_stat_get_activity(w.pid) AS a
   LEFT JOIN LATERAL unnest(CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) ELSE '{}'::int[] END) AS bp(pid) ON true
-  LEFT JOIN pg_stat_activity b ON b.pid = bp.pid
- WHERE a.pid = ANY($1::int[])`;
+  LEFT JOIN LATERAL (SELECT * FROM pg_stat_get_activity(bp.pid) WHERE bp.pid IS NOT NULL) AS b ON true`;
 
 interface Blocker {
   pid: number;

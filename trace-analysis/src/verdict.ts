@@ -219,7 +219,28 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
   // A healthy request spends its time in many small steps; naming the largest of them "the
   // bottleneck" would send a learner to optimise noise.
   const minShare = options.minShare ?? 0.2;
+  const minLockWaitShare = options.minLockWaitShare ?? 0.5;
   if (op.mean < minShare) {
+    const intermittent = intermittentLockWait(traces, operations, minLockWaitShare);
+    if (intermittent) {
+      const { op: locked, lockWait } = intermittent;
+      const lockedService = services.find((s) => s.service === locked.service);
+      return {
+        ...base,
+        culprit: {
+          service: locked.service,
+          operation: locked.operation,
+          ...(locked.target ? { target: locked.target } : {}),
+          share: locked.mean,
+          kind: 'latency',
+          lockWait,
+        },
+        sentence:
+          `${describe(locked, 'time')} is ${pct(locked.mean)} of the critical path on average but ${pct(locked.p95)} at p95 ` +
+          `(p50 ${pct(locked.p50)}) ${over}: only some requests meet it, and those spend most of their time there ` +
+          `(${locked.service} as a whole: ${pct(lockedService?.mean ?? 0)}): ${lockAdvice(lockWait)}`,
+      };
+    }
     return {
       ...base,
       culprit: undefined,
@@ -237,7 +258,7 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
           operationKey(op),
         )
       : undefined;
-  const onLock = lockWait && lockWait.share >= (options.minLockWaitShare ?? 0.5) ? lockWait : undefined;
+  const onLock = lockWait && lockWait.share >= minLockWaitShare ? lockWait : undefined;
   return {
     ...base,
     culprit: {
@@ -253,6 +274,25 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
       `more than any other operation (${service.service} as a whole: ${pct(service.mean)}): ` +
       (onLock ? lockAdvice(onLock) : `${ADVICE[op.category]}.`),
   };
+}
+
+/** The p95 share from which a query's intermittent lock wait is named though its mean share is small. */
+const MIN_LOCK_P95_SHARE = 0.5;
+
+/**
+ * A lock held now and then (a batch job's transaction every few hundred ms) delays only the
+ * requests that arrive while it is held: its mean share of the critical path stays small while
+ * those requests spend most of their time waiting. A query whose spans mostly waited on a lock and
+ * which holds at least half of the critical path at p95 is then named, not "no bottleneck".
+ */
+function intermittentLockWait(traces: TraceAnalysis[], operations: OperationStats[], minLockWaitShare: number) {
+  const queries = traces.flatMap((t) => t.queries ?? []);
+  for (const op of operations) {
+    if (op.category !== 'query' || op.p95 < MIN_LOCK_P95_SHARE) continue;
+    const lockWait = lockWaitSummary(queries, operationKey(op));
+    if (lockWait && lockWait.share >= minLockWaitShare) return { op, lockWait };
+  }
+  return undefined;
 }
 
 /** "it waited on a row lock (Lock:transactionid) for 80% of its time, held by psql (pid 1234: "…"): find who…". */

@@ -210,3 +210,22 @@ test('lock wait: a slow query that did not wait on a lock keeps the EXPLAIN advi
   assert.equal(little.culprit?.lockWait, undefined);
   assert.match(little.sentence, /EXPLAIN ANALYZE/);
 });
+
+test('lock wait now and then: a small mean share but most of the slow requests, the lock and its holder are named', () => {
+  // 3 of 20 payments meet the holder's lock (60 ms, 50 of them waiting); the rest run their INSERT in 0.2 ms.
+  const traces = Array.from({ length: 20 }, (_, i) =>
+    analyzeTrace(i % 7 === 3 ? lockedHoldTrace(`w${i}`, 60, 50) : lockedHoldTrace(`w${i}`, 0.2, 0)),
+  );
+  const insert = verdict(traces).operations.find((o) => o.operation.startsWith('pg.query:INSERT'))!;
+  assert.ok(insert.mean < 0.2 && insert.p95 > 0.5, `mean ${insert.mean}, p95 ${insert.p95}`);
+  assert.ok(verdict(traces).operations.every((o) => o.mean < 0.3));
+  // The fixture's handlers take a fixed 2 ms, a quarter of a short payment: the bar is raised past them.
+  const v = verdict(traces, { minShare: 0.3 });
+  assert.equal(v.culprit?.service, 'balance');
+  assert.equal(v.culprit?.lockWait?.holder?.applicationName, 'nightly-batch');
+  assert.match(v.sentence, /is \d+% of the critical path on average but \d+% at p95 \(p50 \d+%\) over 20 traces: only some requests meet it/);
+  assert.match(v.sentence, /waited on a row lock \(Lock:transactionid\) for 82% of its time, held by nightly-batch \(pid 4242/);
+  // Without the lock, the same small share is no bottleneck.
+  const plain = Array.from({ length: 20 }, (_, i) => analyzeTrace(lockedHoldTrace(`p${i}`, 0.2, 0)));
+  assert.equal(verdict(plain, { minShare: 0.3 }).culprit, undefined);
+});
