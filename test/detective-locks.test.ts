@@ -128,6 +128,13 @@ describe('the detective names a lock held by an outside session', () => {
       assert.doesNotMatch(q, /'|(?<![\w$])\d/, `a holder's query with a literal: ${q}`);
     }
 
+    const longest = waited.reduce((a, b) => (b.duration > a.duration ? b : a));
+    t.diagnostic(
+      `one of them (${(longest.duration / 1000).toFixed(1)} ms): ${Object.entries(longest.tags)
+        .filter(([k]) => k.startsWith('paytrace.db.wait'))
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join('  ')}`,
+    );
     const v = verdict(traces.map(analyzeTrace));
     t.diagnostic(`${waited.length} spans waited on ${HOLDER}; verdict: ${explain(v)}`);
     assert.equal(v.culprit?.service, 'balance', explain(v));
