@@ -6,9 +6,8 @@
  *
  * How a sample is tied to a span: the pool's clients are a subclass of pg.Client whose `query`
  * takes, synchronously, the span the pg instrumentation just started for it (query-span-slot.ts)
- * and its backend pid (`processID`). Fast queries cost one small object in a Set: one shared
- * interval ticks while any query is in flight, and only a query still running after the
- * threshold is sampled. All samples of a tick are one statement on ONE monitoring connection per
+ * and its backend pid (`processID`). Fast queries cost one small object in a Set and wake no
+ * timer (DbWaitWatcher); only a query still running after the threshold is sampled. All samples of a tick are one statement on ONE monitoring connection per
  * service, outside the pool, with its own application name and tracing suppressed (no spans, no
  * query metrics). Parameter values are never read: pg_stat_activity shows our own queries with
  * $1 placeholders, and another session's text is stripped of literals (sql-text.ts).
@@ -85,6 +84,8 @@ interface Watch {
   span: Span;
   pid: number;
   startedAt: number;
+  /** When it is next due for a sample: the threshold first, then every interval. */
+  nextAt: number;
   /** When the last sample was sent (or the query started): the next sample covers the time since. */
   lastAt: number;
   samples: number;
@@ -96,12 +97,30 @@ interface Watch {
   done: boolean;
 }
 
-/** The watcher of one service's pool. */
+/** setTimeout and clearTimeout, replaceable in tests. */
+export interface WatcherTimers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const REAL_TIMERS: WatcherTimers = {
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * The watcher of one service's pool. One timer, armed for the earliest moment a watched query
+ * would be due for a sample, and moved when that query ends first: a query that ends under the
+ * threshold costs a Set entry, a wrapped `span.end` and moving the timer, and wakes nothing up.
+ * (A shared interval ticking while any query was in flight woke each service ~200 times a second
+ * under load and cost more: docs/detective.md, "Waits in the database".)
+ */
 export class DbWaitWatcher {
   readonly sampleAfterMs: number;
   readonly intervalMs: number;
   private readonly watches = new Set<Watch>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
+  private timerAt = Infinity;
   private sampling = false;
   private closed = false;
 
@@ -109,6 +128,7 @@ export class DbWaitWatcher {
     private readonly activity: ActivitySource,
     options: DbWaitOptions = {},
     private readonly now: () => number = () => performance.now(),
+    private readonly timers: WatcherTimers = REAL_TIMERS,
   ) {
     this.sampleAfterMs = options.sampleAfterMs ?? DEFAULT_DB_WAIT_SAMPLE_AFTER_MS;
     this.intervalMs = options.intervalMs ?? DEFAULT_DB_WAIT_INTERVAL_MS;
@@ -122,10 +142,11 @@ export class DbWaitWatcher {
   watch(pid: number | null | undefined, span: Span | undefined): void {
     if (!span || !pid || !this.enabled || !span.isRecording()) return;
     const at = this.now();
-    this.watches.add({
+    const w: Watch = {
       span,
       pid,
       startedAt: at,
+      nextAt: at + this.sampleAfterMs,
       lastAt: at,
       samples: 0,
       byType: new Map(),
@@ -134,37 +155,79 @@ export class DbWaitWatcher {
       lockMs: 0,
       blockers: new Map(),
       done: false,
-    });
-    // The interval is made outside any request's context, so it keeps none alive.
-    this.timer ??= context.with(ROOT_CONTEXT, () =>
-      setInterval(() => {
-        this.tick().catch(() => undefined);
-      }, this.intervalMs).unref(),
-    );
+    };
+    this.watches.add(w);
+    const end = span.end.bind(span);
+    span.end = (endTime) => {
+      this.finish(w);
+      end(endTime);
+    };
+    // Every earlier watch is due no later than this one: a timer already armed is early enough.
+    if (this.timer === undefined && !this.sampling) this.arm(w.nextAt);
   }
 
-  /** Queries being watched now (for tests). */
+  /** Queries being watched now, and whether a timer is armed (for tests). */
   get watching(): number {
     return this.watches.size;
   }
+  get armed(): boolean {
+    return this.timer !== undefined;
+  }
 
-  /** One tick: drop ended queries, sample those running past the threshold. */
+  /** The span ends: its attributes from the samples that came back by then; the timer follows the next query due. */
+  private finish(w: Watch): void {
+    if (w.done) return;
+    w.done = true;
+    this.watches.delete(w);
+    if (w.samples > 0) w.span.setAttributes(waitAttributes(w));
+    if (!this.sampling && w.nextAt <= this.timerAt) this.reschedule();
+  }
+
+  private arm(at: number): void {
+    this.disarm();
+    this.timerAt = at;
+    // Armed outside any request's context, so it keeps none alive.
+    this.timer = context.with(ROOT_CONTEXT, () =>
+      this.timers.set(
+        () => {
+          this.timer = undefined;
+          this.timerAt = Infinity;
+          this.tick().catch(() => undefined);
+        },
+        Math.max(0, at - this.now()),
+      ),
+    );
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private reschedule(): void {
+    let next = Infinity;
+    for (const w of this.watches) if (w.nextAt < next) next = w.nextAt;
+    if (next === Infinity || this.closed) this.disarm();
+    else if (next !== this.timerAt) this.arm(next);
+  }
+
+  /** Samples every query due now (one statement for all), then arms the timer for the next. */
   async tick(): Promise<void> {
     const now = this.now();
     const due: Watch[] = [];
     for (const w of this.watches) {
-      if (w.done || !w.span.isRecording()) {
-        this.watches.delete(w);
-        w.done = true;
-      } else if (now - w.startedAt >= this.sampleAfterMs) due.push(w);
-    }
-    if (this.watches.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
+      if (!w.span.isRecording()) this.finish(w);
+      else if (w.nextAt <= now) due.push(w);
     }
     // One statement in flight at a time: a slow database is not sampled harder.
-    if (due.length === 0 || this.sampling) return;
+    if (this.sampling) return;
+    if (due.length === 0) {
+      this.reschedule();
+      return;
+    }
     this.sampling = true;
+    for (const w of due) w.nextAt = now + this.intervalMs;
     try {
       const rows = await this.activity([...new Set(due.map((w) => w.pid))]);
       const byPid = new Map<number, ActivityRow[]>();
@@ -177,6 +240,7 @@ export class DbWaitWatcher {
       // The monitoring connection failed: these samples are lost, the queries are unaffected.
     } finally {
       this.sampling = false;
+      this.reschedule();
     }
   }
 
@@ -184,7 +248,6 @@ export class DbWaitWatcher {
     const first = rows[0]!;
     // Not running a statement (its answer is on the way back): nothing of the query to see.
     if (first.state !== 'active') return;
-    if (w.samples === 0) this.finishAtEnd(w);
     const covered = Math.max(0, sentAt - w.lastAt);
     w.lastAt = sentAt;
     w.samples++;
@@ -215,24 +278,10 @@ export class DbWaitWatcher {
     }
   }
 
-  /** The span's attributes are written as it ends, from the samples that came back by then. */
-  private finishAtEnd(w: Watch): void {
-    const span = w.span;
-    const end = span.end.bind(span);
-    span.end = (endTime) => {
-      if (!w.done) {
-        w.done = true;
-        span.setAttributes(waitAttributes(w));
-      }
-      end(endTime);
-    };
-  }
-
   /** Stops sampling; the monitoring connection is the caller's to close. */
   close(): void {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.disarm();
     this.watches.clear();
   }
 }

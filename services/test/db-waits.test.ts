@@ -50,6 +50,8 @@ function setup(script: (pids: number[], n: number) => ActivityRow[], options = {
   let now = 0;
   let calls = 0;
   const asked: number[][] = [];
+  // Timers by hand: `armed` says when the watcher's one timer would fire; the tests call tick().
+  const timers = { set: () => ({}), clear: () => undefined };
   const watcher = new DbWaitWatcher(
     async (pids) => {
       asked.push(pids);
@@ -57,6 +59,7 @@ function setup(script: (pids: number[], n: number) => ActivityRow[], options = {
     },
     options,
     () => now,
+    timers,
   );
   return {
     tracer,
@@ -87,11 +90,13 @@ describe('DbWaitWatcher', () => {
     const t = setup(() => assert.fail('no sample expected'));
     const span = t.tracer.startSpan('pg.query:SELECT');
     t.watcher.watch(101, span);
+    assert.equal(t.watcher.armed, true, 'armed for the threshold');
     await t.advance(3);
     span.end();
+    assert.equal(t.watcher.armed, false, 'the query ended first: nothing left to wake up for');
+    assert.equal(t.watcher.watching, 0);
     await t.advance(5);
     assert.equal(t.asked.length, 0);
-    assert.equal(t.watcher.watching, 0);
     assert.deepEqual(
       Object.keys(t.finished()[0]!.attributes).filter((k) => k.startsWith('paytrace.db.wait')),
       [],
