@@ -14,22 +14,7 @@
  */
 import { ROOT_CONTEXT, context, type Span } from '@opentelemetry/api';
 import { stripLiterals, traceIdFromSqlComment } from './sql-text.js';
-
-/** Span attributes this file sets (documented in docs/telemetry-settings.md). */
-export const DB_WAIT_ATTRIBUTES = {
-  samples: 'paytrace.db.wait.samples',
-  waited: 'paytrace.db.wait.waited',
-  /** Prefix: `paytrace.db.wait.samples.<type>` per wait event type seen (lock, lwlock, io, …; cpu: no wait event). */
-  samplesOf: 'paytrace.db.wait.samples.',
-  event: 'paytrace.db.wait.event',
-  ms: 'paytrace.db.wait.ms',
-  lockMs: 'paytrace.db.wait.lock_ms',
-  blockerPid: 'paytrace.db.wait.blocker.pid',
-  blockerApplication: 'paytrace.db.wait.blocker.application_name',
-  blockerState: 'paytrace.db.wait.blocker.state',
-  blockerQuery: 'paytrace.db.wait.blocker.query',
-  blockerTraceId: 'paytrace.db.wait.blocker.trace_id',
-} as const;
+import { waitAttributes } from './db-wait-attributes.js';
 
 export interface DbWaitOptions {
   /** Sample a query once it has run this long (ms). 0 turns sampling off. Default 5. */
@@ -71,7 +56,7 @@ export const ACTIVITY_SQL = `SELECT a.pid, a.state, a.wait_event_type, a.wait_ev
   LEFT JOIN LATERAL unnest(CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) ELSE '{}'::int[] END) AS bp(pid) ON true
   LEFT JOIN LATERAL (SELECT * FROM pg_stat_get_activity(bp.pid) WHERE bp.pid IS NOT NULL) AS b ON true`;
 
-interface Blocker {
+export interface Blocker {
   pid: number;
   applicationName: string;
   state: string;
@@ -80,7 +65,7 @@ interface Blocker {
   n: number;
 }
 
-interface Watch {
+export interface Watch {
   span: Span;
   pid: number;
   startedAt: number;
@@ -284,35 +269,4 @@ export class DbWaitWatcher {
     this.disarm();
     this.watches.clear();
   }
-}
-
-const round1 = (ms: number) => Math.round(ms * 10) / 10;
-
-function waitAttributes(w: Watch): Record<string, string | number | boolean> {
-  const a: Record<string, string | number | boolean> = {
-    [DB_WAIT_ATTRIBUTES.samples]: w.samples,
-    [DB_WAIT_ATTRIBUTES.waited]: w.byEvent.size > 0,
-  };
-  for (const [type, n] of w.byType) a[`${DB_WAIT_ATTRIBUTES.samplesOf}${type.toLowerCase()}`] = n;
-  const event = top(w.byEvent.entries(), ([, n]) => n);
-  if (event) {
-    a[DB_WAIT_ATTRIBUTES.event] = event[0];
-    a[DB_WAIT_ATTRIBUTES.ms] = round1(w.waitMs);
-  }
-  if (w.lockMs > 0) a[DB_WAIT_ATTRIBUTES.lockMs] = round1(w.lockMs);
-  const blocker = top(w.blockers.values(), (b) => b.n);
-  if (blocker) {
-    a[DB_WAIT_ATTRIBUTES.blockerPid] = blocker.pid;
-    a[DB_WAIT_ATTRIBUTES.blockerApplication] = blocker.applicationName;
-    a[DB_WAIT_ATTRIBUTES.blockerState] = blocker.state;
-    a[DB_WAIT_ATTRIBUTES.blockerQuery] = blocker.query;
-    if (blocker.traceId) a[DB_WAIT_ATTRIBUTES.blockerTraceId] = blocker.traceId;
-  }
-  return a;
-}
-
-function top<T>(items: Iterable<T>, weight: (x: T) => number): T | undefined {
-  let best: T | undefined;
-  for (const x of items) if (best === undefined || weight(x) > weight(best)) best = x;
-  return best;
 }
