@@ -64,4 +64,5 @@ export { startFaultProxies, type FaultProxies, type FaultProxiesOptions } from '
 export { processTreeCpuSeconds, reapedChildrenCpuSeconds, machineBusyCpuSeconds } from './cpu.js';
 export { startUi, type StartUiOptions, type RunningUi } from './ui.js';
 export { listeningPid, listeningInodes } from './port-owner.js';
+export { holdRows, holdRowsSql, type HoldRowsOptions } from './hold-rows.js';
 export { pauseCycle, type PauseCycleOptions, type PauseCycleResult } from './pause-cycle.js';

@@ -59,6 +59,15 @@ export const DatabaseConfigSchema = {
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   /** Upper bound for one query; keeps a hung database from holding requests forever. */
   DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000 }),
+  /**
+   * Database waits in the trace (db-waits.ts): a query still running after this many ms has its
+   * backend's wait event sampled from pg_stat_activity until it ends, and its span says whether it
+   * waited, on what, and who held the lock. 0 turns it off. Default 5: an ordinary query here
+   * takes about a millisecond and is never sampled; one waiting on a lock is, within 5–10 ms.
+   */
+  DATABASE_WAIT_SAMPLE_AFTER_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 5 }),
+  /** Time between two wait samples of a running query (ms). Default 5. */
+  DATABASE_WAIT_SAMPLE_INTERVAL_MS: Type.Integer({ minimum: 1, maximum: 1_000, default: 5 }),
 };
 
 /**

@@ -3,12 +3,18 @@ import pg from 'pg';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { fromDatabaseError } from './errors.js';
 import { ContextPreservingPgPool } from './queued-work-context.js';
+import { DEFAULT_DB_WAIT_INTERVAL_MS, DEFAULT_DB_WAIT_SAMPLE_AFTER_MS, DbWaitWatcher, type DbWaitOptions } from './db-waits.js';
+import { monitoringConnection, watchedClientClass } from './db-wait-pool.js';
 
 export interface DatabaseOptions {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;
   logger: FastifyBaseLogger;
+  /** How Postgres names the pool's sessions (pg_stat_activity.application_name). Default 'paytrace'. */
+  applicationName?: string;
+  /** Database waits in the trace (db-waits.ts): sampling off unless given. */
+  waits?: DbWaitOptions;
 }
 
 /**
@@ -18,6 +24,11 @@ export interface DatabaseOptions {
  * Queries that wait for a free client keep their own trace context (queued-work-context.ts).
  */
 export function createPool(options: DatabaseOptions): pg.Pool {
+  const applicationName = options.applicationName ?? 'paytrace';
+  const waits = options.waits && (options.waits.sampleAfterMs ?? 0) > 0 ? options.waits : undefined;
+  // The watcher's own session is named after the pool's, so neither is mistaken for the other.
+  const monitor = waits ? monitoringConnection({ url: options.url, applicationName: `${applicationName}-waits` }) : undefined;
+  const watcher = waits && monitor ? new DbWaitWatcher(monitor.source, waits) : undefined;
   const pool = new ContextPreservingPgPool({
     connectionString: options.url,
     ...poolNameFields(options.url),
@@ -25,11 +36,20 @@ export function createPool(options: DatabaseOptions): pg.Pool {
     connectionTimeoutMillis: 2_000,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs,
-    application_name: 'paytrace',
+    application_name: applicationName,
+    ...(watcher ? { Client: watchedClientClass(watcher) } : {}),
   });
   pool.on('error', (err) => {
     options.logger.warn({ err: { message: err.message } }, 'postgres connection lost; the pool will reconnect');
   });
+  if (watcher && monitor) {
+    const end = pool.end.bind(pool);
+    pool.end = (async () => {
+      watcher.close();
+      await monitor.close();
+      await end();
+    }) as pg.Pool['end'];
+  }
   return pool;
 }
 
@@ -125,7 +145,13 @@ export async function ping(pool: pg.Pool): Promise<boolean> {
 }
 
 export interface ServiceDatabaseOptions {
-  config: { DATABASE_URL: string; DATABASE_POOL_SIZE: number; DATABASE_STATEMENT_TIMEOUT_MS: number };
+  config: {
+    DATABASE_URL: string;
+    DATABASE_POOL_SIZE: number;
+    DATABASE_STATEMENT_TIMEOUT_MS: number;
+    DATABASE_WAIT_SAMPLE_AFTER_MS?: number;
+    DATABASE_WAIT_SAMPLE_INTERVAL_MS?: number;
+  };
   /** The Postgres schema this service owns; no other service touches its tables. */
   schema: string;
   migrations: Migration[];
@@ -143,6 +169,12 @@ export async function openServiceDatabase(app: FastifyInstance, options: Service
     poolSize: options.config.DATABASE_POOL_SIZE,
     statementTimeoutMs: options.config.DATABASE_STATEMENT_TIMEOUT_MS,
     logger: app.log,
+    // paytrace-balance, paytrace-auth…: a lock's holder or waiter in pg_stat_activity says whose it is.
+    applicationName: `paytrace-${options.schema}`,
+    waits: {
+      sampleAfterMs: options.config.DATABASE_WAIT_SAMPLE_AFTER_MS ?? DEFAULT_DB_WAIT_SAMPLE_AFTER_MS,
+      intervalMs: options.config.DATABASE_WAIT_SAMPLE_INTERVAL_MS ?? DEFAULT_DB_WAIT_INTERVAL_MS,
+    },
   });
   app.addHook('onClose', async () => db.end());
   app.readinessChecks.set('postgres', () => ping(db));

@@ -23,6 +23,7 @@ import { IncomingMessage, ServerResponse, type ClientRequest } from 'node:http';
 import { AnchoredClock, PreciseStartTimeProcessor } from './span-clock.js';
 import { samplerFromEnv } from './sampling.js';
 import { PAYMENT_ID_ATTRIBUTE, PAYMENT_ID_HEADER } from './tracing.js';
+import { recordQuerySpan } from './query-span-slot.js';
 
 /** Requests that are probes, not traffic: no spans (and so no orphan DB spans below them). */
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
@@ -187,6 +188,12 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
           // Pool checkouts are a sixth of a payment's spans and rarely what a reader looks for (the
           // sampling lab's A/B: ~2% less CPU at 100%); PAYTRACE_PG_CONNECT_SPANS=true brings them back.
           ignoreConnectSpans: process.env.PAYTRACE_PG_CONNECT_SPANS !== 'true',
+          // Hands each query's span to the pool's wait watcher (db-waits.ts), which knows the backend pid.
+          requestHook: recordQuerySpan,
+          // A /*traceparent='…'*/ comment at the end of each query's text as Postgres sees it, so a
+          // query waiting on a lock can name the trace of the request holding it (db-waits.ts). The
+          // span's db.query.text is recorded before the comment is added. PAYTRACE_PG_SQLCOMMENTER=false: off.
+          addSqlCommenterCommentToQueries: process.env.PAYTRACE_PG_SQLCOMMENTER !== 'false',
         },
         // Only if enabled (OTEL_NODE_ENABLED_INSTRUMENTATIONS=…,pino): log correlation is pino's own
         // mixin in createServiceApp; this would add the same fields. Lines stay on stdout (no OTLP logs).

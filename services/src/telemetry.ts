@@ -19,6 +19,7 @@
  *   PAYTRACE_TELEMETRY_FLUSH_TIMEOUT_MS=5000     bound on the span flush at shutdown
  *   PAYTRACE_PG_CONNECT_SPANS=true              also a span per pool checkout (off: cheaper)
  *   PAYTRACE_FASTIFY_HOOK_SPANS=true            also a span per Fastify hook (off: cheaper)
+ *   PAYTRACE_PG_SQLCOMMENTER=false              no traceparent comment in query texts (db-waits.ts)
  */
 import { register } from 'node:module';
 import { readFileSync } from 'node:fs';

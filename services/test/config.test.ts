@@ -25,6 +25,8 @@ describe('loadConfig: valid settings', () => {
       DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:5433/paytrace',
       DATABASE_POOL_SIZE: 10,
       DATABASE_STATEMENT_TIMEOUT_MS: 5_000,
+      DATABASE_WAIT_SAMPLE_AFTER_MS: 5,
+      DATABASE_WAIT_SAMPLE_INTERVAL_MS: 5,
       STRIPE_ENABLED: false,
     });
   });
@@ -96,6 +98,8 @@ describe('loadConfig: bad settings stop the boot with a message naming the varia
     rejects({ PORT: '3001', DATABASE_STATEMENT_TIMEOUT_MS: '-1' }, /DATABASE_STATEMENT_TIMEOUT_MS must be >= 100/);
     rejects({ PORT: '3001', MAX_EVENT_LOOP_DELAY_MS: '-1' }, /MAX_EVENT_LOOP_DELAY_MS must be >= 0/);
     rejects({ PORT: '3001', MAX_EVENT_LOOP_UTILIZATION: '1.5' }, /MAX_EVENT_LOOP_UTILIZATION must be <= 1/);
+    rejects({ PORT: '3001', DATABASE_WAIT_SAMPLE_AFTER_MS: '-1' }, /DATABASE_WAIT_SAMPLE_AFTER_MS must be >= 0/);
+    rejects({ PORT: '3001', DATABASE_WAIT_SAMPLE_INTERVAL_MS: '0' }, /DATABASE_WAIT_SAMPLE_INTERVAL_MS must be >= 1/);
   });
 
   test('a log level that does not exist', () => {

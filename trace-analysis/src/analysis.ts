@@ -19,6 +19,7 @@ import {
   type Operation,
   type TraceIndex,
 } from './spans.js';
+import { queriesOf, type QuerySpanWait } from './db-waits.js';
 
 /** A stretch of the critical path during which `span` itself (not a child) was the work. */
 export interface PathSegment {
@@ -79,6 +80,8 @@ export interface TraceAnalysis {
   selfTimes: Map<string, number>;
   hops: HopWait[];
   sequentialReads: SequentialReads | undefined;
+  /** Every query span, with what it says about its waits in the database (db-waits.ts). */
+  queries: QuerySpanWait[];
 }
 
 /** A child's interval clipped to the window its parent is examined over. */
@@ -288,5 +291,6 @@ export function analyzeTrace(spans: TraceSpan[]): TraceAnalysis {
     selfTimes: selfTimesOf(index),
     hops: hopsOf(index),
     sequentialReads: sequentialReadsOf(path, index),
+    queries: queriesOf(index),
   };
 }

@@ -74,6 +74,7 @@ export {
   type SpanPercentile,
 } from './span-percentiles.js';
 export { calleeWaits, calleeWaitStats, type CalleeWait } from './callee-waits.js';
+export { queryWaitOf, lockWaitSummary, type LockHolder, type LockWaitSummary, type QuerySpanWait, type QueryWait } from './db-waits.js';
 export { withRuntimeFindings, EVENT_LOOP_ADVICE, type RuntimeFinding } from './runtime-verdict.js';
 export { rowLabel, waterfallRows, type RowOptions, type WaterfallRow } from './rows.js';
 export { renderWaterfall, type WaterfallOptions } from './waterfall.js';

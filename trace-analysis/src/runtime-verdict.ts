@@ -1,5 +1,5 @@
 /** Runtime findings (read from metrics elsewhere) in the verdict: a service whose process stalls makes no span stand out, so its figure names it. Pure. */
-import type { Culprit, Verdict } from './verdict.js';
+import type { Culprit, Verdict } from './verdict-types.js';
 
 /**
  * A service named from its runtime metrics, with the figure that shows it: plain data, declared

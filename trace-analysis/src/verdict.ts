@@ -5,67 +5,14 @@
 import { quantileWithCi } from './statistics.js';
 import type { TraceAnalysis } from './analysis.js';
 import { operationKey, type Operation, type OperationCategory } from './spans.js';
+import type { OperationStats, ShareStats, Verdict, VerdictOptions } from './verdict-types.js';
 import { formatMs } from './format.js';
-import { withRuntimeFindings, type RuntimeFinding } from './runtime-verdict.js';
-import { calleeWaitStats, type CalleeWait } from './callee-waits.js';
+import { withRuntimeFindings } from './runtime-verdict.js';
+import { calleeWaitStats } from './callee-waits.js';
+import { lockWaitSummary } from './db-waits.js';
+import { intermittentLockWait, lockAdvice } from './lock-verdict.js';
 
-export interface ShareStats {
-  /** Share of each trace's critical path (0..1), a trace without it counting 0. */
-  p50: number;
-  p95: number;
-  mean: number;
-}
-
-export interface ServiceStats extends ShareStats {
-  service: string;
-}
-
-export interface OperationStats extends ShareStats, Operation {}
-
-export interface Culprit {
-  service: string;
-  operation: string;
-  target?: string;
-  /** latency: its mean critical-path share; errors: the share of all traces failing there; sequential: the calls' mean share of the request. */
-  share: number;
-  /**
-   * runtime: named from its metrics (a stalled event loop, a saturated pool); share is then that service's mean share of the critical path.
-   * stalled: a called service slow to start its requests (hop waits); share is the mean share of the critical path spent waiting for it.
-   */
-  kind: 'latency' | 'errors' | 'sequential' | 'database' | 'runtime' | 'stalled';
-}
-
-export interface Verdict {
-  count: number;
-  failed: number;
-  failureRate: number;
-  /** By mean share, largest first. */
-  services: ServiceStats[];
-  operations: OperationStats[];
-  /** Per called service, the critical-path time spent waiting for it to start requests; largest first. */
-  calleeWaits: CalleeWait[];
-  culprit: Culprit | undefined;
-  sentence: string;
-  /** The runtime findings the verdict was given (VerdictOptions.runtime), when there were any. */
-  runtime?: RuntimeFinding[];
-}
-
-export interface VerdictOptions {
-  /** The failure rate from which errors, not latency, are the verdict (default 0.05). */
-  minFailureRate?: number;
-  /** The mean share of the critical path from which one operation is a bottleneck (default 0.2). */
-  minShare?: number;
-  /**
-   * A called service is named as stalled (slow to start its requests: client span start → its
-   * server span start) when the wait for it is at least this mean share of the critical path
-   * (default 0.08; healthy, up to 6% for balance, called twice a payment) …
-   */
-  minStallShare?: number;
-  /** … and its p95 at least this many ms a request (default 20; healthy, a few ms: short reads wait 11% of their path for payments at a p95 of 7 ms). */
-  minStallMs?: number;
-  /** Services named from their runtime metrics (e.g. @paytrace/metrics-analysis's runtimeFindings(…).findings). */
-  runtime?: readonly RuntimeFinding[];
-}
+export type { Culprit, OperationStats, ServiceStats, ShareStats, Verdict, VerdictOptions } from './verdict-types.js';
 
 /**
  * Percentiles by nearest rank (the ⌈n·q⌉-th smallest value), the estimate the lab's
@@ -252,7 +199,28 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
   if (!op || !service) return { ...base, culprit: undefined, sentence: `No critical path to judge ${over} (every trace took 0 µs).` };
   // A healthy request spends its time in many small steps; naming the largest of them "the
   // bottleneck" would send a learner to optimise noise.
+  const minLockWaitShare = options.minLockWaitShare ?? 0.5;
   if (op.mean < minShare) {
+    const intermittent = intermittentLockWait(traces, operations, minLockWaitShare);
+    if (intermittent) {
+      const { op: locked, lockWait } = intermittent;
+      const lockedService = services.find((s) => s.service === locked.service);
+      return {
+        ...base,
+        culprit: {
+          service: locked.service,
+          operation: locked.operation,
+          ...(locked.target ? { target: locked.target } : {}),
+          share: locked.mean,
+          kind: 'latency',
+          lockWait,
+        },
+        sentence:
+          `${describe(locked, 'time')} is ${pct(locked.mean)} of the critical path on average but ${pct(locked.p95)} at p95 ` +
+          `(p50 ${pct(locked.p50)}) ${over}: only some requests meet it, and those spend most of their time there ` +
+          `(${locked.service} as a whole: ${pct(lockedService?.mean ?? 0)}): ${lockAdvice(lockWait)}`,
+      };
+    }
     return {
       ...base,
       culprit: undefined,
@@ -261,12 +229,30 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
         `(under ${pct(minShare)}); the time is spread over many steps.`,
     };
   }
+  // A query that was slow because it waited for another session's lock: its plan is not the
+  // problem, the transaction holding the lock is, and the spans' wait samples say whose it is.
+  const lockWait =
+    op.category === 'query'
+      ? lockWaitSummary(
+          traces.flatMap((t) => t.queries ?? []),
+          operationKey(op),
+        )
+      : undefined;
+  const onLock = lockWait && lockWait.share >= minLockWaitShare ? lockWait : undefined;
   return {
     ...base,
-    culprit: { service: op.service, operation: op.operation, ...(op.target ? { target: op.target } : {}), share: op.mean, kind: 'latency' },
+    culprit: {
+      service: op.service,
+      operation: op.operation,
+      ...(op.target ? { target: op.target } : {}),
+      share: op.mean,
+      kind: 'latency',
+      ...(onLock ? { lockWait: onLock } : {}),
+    },
     sentence:
       `${describe(op, 'time')} is ${pct(op.mean)} of the critical path (p50 ${pct(op.p50)}, p95 ${pct(op.p95)}) ${over}, ` +
-      `more than any other operation (${service.service} as a whole: ${pct(service.mean)}): ${ADVICE[op.category]}.`,
+      `more than any other operation (${service.service} as a whole: ${pct(service.mean)}): ` +
+      (onLock ? lockAdvice(onLock) : `${ADVICE[op.category]}.`),
   };
 }
 

@@ -145,3 +145,87 @@ test('database: when even BEGIN and COMMIT are slow, the way to the database is 
   const near = verdict([holdTrace('n1', 0.2)].map(analyzeTrace));
   assert.notEqual(near.culprit?.kind, 'database');
 });
+
+/** A hold whose INSERT waited `lockMs` of its `insertMs` on a lock (the services' wait attributes), or ran without waiting. */
+function lockedHoldTrace(traceId: string, insertMs: number, lockMs: number, holder = { pid: 4242, app: 'nightly-batch' }): TraceSpan[] {
+  const waitTags =
+    lockMs > 0
+      ? {
+          'paytrace.db.wait.samples': 10,
+          'paytrace.db.wait.waited': true,
+          'paytrace.db.wait.samples.lock': 9,
+          'paytrace.db.wait.samples.cpu': 1,
+          'paytrace.db.wait.event': 'Lock:transactionid',
+          'paytrace.db.wait.ms': lockMs,
+          'paytrace.db.wait.lock_ms': lockMs,
+          'paytrace.db.wait.blocker.pid': holder.pid,
+          'paytrace.db.wait.blocker.application_name': holder.app,
+          'paytrace.db.wait.blocker.state': 'active',
+          'paytrace.db.wait.blocker.query': 'BEGIN; SELECT ? FROM balance.balances WHERE account_id = ANY(?) FOR UPDATE; SELECT pg_sleep(?); COMMIT',
+        }
+      : { 'paytrace.db.wait.samples': 3, 'paytrace.db.wait.waited': false, 'paytrace.db.wait.samples.cpu': 3 };
+  const q = (id: string, sql: string, at: number, ms: number, tags = {}) =>
+    span(id, 'srv', 'balance', `pg.query:${sql.split(' ')[0]} paytrace`, 'client', at, at + ms, { 'db.query.text': sql, ...tags }, traceId);
+  const end = 2 + 0.5 + insertMs + 0.5 + 0.5 + 1;
+  return [
+    span('root', undefined, 'gateway', 'POST /process-payment', 'server', 0, end + 2, {}, traceId),
+    span('call', 'root', 'gateway', 'POST', 'client', 0.5, end + 1, { 'url.full': 'http://balance/v1/holds' }, traceId),
+    span('srv', 'call', 'balance', 'POST /v1/holds', 'server', 1, end, {}, traceId),
+    q('q1', 'BEGIN', 2, 0.5),
+    q('q2', 'INSERT INTO balance.holds VALUES ($1)', 2.5, insertMs, waitTags),
+    q('q3', 'UPDATE balance.balances SET balance = balance - $1', 2.5 + insertMs, 0.5),
+    q('q4', 'COMMIT', 3 + insertMs, 0.5),
+  ];
+}
+
+test('lock wait: a query that waited on a lock is named with the lock and its holder, and advice about the holder, not EXPLAIN', () => {
+  const v = verdict(Array.from({ length: 10 }, (_, i) => analyzeTrace(lockedHoldTrace(`l${i}`, 60, 50))));
+  assert.equal(v.culprit?.kind, 'latency');
+  assert.equal(v.culprit?.service, 'balance');
+  assert.match(v.culprit!.operation, /^pg\.query:INSERT/);
+  assert.equal(v.culprit?.lockWait?.event, 'Lock:transactionid');
+  assert.equal(v.culprit?.lockWait?.holder?.applicationName, 'nightly-batch');
+  assert.ok(Math.abs(v.culprit!.lockWait!.share - 50 / 60) < 1e-9);
+  assert.match(
+    v.sentence,
+    /^balance's query "INSERT INTO balance\.holds VALUES \(\$1\)" is \d+% of the critical path .*: it waited on a row lock \(Lock:transactionid\) for 83% of its time, held by nightly-batch \(pid 4242, active: "BEGIN; SELECT \? FROM balance\.balances WHERE account_id = ANY\(\?\) FOR UPDATE; SELECT pg_sleep\(\?\); COMMIT"\): find who holds those rows and shorten or move that transaction/,
+  );
+  assert.doesNotMatch(v.sentence, /EXPLAIN/);
+});
+
+test('lock wait: held by many sessions of one application (paytrace waiting on itself), the sentence says how many', () => {
+  const v = verdict(
+    Array.from({ length: 6 }, (_, i) => analyzeTrace(lockedHoldTrace(`s${i}`, 60, 50, { pid: 100 + (i % 3), app: 'paytrace-balance' }))),
+  );
+  assert.match(v.sentence, /held by paytrace-balance \(3 sessions, e\.g\. pid 10\d, active: /);
+});
+
+test('lock wait: a slow query that did not wait on a lock keeps the EXPLAIN advice', () => {
+  const v = verdict(Array.from({ length: 6 }, (_, i) => analyzeTrace(lockedHoldTrace(`n${i}`, 60, 0))));
+  assert.match(v.culprit!.operation, /^pg\.query:INSERT/);
+  assert.equal(v.culprit?.lockWait, undefined);
+  assert.match(v.sentence, /EXPLAIN ANALYZE/);
+  // Waiting on a lock for a small part of its time does not make the lock the story either.
+  const little = verdict(Array.from({ length: 6 }, (_, i) => analyzeTrace(lockedHoldTrace(`m${i}`, 60, 10))));
+  assert.equal(little.culprit?.lockWait, undefined);
+  assert.match(little.sentence, /EXPLAIN ANALYZE/);
+});
+
+test('lock wait now and then: a small mean share but most of the slow requests, the lock and its holder are named', () => {
+  // 3 of 20 payments meet the holder's lock (60 ms, 50 of them waiting); the rest run their INSERT in 0.2 ms.
+  const traces = Array.from({ length: 20 }, (_, i) =>
+    analyzeTrace(i % 7 === 3 ? lockedHoldTrace(`w${i}`, 60, 50) : lockedHoldTrace(`w${i}`, 0.2, 0)),
+  );
+  const insert = verdict(traces).operations.find((o) => o.operation.startsWith('pg.query:INSERT'))!;
+  assert.ok(insert.mean < 0.2 && insert.p95 > 0.5, `mean ${insert.mean}, p95 ${insert.p95}`);
+  assert.ok(verdict(traces).operations.every((o) => o.mean < 0.3));
+  // The fixture's handlers take a fixed 2 ms, a quarter of a short payment: the bar is raised past them.
+  const v = verdict(traces, { minShare: 0.3 });
+  assert.equal(v.culprit?.service, 'balance');
+  assert.equal(v.culprit?.lockWait?.holder?.applicationName, 'nightly-batch');
+  assert.match(v.sentence, /is \d+% of the critical path on average but \d+% at p95 \(p50 \d+%\) over 20 traces: only some requests meet it/);
+  assert.match(v.sentence, /waited on a row lock \(Lock:transactionid\) for 82% of its time, held by nightly-batch \(pid 4242/);
+  // Without the lock, the same small share is no bottleneck.
+  const plain = Array.from({ length: 20 }, (_, i) => analyzeTrace(lockedHoldTrace(`p${i}`, 0.2, 0)));
+  assert.equal(verdict(plain, { minShare: 0.3 }).culprit, undefined);
+});
