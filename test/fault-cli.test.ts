@@ -1,4 +1,4 @@
-// `npm run fault -- mystery …` as a learner types it, on a private flag file: no server needed.
+// `npm run fault -- mystery …` as a learner types it, on a private flag file: no server, but 16 CLI processes (~17 s), so it runs with npm test rather than test:unit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ import {
   type MysteryRound,
 } from '@paytrace/faults';
 
-const FAULT = fileURLToPath(new URL('../../scripts/fault.ts', import.meta.url));
+const FAULT = fileURLToPath(new URL('../scripts/fault.ts', import.meta.url));
 
 test('npm run fault -- mystery: start (seeded), the listing hides the answer, answers graded, reveal, off', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'paytrace-fault-cli-'));
