@@ -65,7 +65,8 @@ export interface SlowVsRest {
 
 /**
  * Attributes left out, with why: ids and values unique to a request (they would each appear in
- * one trace), a query's text (its operation is already a feature), ephemeral ports. Matched on the
+ * one trace), a query's text (its operation is already a feature), ephemeral ports, a query's
+ * wait attributes (recorded only for slow queries: their duration in other words). Matched on the
  * attribute key alone, on spans and resources alike.
  */
 export const EXCLUDED_ATTRIBUTES: ReadonlyArray<{ key: RegExp; why: string }> = [
@@ -80,6 +81,14 @@ export const EXCLUDED_ATTRIBUTES: ReadonlyArray<{ key: RegExp; why: string }> = 
   },
   { key: /(^|\.)(timestamp|time|start_time|end_time)$/i, why: 'a point in time' },
   { key: /idempotency/i, why: 'one per request' },
+  {
+    // A query's wait attributes are recorded only once it has run past a threshold (5 ms by
+    // default), so every one of them, even what it waited on, says "this query was slow": ranked,
+    // they would lead whenever the slow requests are slow in the database, and say nothing the
+    // duration does not. The verdict reads them instead (lock waits and their holder).
+    key: /^paytrace\.db\.wait\./,
+    why: 'recorded only for a query past a duration threshold: its slowness again',
+  },
 ];
 
 const excluded = (key: string): boolean => EXCLUDED_ATTRIBUTES.some((e) => e.key.test(key));

@@ -92,6 +92,36 @@ test('ids, unique paths and ephemeral ports are not features; a value one trace 
   assert.ok(find(rows, 'gateway paytrace.account.id', 'acct_1'));
 });
 
+test("a query's wait attributes are not features: recorded only past a duration threshold, they are its slowness again", () => {
+  const waited = (i: number, ms: number) => {
+    const spans = payment(i, `acct_${i % 5}`, ms);
+    const debit = spans.find((s) => s.name === 'pg.query:UPDATE')!;
+    debit.tags = {
+      ...debit.tags,
+      'paytrace.db.wait.waited': true,
+      'paytrace.db.wait.samples': Math.round(ms / 5),
+      'paytrace.db.wait.samples.lock': Math.round(ms / 5),
+      'paytrace.db.wait.ms': ms - 5,
+      'paytrace.db.wait.lock_ms': ms - 5,
+      'paytrace.db.wait.event': 'Lock:transactionid',
+      'paytrace.db.wait.blocker.application_name': 'nightly-batch',
+      'paytrace.db.wait.blocker.pid': 1000 + i,
+    };
+    return spans;
+  };
+  const traces = [
+    ...Array.from({ length: 10 }, (_, i) => waited(i, 200)),
+    ...Array.from({ length: 90 }, (_, i) => payment(100 + i, `acct_${i % 5}`, 20)),
+  ];
+  const keys = new Set(slowVsRest(traces, { slow: { aboveMs: 100 } }).rows.map((r) => r.key));
+  assert.deepEqual(
+    [...keys].filter((k) => k.includes('paytrace.db.wait.')),
+    [],
+  );
+  // The slow traces' own attributes still rank (here: nothing but their accounts and operations).
+  assert.ok([...keys].some((k) => k === 'gateway paytrace.account.id'));
+});
+
 test('small counts do not win: 2 of 2 ranks below 30 of 40, by the lower bound of the interval', () => {
   // acct_few: 2 slow traces, no fast ones. acct_many: 30 of the 40 other slow traces, 10 of 400 fast ones.
   const traces: TraceSpan[][] = [];
