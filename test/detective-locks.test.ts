@@ -66,27 +66,27 @@ describe('the detective names a lock held by an outside session', () => {
   const explain = (v: Verdict) =>
     `${v.sentence}\n  top: ${v.operations.slice(0, 4).map((o) => `${o.service} ${o.operation} ${(o.mean * 100).toFixed(0)}%`)}`;
 
-  test('without a holder, no query span says it waited on a lock, and the verdict names none', async (t) => {
+  test('without an outside holder, no query span names one, and the verdict names no lock', async (t) => {
     const traces = await payments();
     const queries = balanceQueries(traces);
     assert.ok(queries.length >= 4 * 60, `${queries.length} balance query spans`);
     const sampled = queries.filter((s) => s.tags['paytrace.db.wait.samples'] !== undefined);
-    assert.deepEqual(
-      queries
-        .filter((s) => s.tags['paytrace.db.wait.lock_ms'] !== undefined || s.tags['paytrace.db.wait.blocker.pid'] !== undefined)
-        .map((s) => s.tags),
-      [],
-    );
-    assert.ok(sampled.length >= 3, `only ${sampled.length} balance queries ran past 1 ms and were sampled`);
-    for (const s of sampled) {
-      assert.equal(s.tags['paytrace.db.wait.samples.lock'], undefined, JSON.stringify(s.tags));
-      assert.doesNotMatch(String(s.tags['paytrace.db.wait.event'] ?? ''), /^Lock:/);
+    // Few of balance's queries run past 1 ms on a quiet machine (3 of 990 here), more on a busy one.
+    assert.ok(sampled.length >= 1, `no balance query ran past 1 ms and was sampled (${queries.length} queries)`);
+    // Two payments of one account at once queue for its balance row among themselves: a real lock
+    // wait (CI saw it on a busy machine), held by another of balance's own sessions. Every lock a
+    // span names must be such a one: nothing outside paytrace holds these rows now.
+    const onLock = sampled.filter((s) => s.tags['paytrace.db.wait.lock_ms'] !== undefined || s.tags['paytrace.db.wait.blocker.pid'] !== undefined);
+    for (const s of onLock) {
+      assert.match(String(s.tags['paytrace.db.wait.event']), /^Lock:/, JSON.stringify(s.tags));
+      assert.equal(s.tags['paytrace.db.wait.blocker.application_name'], 'paytrace-balance', JSON.stringify(s.tags));
     }
     const v = verdict(traces.map(analyzeTrace));
     assert.equal(v.culprit?.lockWait, undefined, explain(v));
     assert.doesNotMatch(v.sentence, /waited on .*lock/);
     t.diagnostic(
-      `${queries.length} balance query spans, ${sampled.length} ran past the threshold and were sampled, none on a lock; verdict: ${v.sentence}`,
+      `${queries.length} balance query spans, ${sampled.length} ran past the threshold and were sampled, ${onLock.length} waited on a row ` +
+        `another payment of the same account held (paytrace-balance); verdict: ${v.sentence}`,
     );
   });
 
