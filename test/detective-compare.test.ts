@@ -7,18 +7,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright-core';
-import { databaseUrl, jaegerUrl, prometheusUrl, stripePort } from './support/env.js';
+import { databaseUrl, jaegerUrl, prometheusUrl } from './support/env.js';
 import { resetData } from './support/db.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import type { TestStack } from './support/stack.js';
+import { startFaultStack, type FaultStack } from './support/fault-stack.js';
 import { JaegerClient, analyzeTrace, collectTraces, compareTraces, typicalTrace, verdict, formatMs, type TraceSpan } from '@paytrace/trace-analysis';
-import { REPO_FLAG_FILE, clearFaults, writeFaults, LOAD_API_KEYS } from '@paytrace/faults';
+import { clearFaults, writeFaults, LOAD_API_KEYS } from '@paytrace/faults';
 import { driveLoad, type LoadRequest } from '@paytrace/lab/load';
-import { freePort, pauseCycle, startFaultProxies, startUi, type FaultProxies, type RunningUi } from '@paytrace/devstack';
+import { freePort, pauseCycle, startUi, type RunningUi } from '@paytrace/devstack';
 import { launchChromium } from '@paytrace/devstack/browser';
 
 /** A switch applies within 2 s (detective.test.ts checks it). */
@@ -26,9 +24,8 @@ const APPLIED_WITHIN_MS = 2_000;
 const PAUSED = 'auth';
 
 describe('the detective compares traces and names a stalled service', () => {
-  let workDir: string;
+  let faults: FaultStack;
   let flagFile: string;
-  let proxies: FaultProxies;
   let stack: TestStack;
   const jaeger = new JaegerClient(jaegerUrl);
   /** The healthy phase's traces: the typical payments, and the control for the stall. */
@@ -40,21 +37,8 @@ describe('the detective compares traces and names a stalled service', () => {
 
   before(async () => {
     await resetData(databaseUrl);
-    workDir = mkdtempSync(join(tmpdir(), 'paytrace-compare-'));
-    flagFile = join(workDir, 'paytrace.flagd.json');
-    copyFileSync(REPO_FLAG_FILE, flagFile);
-    clearFaults(flagFile);
-    proxies = await startFaultProxies({ flagFile, stripeMockPort: stripePort, databaseUrl });
-    stack = await startTestStack({
-      databaseUrl,
-      stripeApiBase: proxies.stripeApiBase,
-      env: { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile },
-      envFor: {
-        auth: { DATABASE_URL: proxies.databaseUrls.auth },
-        balance: { DATABASE_URL: proxies.databaseUrls.balance },
-        payments: { DATABASE_URL: proxies.databaseUrls.payments },
-      },
-    });
+    faults = await startFaultStack({ name: 'compare' });
+    ({ flagFile, stack } = faults);
     ui = await startUi({ port: await freePort(), jaegerUrl, prometheusUrl, flagFile, settleMs: 1_500, env: { LOG_LEVEL: 'warn' } });
     browser = await launchChromium();
   });
@@ -63,9 +47,7 @@ describe('the detective compares traces and names a stalled service', () => {
     await ui?.stop();
     // Never leave a service stopped, whatever failed.
     stack?.processes.get(PAUSED)?.signal('SIGCONT');
-    await stack?.stop();
-    await proxies?.close();
-    rmSync(workDir, { recursive: true, force: true });
+    await faults?.stop();
   });
 
   const payments = (options: { concurrency: number; durationMs: number; ratePerSecond?: number }) =>

@@ -1,16 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseUrl, jaegerUrl, stripePort } from './support/env.js';
+import { databaseUrl, jaegerUrl } from './support/env.js';
 import { resetData } from './support/db.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import type { TestStack } from './support/stack.js';
+import { startFaultStack, type FaultStack } from './support/fault-stack.js';
 import { JaegerClient, type TraceSpan, analyzeTrace, collectTraces, toMermaidGantt, verdict, type Verdict, median } from '@paytrace/trace-analysis';
-import { REPO_FLAG_FILE, applyPreset, SCENARIOS, clearFaults, writeFaults, type FaultScenario, type FaultValue } from '@paytrace/faults';
+import { applyPreset, SCENARIOS, clearFaults, writeFaults, type FaultScenario, type FaultValue } from '@paytrace/faults';
 import { driveLoad, type LoadRequest } from '@paytrace/lab/load';
-import { startFaultProxies, type FaultProxies } from '@paytrace/devstack';
 
 /**
  * The bottleneck detective, played against the real stack: for every fault scenario, switch it on
@@ -54,35 +51,18 @@ function lessonBars(spans: TraceSpan[]): Record<LessonBar, [number, number]> {
 }
 
 describe('the bottleneck detective finds every injected fault', () => {
-  let workDir: string;
+  let faults: FaultStack;
   let flagFile: string;
-  let proxies: FaultProxies;
   let stack: TestStack;
   const jaeger = new JaegerClient(jaegerUrl);
 
   before(async () => {
     await resetData(databaseUrl);
-    workDir = mkdtempSync(join(tmpdir(), 'paytrace-detective-'));
-    flagFile = join(workDir, 'paytrace.flagd.json');
-    copyFileSync(REPO_FLAG_FILE, flagFile);
-    clearFaults(flagFile);
-    proxies = await startFaultProxies({ flagFile, stripeMockPort: stripePort, databaseUrl });
-    const flagd = { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile };
-    stack = await startTestStack({
-      databaseUrl,
-      stripeApiBase: proxies.stripeApiBase,
-      env: flagd,
-      envFor: {
-        auth: { DATABASE_URL: proxies.databaseUrls.auth },
-        balance: { DATABASE_URL: proxies.databaseUrls.balance },
-        payments: { DATABASE_URL: proxies.databaseUrls.payments },
-      },
-    });
+    faults = await startFaultStack({ name: 'detective' });
+    ({ flagFile, stack } = faults);
   });
   after(async () => {
-    await stack?.stop();
-    await proxies?.close();
-    rmSync(workDir, { recursive: true, force: true });
+    await faults?.stop();
   });
 
   /** Drives the scenario's load and judges the traces of its requests. */

@@ -1,16 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseUrl, jaegerUrl, stripePort } from './support/env.js';
+import { databaseUrl, jaegerUrl } from './support/env.js';
 import { resetData } from './support/db.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import type { TestStack } from './support/stack.js';
+import { startFaultStack, type FaultStack } from './support/fault-stack.js';
 import { JaegerClient, analyzeTrace, collectTraces, verdict } from '@paytrace/trace-analysis';
-import { REPO_FLAG_FILE, SCENARIOS, clearFaults, strengthsOf, writeFaults } from '@paytrace/faults';
+import { SCENARIOS, clearFaults, strengthsOf, writeFaults } from '@paytrace/faults';
 import { driveLoad } from '@paytrace/lab/load';
-import { startFaultProxies, type FaultProxies } from '@paytrace/devstack';
 
 /**
  * A mystery round may pick a numeric fault weaker than the catalog's example (which
@@ -28,34 +25,18 @@ const WEAKEST = SCENARIOS.filter((s) => s.type === 'number').flatMap((s) => {
 });
 
 describe('a mystery round’s weakest strengths are still named by the detective', () => {
-  let workDir: string;
+  let faults: FaultStack;
   let flagFile: string;
-  let proxies: FaultProxies;
   let stack: TestStack;
   const jaeger = new JaegerClient(jaegerUrl);
 
   before(async () => {
     await resetData(databaseUrl);
-    workDir = mkdtempSync(join(tmpdir(), 'paytrace-mystery-strengths-'));
-    flagFile = join(workDir, 'paytrace.flagd.json');
-    copyFileSync(REPO_FLAG_FILE, flagFile);
-    clearFaults(flagFile);
-    proxies = await startFaultProxies({ flagFile, stripeMockPort: stripePort, databaseUrl });
-    stack = await startTestStack({
-      databaseUrl,
-      stripeApiBase: proxies.stripeApiBase,
-      env: { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile },
-      envFor: {
-        auth: { DATABASE_URL: proxies.databaseUrls.auth },
-        balance: { DATABASE_URL: proxies.databaseUrls.balance },
-        payments: { DATABASE_URL: proxies.databaseUrls.payments },
-      },
-    });
+    faults = await startFaultStack({ name: 'mystery-strengths' });
+    ({ flagFile, stack } = faults);
   });
   after(async () => {
-    await stack?.stop();
-    await proxies?.close();
-    rmSync(workDir, { recursive: true, force: true });
+    await faults?.stop();
   });
 
   test('there are weaker strengths to check', () => {

@@ -1,29 +1,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { Browser, Page } from 'playwright-core';
 import { JaegerClient, collectTraces, median, slowVsRest, traceDurationMs, type SlowVsRest, type TraceSpan } from '@paytrace/trace-analysis';
-import { REPO_FLAG_FILE, clearFaults, LOAD_API_KEYS, writeFaults } from '@paytrace/faults';
-import {
-  ROOT,
-  freePort,
-  freeStackPorts,
-  startFaultProxies,
-  startTelemetryPipeline,
-  startUi,
-  type FaultProxies,
-  type RunningUi,
-  type TelemetryPipeline,
-} from '@paytrace/devstack';
+import { clearFaults, LOAD_API_KEYS, writeFaults } from '@paytrace/faults';
+import { ROOT, freePort, freeStackPorts, startTelemetryPipeline, startUi, type RunningUi, type TelemetryPipeline } from '@paytrace/devstack';
 import { launchChromium } from '@paytrace/devstack/browser';
 import { driveLoad, sendRequest } from '@paytrace/lab/load';
-import { databaseUrl, stripePort } from './support/env.js';
+import { databaseUrl } from './support/env.js';
 import { resetData } from './support/db.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import type { TestStack } from './support/stack.js';
+import { startFaultStack, type FaultStack } from './support/fault-stack.js';
 
 /**
  * Slow against the rest on the real stack, under the hot-account scenario: with
@@ -43,10 +33,9 @@ const HOT_CLIENTS = 3;
 const OTHER_CLIENTS = 2;
 
 describe('slow against the rest: the hot account', () => {
-  let workDir: string;
+  let faults: FaultStack;
   let flagFile: string;
   let pipeline: TelemetryPipeline;
-  let proxies: FaultProxies;
   let stack: TestStack;
   let ui: RunningUi;
   let browser: Browser;
@@ -54,25 +43,12 @@ describe('slow against the rest: the hot account', () => {
 
   before(async () => {
     await resetData(databaseUrl);
-    workDir = mkdtempSync(join(tmpdir(), 'paytrace-slow-'));
-    flagFile = join(workDir, 'paytrace.flagd.json');
-    copyFileSync(REPO_FLAG_FILE, flagFile);
-    clearFaults(flagFile);
     pipeline = await startTelemetryPipeline({
       ports: await freeStackPorts(),
       onLine: (name, line) => process.env.PAYTRACE_TEST_LOGS && console.log(`${name}| ${line}`),
     });
-    proxies = await startFaultProxies({ flagFile, stripeMockPort: stripePort, databaseUrl });
-    stack = await startTestStack({
-      databaseUrl,
-      stripeApiBase: proxies.stripeApiBase,
-      env: { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile, OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint },
-      envFor: {
-        auth: { DATABASE_URL: proxies.databaseUrls.auth },
-        balance: { DATABASE_URL: proxies.databaseUrls.balance },
-        payments: { DATABASE_URL: proxies.databaseUrls.payments },
-      },
-    });
+    faults = await startFaultStack({ name: 'slow', env: { OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint } });
+    ({ flagFile, stack } = faults);
     ui = await startUi({ port: await freePort(), jaegerUrl: pipeline.jaegerUrl, flagFile, settleMs: 1_500, env: { LOG_LEVEL: 'warn' } });
     browser = await launchChromium();
 
@@ -103,10 +79,8 @@ describe('slow against the rest: the hot account', () => {
   after(async () => {
     await browser?.close();
     await ui?.stop();
-    await stack?.stop();
-    await proxies?.close();
+    await faults?.stop();
     await pipeline?.stop();
-    rmSync(workDir, { recursive: true, force: true });
   });
 
   const accountOf = (spans: TraceSpan[]) => spans.find((s) => s.tags['paytrace.account.id'] !== undefined)?.tags['paytrace.account.id'];

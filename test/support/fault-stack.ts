@@ -1,0 +1,60 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_FLAG_FILE, clearFaults } from '@paytrace/faults';
+import { startFaultProxies, type FaultProxies } from '@paytrace/devstack';
+import { databaseUrl, stripePort } from './env.js';
+import { startTestStack, type TestStack } from './stack.js';
+
+/** The four services with their faults switchable: what the detective's tests break on purpose. */
+export interface FaultStack {
+  /** A private copy of the flag file, every fault off at the start; the services and the proxies read it. */
+  flagFile: string;
+  /** The stack's proxies in front of stripe-mock and each service's database, playing the outside world's faults. */
+  proxies: FaultProxies;
+  stack: TestStack;
+  /** Stops the services and the proxies and removes the flag file. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real services behind the fault proxies (as `npm run stack` runs them), reading a private copy
+ * of the flag file through OpenFeature's in-process flagd provider, so a test switches faults
+ * without touching the repository's file. `name` names the temporary folder; `env` is added to the
+ * services' environment (e.g. another Collector's OTEL_EXPORTER_OTLP_ENDPOINT).
+ */
+export async function startFaultStack(options: { name: string; env?: Record<string, string> }): Promise<FaultStack> {
+  const workDir = mkdtempSync(join(tmpdir(), `paytrace-${options.name}-`));
+  const flagFile = join(workDir, 'paytrace.flagd.json');
+  copyFileSync(REPO_FLAG_FILE, flagFile);
+  clearFaults(flagFile);
+  let proxies: FaultProxies | undefined;
+  try {
+    proxies = await startFaultProxies({ flagFile, stripeMockPort: stripePort, databaseUrl });
+    const stack = await startTestStack({
+      databaseUrl,
+      stripeApiBase: proxies.stripeApiBase,
+      env: { FLAGD_RESOLVER: 'in-process', FLAGD_OFFLINE_FLAG_SOURCE_PATH: flagFile, ...options.env },
+      envFor: {
+        auth: { DATABASE_URL: proxies.databaseUrls.auth },
+        balance: { DATABASE_URL: proxies.databaseUrls.balance },
+        payments: { DATABASE_URL: proxies.databaseUrls.payments },
+      },
+    });
+    const started = proxies;
+    return {
+      flagFile,
+      proxies: started,
+      stack,
+      async stop() {
+        await stack.stop();
+        await started.close();
+        rmSync(workDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await proxies?.close();
+    rmSync(workDir, { recursive: true, force: true });
+    throw err;
+  }
+}
