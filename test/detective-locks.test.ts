@@ -74,7 +74,7 @@ describe('the detective names a lock held by an outside session', () => {
     // Few of balance's queries run past 1 ms on a quiet machine (3 of 990 here), more on a busy one.
     assert.ok(sampled.length >= 1, `no balance query ran past 1 ms and was sampled (${queries.length} queries)`);
     // Two payments of one account at once queue for its balance row among themselves: a real lock
-    // wait (CI saw it on a busy machine), held by another of balance's own sessions. Every lock a
+    // wait, held by another of balance's own sessions (likelier on a busy machine). Every lock a
     // span names must be such a one: nothing outside paytrace holds these rows now.
     const onLock = sampled.filter((s) => s.tags['paytrace.db.wait.lock_ms'] !== undefined || s.tags['paytrace.db.wait.blocker.pid'] !== undefined);
     for (const s of onLock) {
