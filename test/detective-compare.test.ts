@@ -32,6 +32,8 @@ describe('the detective compares traces and names a stalled service', () => {
   let healthy: TraceSpan[][] = [];
   /** The slowest payment Stripe answered late. */
   let slowTraceId = '';
+  /** How many payments ran while Stripe was slow: their calls rank as high as the slowest payment's. */
+  let slowedPayments = 0;
   let ui: RunningUi;
   let browser: Browser;
 
@@ -65,6 +67,7 @@ describe('the detective compares traces and names a stalled service', () => {
     await sleep(APPLIED_WITHIN_MS);
     const slowRequests = await payments({ concurrency: 2, durationMs: 2_000 });
     clearFaults(flagFile);
+    slowedPayments = slowRequests.length;
     const slowTraces = await tracesOf(slowRequests, 20);
 
     // The slow trace: the slowest payment Stripe answered late (on a busy machine a healthy payment can be slow for other reasons).
@@ -126,7 +129,12 @@ describe('the detective compares traces and names a stalled service', () => {
     const rank = await page.locator(`details#span-${stripeSpan} .rank`).innerText();
     const [, percentile, count] = /^p(\d+) of (\d+)$/.exec(rank) ?? [];
     assert.ok(Number(count) >= 50, `ranked among ${count} spans`);
-    assert.ok(Number(percentile) >= 90, `Stripe's slowest call is ${rank}`);
+    // Above every call Stripe answered on time. The other slowed payments' calls are in the reference
+    // too, and this one (the slowest payment, not the slowest call) may rank anywhere among them:
+    // CI saw p89 of 100 with 12 payments slowed.
+    const onTime = Number(count) - (slowedPayments - 1);
+    const floor = Math.floor((100 * onTime) / Number(count)); // the page floors the rank
+    assert.ok(Number(percentile) >= Math.min(floor, 90), `Stripe's slowest call is ${rank}; ${slowedPayments} payments slowed`);
     await page.close();
   });
 
