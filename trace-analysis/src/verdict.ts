@@ -5,7 +5,7 @@
 import { quantileWithCi } from './statistics.js';
 import type { TraceAnalysis } from './analysis.js';
 import { operationKey, type Operation, type OperationCategory } from './spans.js';
-import type { OperationStats, ShareStats, Verdict, VerdictOptions } from './verdict-types.js';
+import type { Culprit, OperationStats, ShareStats, Verdict, VerdictOptions } from './verdict-types.js';
 import { formatMs } from './format.js';
 import { withRuntimeFindings } from './runtime-verdict.js';
 import { calleeWaitStats } from './callee-waits.js';
@@ -207,14 +207,7 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
       const lockedService = services.find((s) => s.service === locked.service);
       return {
         ...base,
-        culprit: {
-          service: locked.service,
-          operation: locked.operation,
-          ...(locked.target ? { target: locked.target } : {}),
-          share: locked.mean,
-          kind: 'latency',
-          lockWait,
-        },
+        culprit: latencyCulprit(locked, lockWait),
         sentence:
           `${describe(locked, 'time')} is ${pct(locked.mean)} of the critical path on average but ${pct(locked.p95)} at p95 ` +
           `(p50 ${pct(locked.p50)}) ${over}: only some requests meet it, and those spend most of their time there ` +
@@ -241,20 +234,23 @@ function spanVerdict(traces: TraceAnalysis[], options: VerdictOptions): Verdict 
   const onLock = lockWait && lockWait.share >= minLockWaitShare ? lockWait : undefined;
   return {
     ...base,
-    culprit: {
-      service: op.service,
-      operation: op.operation,
-      ...(op.target ? { target: op.target } : {}),
-      share: op.mean,
-      kind: 'latency',
-      ...(onLock ? { lockWait: onLock } : {}),
-    },
+    culprit: latencyCulprit(op, onLock),
     sentence:
       `${describe(op, 'time')} is ${pct(op.mean)} of the critical path (p50 ${pct(op.p50)}, p95 ${pct(op.p95)}) ${over}, ` +
       `more than any other operation (${service.service} as a whole: ${pct(service.mean)}): ` +
       (onLock ? lockAdvice(onLock) : `${ADVICE[op.category]}.`),
   };
 }
+
+/** The culprit of a latency verdict: one operation, and the lock it waited on if that is why. */
+const latencyCulprit = (op: OperationStats, lockWait: Culprit['lockWait']): Culprit => ({
+  service: op.service,
+  operation: op.operation,
+  ...(op.target ? { target: op.target } : {}),
+  share: op.mean,
+  kind: 'latency',
+  ...(lockWait ? { lockWait } : {}),
+});
 
 /** What to look at when a service starts its requests late. */
 const stallAdvice = (service: string) =>
