@@ -89,8 +89,10 @@ export interface TraceSearch {
   fromMs: number;
   toMs: number;
   limit?: number;
-  /** Only traces whose root lasted at least this long (Jaeger filters before the limit applies). */
+  /** Only traces with a span (of `service`) that lasted at least this long (Jaeger filters before the limit applies). */
   minDurationMs?: number;
+  /** Only traces with a span (of `service`) that lasted at most this long. */
+  maxDurationMs?: number;
   /** Only traces with a span carrying these tags, e.g. `{ error: 'true' }` (a span with status ERROR). */
   tags?: Record<string, string>;
 }
@@ -157,6 +159,7 @@ export class JaegerClient {
       end: String(Math.ceil(search.toMs * 1000)),
       limit: String(search.limit ?? DEFAULT_SEARCH_LIMIT),
       ...(search.minDurationMs ? { minDuration: `${search.minDurationMs}ms` } : {}),
+      ...(search.maxDurationMs ? { maxDuration: `${search.maxDurationMs}ms` } : {}),
       ...(search.tags ? { tags: JSON.stringify(search.tags) } : {}),
     });
     const res = await this.fetch(`/api/traces?${query}`);
