@@ -7,7 +7,7 @@ import type { TestStack } from './support/stack.js';
 import { startFaultStack, type FaultStack } from './support/fault-stack.js';
 import { JaegerClient, type TraceSpan, analyzeTrace, collectTraces, toMermaidGantt, verdict, type Verdict, median } from '@paytrace/trace-analysis';
 import { applyPreset, SCENARIOS, clearFaults, writeFaults, type FaultScenario, type FaultValue } from '@paytrace/faults';
-import { driveLoad, type LoadRequest } from '@paytrace/lab/load';
+import { driveLoad } from '@paytrace/lab/load';
 
 /**
  * The bottleneck detective, played against the real stack: for every fault scenario, switch it on
@@ -16,7 +16,6 @@ import { driveLoad, type LoadRequest } from '@paytrace/lab/load';
  * operation; then switch it off and check that the verdict no longer does.
  */
 
-const LOAD = { concurrency: 4, durationMs: 5_000 };
 /** A switch must apply within 2 s (the issue's bound); the tests wait this long after one. */
 const APPLIED_WITHIN_MS = 2_000;
 
@@ -65,15 +64,6 @@ describe('the bottleneck detective finds every injected fault', () => {
     await faults?.stop();
   });
 
-  /** Drives the scenario's load and judges the traces of its requests. */
-  async function judge(scenario: FaultScenario): Promise<{ verdict: Verdict; requests: LoadRequest[] }> {
-    const requests = await driveLoad({ gatewayUrl: stack.gateway, route: scenario.load.route, apiKeys: scenario.load.apiKeys, ...LOAD });
-    const traceIds = requests.flatMap((r) => (r.sampled && r.traceId ? [r.traceId] : [])).slice(-200);
-    assert.ok(traceIds.length >= 20, `only ${traceIds.length} sampled requests`);
-    const traces = await collectTraces(jaeger, { traceIds }, { settleMs: 1_500 });
-    return { verdict: verdict(traces.map(analyzeTrace)), requests };
-  }
-
   const names = (v: Verdict, s: FaultScenario) =>
     v.culprit !== undefined &&
     v.culprit.kind === s.culprit.kind &&
@@ -90,13 +80,13 @@ describe('the bottleneck detective finds every injected fault', () => {
       const scene: Record<string, FaultValue> = { ...scenario.scene };
       writeFaults(flagFile, { ...scene, [scenario.flag]: scenario.onValue }, { othersOff: true });
       await sleep(APPLIED_WITHIN_MS);
-      const on = await judge(scenario);
+      const on = await faults.judge(scenario);
       assert.ok(names(on.verdict, scenario), `with ${scenario.flag} on, the verdict should name it:\n${explain(on.verdict)}`);
       t.diagnostic(`on: ${explain(on.verdict)}`);
 
       writeFaults(flagFile, scene, { othersOff: true });
       await sleep(APPLIED_WITHIN_MS);
-      const off = await judge(scenario);
+      const off = await faults.judge(scenario);
       assert.ok(!names(off.verdict, scenario), `with ${scenario.flag} off, the verdict should move on:\n${explain(off.verdict)}`);
       t.diagnostic(`off: ${explain(off.verdict)}`);
       if (scenario.culprit.kind !== 'errors') {

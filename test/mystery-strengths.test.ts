@@ -1,21 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseUrl, jaegerUrl } from './support/env.js';
+import { databaseUrl } from './support/env.js';
 import { resetData } from './support/db.js';
-import type { TestStack } from './support/stack.js';
 import { startFaultStack, type FaultStack } from './support/fault-stack.js';
-import { JaegerClient, analyzeTrace, collectTraces, verdict } from '@paytrace/trace-analysis';
 import { SCENARIOS, clearFaults, strengthsOf, writeFaults } from '@paytrace/faults';
-import { driveLoad } from '@paytrace/lab/load';
 
 /**
  * A mystery round may pick a numeric fault weaker than the catalog's example (which
  * test/detective.test.ts checks): at the weakest strength it can pick, the detective's aggregate
  * verdict must still name the scenario's culprit, or the round could not be solved from the traces.
- * The same stack and load as test/detective.test.ts.
+ * The same stack and load as test/detective.test.ts (FaultStack.judge).
  */
-const LOAD = { concurrency: 4, durationMs: 5_000 };
 const APPLIED_WITHIN_MS = 2_000;
 
 /** Each numeric scenario whose weakest mystery strength is below its example, at that strength. */
@@ -27,13 +23,11 @@ const WEAKEST = SCENARIOS.filter((s) => s.type === 'number').flatMap((s) => {
 describe('a mystery round’s weakest strengths are still named by the detective', () => {
   let faults: FaultStack;
   let flagFile: string;
-  let stack: TestStack;
-  const jaeger = new JaegerClient(jaegerUrl);
 
   before(async () => {
     await resetData(databaseUrl);
     faults = await startFaultStack({ name: 'mystery-strengths' });
-    ({ flagFile, stack } = faults);
+    ({ flagFile } = faults);
   });
   after(async () => {
     await faults?.stop();
@@ -47,11 +41,8 @@ describe('a mystery round’s weakest strengths are still named by the detective
     test(`${scenario.flag} at ${value} (its example: ${String(scenario.onValue)}): the verdict names ${scenario.culprit.service} ${scenario.culprit.operation.source}`, async (t) => {
       writeFaults(flagFile, { ...scenario.scene, [scenario.flag]: value }, { othersOff: true });
       await sleep(APPLIED_WITHIN_MS);
-      const requests = await driveLoad({ gatewayUrl: stack.gateway, route: scenario.load.route, apiKeys: scenario.load.apiKeys, ...LOAD });
+      const { verdict: v } = await faults.judge(scenario);
       clearFaults(flagFile);
-      const traceIds = requests.flatMap((r) => (r.sampled && r.traceId ? [r.traceId] : [])).slice(-200);
-      assert.ok(traceIds.length >= 20, `only ${traceIds.length} sampled requests`);
-      const v = verdict((await collectTraces(jaeger, { traceIds }, { settleMs: 1_500 })).map(analyzeTrace));
       const top = v.operations
         .slice(0, 3)
         .map((o) => `${o.service} ${o.operation} ${(o.mean * 100).toFixed(0)}%`)

@@ -1,9 +1,12 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_FLAG_FILE, clearFaults } from '@paytrace/faults';
+import assert from 'node:assert/strict';
+import { REPO_FLAG_FILE, clearFaults, type FaultScenario } from '@paytrace/faults';
 import { startFaultProxies, type FaultProxies } from '@paytrace/devstack';
-import { databaseUrl, stripePort } from './env.js';
+import { JaegerClient, analyzeTrace, collectTraces, verdict, type Verdict } from '@paytrace/trace-analysis';
+import { driveLoad, type LoadRequest } from '@paytrace/lab/load';
+import { databaseUrl, jaegerUrl, stripePort } from './env.js';
 import { startTestStack, type TestStack } from './stack.js';
 
 /** The four services with their faults switchable: what the detective's tests break on purpose. */
@@ -13,9 +16,17 @@ export interface FaultStack {
   /** The stack's proxies in front of stripe-mock and each service's database, playing the outside world's faults. */
   proxies: FaultProxies;
   stack: TestStack;
+  /**
+   * Drives a scenario's load (SCENARIO_LOAD on its route, with its API keys) and judges the traces of
+   * its sampled requests (the last 200), read back from Jaeger: the detective's aggregate verdict.
+   */
+  judge(scenario: FaultScenario): Promise<{ verdict: Verdict; requests: LoadRequest[] }>;
   /** Stops the services and the proxies and removes the flag file. */
   stop(): Promise<void>;
 }
+
+/** The load each scenario is judged under: enough sampled traces (≥20) in a few seconds on 2 cores. */
+export const SCENARIO_LOAD = { concurrency: 4, durationMs: 5_000 };
 
 /**
  * The real services behind the fault proxies (as `npm run stack` runs them), reading a private copy
@@ -42,10 +53,19 @@ export async function startFaultStack(options: { name: string; env?: Record<stri
       },
     });
     const started = proxies;
+    const jaeger = new JaegerClient(jaegerUrl);
     return {
       flagFile,
       proxies: started,
       stack,
+      async judge(scenario) {
+        const { route, apiKeys } = scenario.load;
+        const requests = await driveLoad({ gatewayUrl: stack.gateway, route, apiKeys, ...SCENARIO_LOAD });
+        const traceIds = requests.flatMap((r) => (r.sampled && r.traceId ? [r.traceId] : [])).slice(-200);
+        assert.ok(traceIds.length >= 20, `only ${traceIds.length} sampled requests`);
+        const traces = await collectTraces(jaeger, { traceIds }, { settleMs: 1_500 });
+        return { verdict: verdict(traces.map(analyzeTrace)), requests };
+      },
       async stop() {
         await stack.stop();
         await started.close();
