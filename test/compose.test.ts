@@ -16,7 +16,7 @@ interface ComposeService {
   image?: string;
   build?: unknown;
   command?: string[];
-  ports?: Array<{ published: string; target: number }>;
+  ports?: Array<{ published: string; target: number; host_ip?: string }>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   environment?: Record<string, string>;
@@ -25,9 +25,12 @@ interface ComposeService {
   user?: string;
 }
 
-const project = JSON.parse(execFileSync(ensureTool('compose-check'), [ROOT], { encoding: 'utf8' })) as {
-  services: Record<string, ComposeService>;
-};
+/** The project as compose-go resolves it, with the given environment (variables override .env). */
+const loadProject = (env: NodeJS.ProcessEnv = process.env) =>
+  JSON.parse(execFileSync(ensureTool('compose-check'), [ROOT], { encoding: 'utf8', env })) as {
+    services: Record<string, ComposeService>;
+  };
+const project = loadProject();
 const services = project.services;
 const ports = stackPorts({});
 
@@ -89,6 +92,22 @@ test('only the gateway, the UI, Jaeger, Prometheus and OTLP are published, on th
     prometheus: [ports.prometheus],
     ui: [ports.ui],
   });
+});
+
+test('every published port is bound to PAYTRACE_PUBLISH_ADDRESS: 127.0.0.1 unless it is set', () => {
+  // As written: each port's host address is the variable with its default, none left to Docker's 0.0.0.0.
+  const raw = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { ports?: string[] }> };
+  const written = Object.entries(raw.services).flatMap(([name, s]) => (s.ports ?? []).map((port) => ({ name, port })));
+  assert.equal(written.length, 6);
+  for (const { name, port } of written) assert.match(port, /^\$\{PAYTRACE_PUBLISH_ADDRESS:-127\.0\.0\.1\}:\$\{\w+_PORT\}:\$\{\w+_PORT\}$/, name);
+  // As compose resolves it: loopback by default, and what the variable says when it is set.
+  const hostAddresses = (env: NodeJS.ProcessEnv) =>
+    Object.entries(loadProject(env).services).flatMap(([name, s]) => (s.ports ?? []).map((p) => `${name}:${p.published}@${p.host_ip}`));
+  const { PAYTRACE_PUBLISH_ADDRESS: _ignored, ...unset } = process.env;
+  const loopback = hostAddresses(unset);
+  assert.equal(loopback.length, 6);
+  for (const port of loopback) assert.match(port, /@127\.0\.0\.1$/);
+  for (const port of hostAddresses({ ...unset, PAYTRACE_PUBLISH_ADDRESS: '0.0.0.0' })) assert.match(port, /@0\.0\.0\.0$/);
 });
 
 test('the four services: one image, telemetry loaded first, wired to each other by name', () => {

@@ -60,6 +60,47 @@ describe('trace context at the public edge', () => {
       await stack.startService('gateway');
     }
   });
+
+  // OTEL_PROPAGATORS used to switch the edge's protection off (the SDK then built the propagator
+  // without the edge's wrapper): whatever it names, a forged context is still only a link.
+  for (const propagators of ['tracecontext,baggage', 'tracecontext,baggage,b3']) {
+    test(`with OTEL_PROPAGATORS=${propagators} at the edge a forged sampled context is still only a link`, async () => {
+      await stack.stopService('gateway');
+      await stack.startService('gateway', { OTEL_PROPAGATORS: propagators });
+      try {
+        const forged: { caller: { traceId: string; spanId: string }; headers: Record<string, string> }[] = [];
+        const w3c = foreignParent();
+        forged.push({ caller: w3c, headers: { traceparent: `00-${w3c.traceId}-${w3c.spanId}-01` } });
+        if (propagators.includes('b3')) {
+          const b3 = foreignParent();
+          forged.push({ caller: b3, headers: { b3: `${b3.traceId}-${b3.spanId}-1` } });
+        }
+        for (const { caller, headers } of forged) {
+          const res = await stack.pay({ amount: 10, currency: 'usd' }, { headers });
+          assert.equal(res.status, 201);
+          assert.notEqual(res.body.trace_id, caller.traceId, `${Object.keys(headers)[0]}: a new trace was started`);
+          const root = assertWellFormed(await waitForTrace(res.body.trace_id, { minSpans: 20 }));
+          assert.deepEqual(root.links, [caller], `${Object.keys(headers)[0]}: the forged context is kept as a link`);
+          // Our own trace is in Jaeger, so anything exported under the forged id would be too.
+          assert.equal(await getTrace(caller.traceId), undefined, 'nothing was recorded in the forged trace');
+        }
+      } finally {
+        await stack.stopService('gateway');
+        await stack.startService('gateway');
+      }
+    });
+  }
+
+  test('at the edge an OTEL_PROPAGATORS value it cannot wrap stops the gateway at start-up, saying why', async () => {
+    await stack.stopService('gateway');
+    try {
+      // startService's error carries the process's last output.
+      await assert.rejects(stack.startService('gateway', { OTEL_PROPAGATORS: 'tracecontext,xray' }), /exited.*cannot wrap xray/s);
+    } finally {
+      await stack.stopService('gateway');
+      await stack.startService('gateway');
+    }
+  });
 });
 
 describe('sampling: every service agrees, no partial traces', () => {

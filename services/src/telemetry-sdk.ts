@@ -1,25 +1,15 @@
 /** The OpenTelemetry NodeSDK as paytrace starts it (startSdk): sampler, edge propagator, exporter, instrumentations, clock. */
-import {
-  diag,
-  trace,
-  type HrTime,
-  type Span as ApiSpan,
-  type Context,
-  type SpanContext,
-  type TextMapGetter,
-  type TextMapPropagator,
-  type TextMapSetter,
-} from '@opentelemetry/api';
-import { W3CBaggagePropagator, W3CTraceContextPropagator, CompositePropagator } from '@opentelemetry/core';
+import { diag, type HrTime, type Span as ApiSpan } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BatchSpanProcessor, ConsoleSpanExporter, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes, envDetector, hostDetector, processDetector } from '@opentelemetry/resources';
 import { AggregationType, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { IncomingMessage, ServerResponse, type ClientRequest } from 'node:http';
+import { edgePropagatorFromEnv, LinkUntrustedParent } from './edge-propagator.js';
 import { AnchoredClock, PreciseStartTimeProcessor } from './span-clock.js';
 import { samplerFromEnv } from './sampling.js';
 import { PAYMENT_ID_ATTRIBUTE, PAYMENT_ID_HEADER } from './tracing.js';
@@ -27,49 +17,6 @@ import { recordQuerySpan } from './query-span-slot.js';
 
 /** Requests that are probes, not traffic: no spans (and so no orphan DB spans below them). */
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
-
-const UNTRUSTED_PARENT = Symbol.for('paytrace.untrusted-inbound-span-context');
-
-/**
- * At the public edge, a caller's `traceparent` must not decide our sampling or graft our spans
- * onto its trace (W3C Trace Context, security considerations: forced sampling from outside is a
- * denial-of-service vector). We start a new trace and keep the caller's context as a link.
- * Outbound injection is unchanged, so internal hops propagate normally.
- */
-export class EdgePropagator implements TextMapPropagator {
-  constructor(private readonly inner: TextMapPropagator) {}
-
-  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
-    this.inner.inject(ctx, carrier, setter);
-  }
-
-  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
-    const remote = trace.getSpanContext(this.inner.extract(ctx, carrier, getter));
-    // Inbound baggage is dropped too: it is the caller's word, not ours.
-    return remote ? ctx.setValue(UNTRUSTED_PARENT, remote) : ctx;
-  }
-
-  fields(): string[] {
-    return this.inner.fields();
-  }
-}
-
-/** Adds the link to the caller's context on the span that starts our trace at the edge. */
-export class LinkUntrustedParent implements SpanProcessor {
-  onStart(span: Span, parentContext: Context): void {
-    const remote = parentContext.getValue(UNTRUSTED_PARENT) as SpanContext | undefined;
-    if (remote && !trace.getSpan(parentContext)) {
-      span.addLink({ context: remote, attributes: { 'paytrace.link.reason': 'untrusted_inbound_traceparent' } });
-    }
-  }
-  onEnd(): void {}
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 /**
  * OTLP over HTTP in the encoding OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL
@@ -152,7 +99,9 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
   const edge = publicEdge && process.env.PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT !== 'true';
   const clock = new AnchoredClock();
   setInterval(() => clock.checkDrift(), CLOCK_CHECK_INTERVAL_MS).unref();
-  const standard = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+  // At the edge every configured propagator is wrapped (or start-up fails, naming what cannot be):
+  // OTEL_PROPAGATORS must not quietly turn the edge's protection off. Elsewhere NodeSDK reads it.
+  const edgePropagator = edge ? edgePropagatorFromEnv() : undefined;
 
   const sampler = samplerFromEnv();
   const sdk = new NodeSDK({
@@ -169,7 +118,7 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
     views: durationViews(),
     // The clock first: every later processor (and exporter) sees the precise start time.
     spanProcessors: [new PreciseStartTimeProcessor(clock), ...(edge ? [new LinkUntrustedParent()] : []), ...exportProcessors()],
-    ...(edge && !process.env.OTEL_PROPAGATORS ? { textMapPropagator: new EdgePropagator(standard) } : {}),
+    ...(edgePropagator !== undefined ? { textMapPropagator: edgePropagator } : {}),
     instrumentations: [
       getNodeAutoInstrumentations({
         '@opentelemetry/instrumentation-http': {

@@ -14,7 +14,8 @@
  * instrumentation: createServiceApp's pino mixin adds trace_id/span_id).
  *
  * paytrace's own switches:
- *   PAYTRACE_PUBLIC_EDGE=true                   this service faces the internet (the gateway)
+ *   PAYTRACE_PUBLIC_EDGE=true                   this service faces the internet (the gateway): every
+ *                                               OTEL_PROPAGATORS format is wrapped (edge-propagator.ts)
  *   PAYTRACE_TRUST_INBOUND_TRACE_CONTEXT=true   ...but let callers' traceparent join our traces
  *   PAYTRACE_TELEMETRY_FLUSH_TIMEOUT_MS=5000     bound on the span flush at shutdown
  *   PAYTRACE_PG_CONNECT_SPANS=true              also a span per pool checkout (off: cheaper)

@@ -13,7 +13,8 @@ import {
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { EdgePropagator, LinkUntrustedParent } from '../src/telemetry-sdk.js';
+import { B3Propagator } from '@opentelemetry/propagator-b3';
+import { EdgePropagator, edgePropagatorFromEnv, LinkUntrustedParent } from '../src/edge-propagator.js';
 
 /**
  * The public edge (the gateway) takes no caller's word for the trace: a client's `traceparent`
@@ -158,5 +159,79 @@ describe('internal hops keep their parent', () => {
     const exported = finished('POST /v1/payments');
     assert.equal(exported.parentSpanContext?.spanId, CLIENT_SPAN_ID);
     assert.equal(exported.links.length, 0);
+  });
+});
+
+describe('edgePropagatorFromEnv: whatever OTEL_PROPAGATORS says, the edge takes no caller’s context as parent', () => {
+  const B3_TRACE_ID = '80f198ee56343ba864fe8b2a57d3eff7';
+  const B3_SPAN_ID = 'e457b5a2e4d86bd1';
+  const forged: Record<string, Record<string, string>> = {
+    tracecontext: { traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` },
+    b3: { b3: `${B3_TRACE_ID}-${B3_SPAN_ID}-1` },
+    b3multi: { 'x-b3-traceid': B3_TRACE_ID, 'x-b3-spanid': B3_SPAN_ID, 'x-b3-sampled': '1' },
+    jaeger: { 'uber-trace-id': `${B3_TRACE_ID}:${B3_SPAN_ID}:0:1`, 'uberctx-user': 'attacker' },
+  };
+  const cases: { env: string | undefined; headers: string; traceId: string }[] = [
+    { env: undefined, headers: 'tracecontext', traceId: CLIENT_TRACE_ID },
+    { env: '', headers: 'tracecontext', traceId: CLIENT_TRACE_ID },
+    { env: 'tracecontext,baggage', headers: 'tracecontext', traceId: CLIENT_TRACE_ID },
+    { env: 'tracecontext', headers: 'tracecontext', traceId: CLIENT_TRACE_ID },
+    { env: 'tracecontext,baggage,b3', headers: 'b3', traceId: B3_TRACE_ID },
+    { env: 'b3multi', headers: 'b3multi', traceId: B3_TRACE_ID },
+    { env: ' jaeger , baggage ', headers: 'jaeger', traceId: B3_TRACE_ID },
+  ];
+  for (const { env, headers, traceId } of cases) {
+    test(`OTEL_PROPAGATORS=${JSON.stringify(env)}, a forged sampled ${headers} context: a new trace linked to it`, () => {
+      const propagator = edgePropagatorFromEnv({ OTEL_PROPAGATORS: env });
+      assert.ok(propagator instanceof EdgePropagator);
+      const { ctx, span } = serverSpan(edgeTracer, propagator, forged[headers]!);
+      span.end();
+      const exported = finished('POST /v1/payments');
+      assert.equal(exported.parentSpanContext, undefined, 'a root span');
+      assert.notEqual(exported.spanContext().traceId, traceId, 'a trace of our own');
+      assert.deepEqual(
+        exported.links.map((l) => [l.context.traceId, l.context.spanId]),
+        [[traceId, headers === 'tracecontext' ? CLIENT_SPAN_ID : B3_SPAN_ID]],
+      );
+      assert.equal(propagation.getBaggage(ctx), undefined, 'no inbound baggage');
+    });
+  }
+
+  test('the control: the same b3 header through a plain B3 propagator joins the caller’s trace', () => {
+    const propagator = new B3Propagator();
+    const { span } = serverSpan(edgeTracer, propagator, forged.b3!);
+    span.end();
+    assert.equal(finished('POST /v1/payments').spanContext().traceId, B3_TRACE_ID);
+  });
+
+  test('outbound, every configured format is injected with our own trace', () => {
+    const propagator = edgePropagatorFromEnv({ OTEL_PROPAGATORS: 'tracecontext,baggage,b3multi' })!;
+    assert.deepEqual(propagator.fields().sort(), [
+      'baggage',
+      'traceparent',
+      'tracestate',
+      'x-b3-flags',
+      'x-b3-parentspanid',
+      'x-b3-sampled',
+      'x-b3-spanid',
+      'x-b3-traceid',
+    ]);
+    const root = edgeTracer.startSpan('root');
+    const out: Record<string, string> = {};
+    propagator.inject(trace.setSpan(ROOT_CONTEXT, root), out, defaultTextMapSetter);
+    root.end();
+    assert.equal(out['x-b3-traceid'], root.spanContext().traceId);
+    assert.equal(out.traceparent, `00-${root.spanContext().traceId}-${root.spanContext().spanId}-01`);
+  });
+
+  test('none: no propagator at all (nothing extracted, nothing injected)', () => {
+    assert.equal(edgePropagatorFromEnv({ OTEL_PROPAGATORS: 'none' }), null);
+  });
+
+  test('a name it cannot wrap refuses to start, saying which and what to do', () => {
+    assert.throws(
+      () => edgePropagatorFromEnv({ OTEL_PROPAGATORS: 'tracecontext,xray' }),
+      /OTEL_PROPAGATORS=tracecontext,xray: the public edge \(PAYTRACE_PUBLIC_EDGE=true\) cannot wrap xray .*tracecontext, baggage, b3, b3multi, jaeger or none/,
+    );
   });
 });

@@ -13,6 +13,7 @@ import { serviceRoutes } from './routes/services.js';
 import { slowRoutes } from './routes/slow.js';
 import { traceRoutes } from './routes/trace.js';
 import { TraceSource } from './traces.js';
+import { refuseCrossOrigin } from './same-origin.js';
 import { renderErrorPage } from './views/error-page.js';
 
 export interface UiOptions {
@@ -71,6 +72,9 @@ export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
       .type('text/html; charset=utf-8')
       .send(renderErrorPage(new UiError(404, 'NOT_FOUND', 'Not found', `There is no page at ${request.url}.`))),
   );
+
+  // No other site's page may post here: the fault switches change how the whole system behaves.
+  refuseCrossOrigin(app);
 
   app.get('/healthz', { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({
     status: 'ok',
