@@ -10,6 +10,9 @@ import { errorResponses } from '../openapi.js';
 import { runPayment, type PaymentDeps } from '../payment-flow.js';
 import type { Upstreams } from '../upstreams.js';
 
+/** The attribute on the gateway's SERVER span carrying the request's Idempotency-Key (searchable in Jaeger). */
+export const IDEMPOTENCY_KEY_ATTRIBUTE = 'paytrace.idempotency.key';
+
 export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams, config: GatewayConfig): void {
   /** Payments being processed now (bounded by MAX_PAYMENTS_IN_FLIGHT: beyond it, shed at once). */
   let inFlight = 0;
@@ -48,6 +51,9 @@ export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams
       const { amount, currency, description } = request.body;
       const payment = { accountId: account.account_id, amount, currency, description };
       const key = request.headers['idempotency-key'];
+      // The client's own name for this payment, so it can be found by it (the UI's find box). A
+      // request id the client chose, not a secret; at most 255 printable characters (its schema).
+      if (key !== undefined) serverSpan()?.setAttribute(IDEMPOTENCY_KEY_ATTRIBUTE, key);
       const deadline = Math.min(request.deadline ?? Infinity, Date.now() + config.PAYMENT_BUDGET_MS);
       // Do not start what cannot finish: with too little time left, refuse before any money moves.
       if (remainingMs(deadline) < config.PAYMENT_MIN_START_MS) {
