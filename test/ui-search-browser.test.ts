@@ -7,20 +7,23 @@ import { JaegerClient } from '@paytrace/trace-analysis';
 import { ROOT, freePort, startUi, type RunningUi } from '@paytrace/devstack';
 import { launchChromium } from '@paytrace/devstack/browser';
 import { databaseUrl, jaegerUrl, prometheusUrl, stripeApiBase } from './support/env.js';
-import { resetData } from './support/db.js';
+import { resetData, testPool } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 /**
  * Search in a real browser (Chromium) against the real stack: the four services, Postgres,
  * stripe-mock, the Collector and Jaeger `npm test` started. A few payments and GET /accounts/me
  * of two accounts, then the front page's find box (a 201's payment id, a client's
- * Idempotency-Key) and /search (an account's tag, a duration range), as a person would use them.
+ * Idempotency-Key) and /search (an account's tag, a duration range), as a person would use them;
+ * and a run of the gateway's reconciler (a payment put back open by SQL, as settlement.test.ts does),
+ * searched and drawn like any request.
  */
 
 const SCREENSHOT_DIR = process.env.PAYTRACE_SCREENSHOT_DIR ?? join(ROOT, '.data', 'screenshots');
 
 interface Made {
   traceId: string;
+  amount?: number;
   account: string;
   route: string;
   paymentId?: string;
@@ -35,6 +38,7 @@ describe('search, in Chromium', () => {
   /** Traces this file made start after this (whole seconds: what a datetime-local box takes). */
   let startedMs: number;
   const made: Made[] = [];
+  const db = testPool();
 
   const traceIdOf = (headers: Headers) => headers.get('traceresponse')!.split('-')[1]!;
 
@@ -42,7 +46,7 @@ describe('search, in Chromium', () => {
     const idempotencyKey = `search-${account}-${amount}-${Date.now()}`;
     const res = await stack.pay({ amount, currency: 'usd' }, { key: apiKey, idempotencyKey });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    made.push({ traceId: traceIdOf(res.headers), account, route: 'POST /process-payment', paymentId: res.body.payment_id, idempotencyKey });
+    made.push({ traceId: traceIdOf(res.headers), amount, account, route: 'POST /process-payment', paymentId: res.body.payment_id, idempotencyKey });
   }
 
   async function readAccount(apiKey: string, account: string): Promise<void> {
@@ -53,7 +57,8 @@ describe('search, in Chromium', () => {
 
   before(async () => {
     await resetData(databaseUrl);
-    stack = await startTestStack({ databaseUrl, stripeApiBase });
+    // The reconciler looks often, so the run below happens within a second.
+    stack = await startTestStack({ databaseUrl, stripeApiBase, envFor: { gateway: { RECONCILE_INTERVAL_MS: '200' } } });
     ui = await startUi({ port: await freePort(), jaegerUrl, prometheusUrl, env: { LOG_LEVEL: 'warn' } });
     browser = await launchChromium();
     startedMs = Math.floor(Date.now() / 1000) * 1000 - 1000;
@@ -61,12 +66,38 @@ describe('search, in Chromium', () => {
     await pay('test_key_bob', 'acct_bob', 1400);
     await readAccount('test_key_alice', 'acct_alice');
     await readAccount('test_key_bob', 'acct_bob');
+    await reconcileRun(made.find((m) => m.amount === 1300)!);
     for (const m of made) await jaeger.waitForTrace(m.traceId, { minSpans: 10 });
   });
+
+  /** Leaves a paid payment open, its hold not captured and its lease run out (as a request that died would), and waits for the reconciler's run. */
+  async function reconcileRun(payment: Made): Promise<void> {
+    await db.query(`UPDATE balance.holds SET status = 'held' WHERE hold_key = $1`, [payment.paymentId]);
+    await db.query(`UPDATE gateway.payments SET state = 'open', outcome = NULL, lease_until = now() - interval '1 second' WHERE payment_id = $1`, [
+      payment.paymentId,
+    ]);
+    for (let tries = 0; tries < 100; tries++) {
+      const [run] = await jaeger.searchTraces({
+        service: 'gateway',
+        operation: 'reconcile payment',
+        tags: { 'paytrace.payment.id': payment.paymentId! },
+        fromMs: startedMs,
+        toMs: Date.now() + 1000,
+        limit: 1,
+      });
+      if (run) {
+        made.push({ traceId: run[0]!.traceId, account: 'none', route: 'reconcile payment', paymentId: payment.paymentId! });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.fail(`no reconciliation run of ${payment.paymentId} in Jaeger within 20 s`);
+  }
   after(async () => {
     await browser?.close();
     await ui?.stop();
     await stack?.stop();
+    await db.end();
   });
 
   const listed = (page: Page) => page.$$eval('table.results tbody tr[data-root]', (rows) => rows.map((r) => r.getAttribute('data-trace-id')!));
@@ -175,6 +206,32 @@ describe('search, in Chromium', () => {
     assert.ok(rows[0]!.onPath, 'the root is on the critical path');
     assert.match(await page.locator('#verdict').innerText(), /Critical path by service/);
     assert.match(await page.locator('.meta').innerText(), /succeeded \(200\)/);
+    await page.close();
+  });
+
+  test("a reconciler's run is found by its payment id and drawn with its outcome, Gantt and verdict", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const run = made.find((m) => m.route === 'reconcile payment')!;
+    const params = new URLSearchParams({
+      service: 'gateway',
+      operation: 'reconcile payment',
+      tags: `paytrace.payment.id=${run.paymentId}`,
+      lookback: '15m',
+    });
+    await page.goto(`${ui.url}/search?${params}`);
+    assert.deepEqual(await listed(page), [run.traceId]);
+    assert.equal(await page.locator(`tr[data-trace-id="${run.traceId}"] .outcome`).innerText(), 'reconcile: succeeded');
+    await page.click(`a[href="/trace/${run.traceId}"]`);
+    await page.waitForURL(`${ui.url}/trace/${run.traceId}`);
+    assert.equal(await page.locator('h1').innerText(), 'gateway reconcile payment');
+    const bars = await page.$$eval('svg.gantt g.row rect.bar', (rs) => rs.map((r) => r.getBoundingClientRect().width));
+    assert.ok(bars.length >= 3 && bars.every((w) => w > 0), `bars: ${bars.join(', ')}`);
+    assert.equal(await page.locator('svg.gantt g.row.on-path').first().getAttribute('data-service'), 'gateway');
+    assert.match(await page.locator('#verdict').innerText(), /Critical path by service/);
+    // What it reconciled, linked back to the payment's request.
+    const payment = made.find((m) => m.paymentId === run.paymentId && m.route === 'POST /process-payment')!;
+    assert.ok((await page.locator(`a[href="/trace/${payment.traceId}"]`).count()) > 0, 'linked to the payment');
+    assert.match(await page.locator('#mermaid').innerText(), new RegExp(`^gantt\ntitle Reconciliation trace for payment ${run.paymentId}`));
     await page.close();
   });
 });
