@@ -115,6 +115,8 @@ describe('search, in Chromium', () => {
       await page.waitForURL(`${ui.url}/trace/${traceId}`);
       assert.equal(await page.locator('#trace-id').innerText(), traceId);
       assert.equal(await page.locator('h1').innerText(), 'gateway POST /process-payment');
+      // Found by the key's hash: the key itself is in no span, so on no page.
+      assert.ok(!(await page.content()).includes(second!.idempotencyKey!), 'the page shows the Idempotency-Key');
     }
     await page.close();
   });

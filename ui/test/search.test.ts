@@ -8,7 +8,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildApp } from '../src/app.js';
-import { findTarget } from '../src/routes/search.js';
+import { findTarget, sha256Hex } from '../src/routes/search.js';
 import { DEFAULT_LIMIT, parseSearch, parseTags, searchHref, searchParams, toTraceSearch, windowOf } from '../src/search-query.js';
 import { FakeJaeger, type JaegerTraceJson } from './support/fake-jaeger.js';
 
@@ -23,7 +23,7 @@ function withRootTags(t: JaegerTraceJson, tags: Record<string, string>): JaegerT
   return copy;
 }
 
-const PAYMENT = withRootTags(fixture('payment'), { 'paytrace.account.id': 'acct_alice', 'paytrace.idempotency.key': 'order-17' });
+const PAYMENT = withRootTags(fixture('payment'), { 'paytrace.account.id': 'acct_alice', 'paytrace.idempotency.key_sha256': sha256Hex('order-17') });
 const ACCOUNT = withRootTags(fixture('account'), { 'paytrace.account.id': 'acct_bob' });
 const RUN = fixture('reconcile');
 const PAYMENT_ID = 'pay_b50bfa3cf6d1488bb2b9bb6043d74b93';
@@ -92,10 +92,12 @@ describe('search query strings', () => {
       pay.searches.map((s) => [s.service, s.operation, s.tags]),
       [
         ['gateway', 'POST /process-payment', { 'paytrace.payment.id': PAYMENT_ID }],
-        ['gateway', 'POST /process-payment', { 'paytrace.idempotency.key': PAYMENT_ID }],
+        ['gateway', 'POST /process-payment', { 'paytrace.idempotency.key_sha256': sha256Hex(PAYMENT_ID) }],
       ],
     );
-    assert.deepEqual(findTarget('order 17'), { searches: [{ ...pay.searches[1]!, tags: { 'paytrace.idempotency.key': 'order 17' } }] });
+    assert.deepEqual(findTarget('order 17'), {
+      searches: [{ ...pay.searches[1]!, tags: { 'paytrace.idempotency.key_sha256': sha256Hex('order 17') } }],
+    });
   });
 });
 
@@ -181,7 +183,7 @@ describe('/search and /find against Jaeger', () => {
     assert.equal(byPaymentId.headers.location, `/trace/${PAYMENT.traceID}`);
     const byKey = await app.inject('/find?q=order-17');
     assert.equal(byKey.headers.location, `/trace/${PAYMENT.traceID}`);
-    assert.deepEqual(JSON.parse(jaeger.searches.at(-1)!.get('tags')!), { 'paytrace.idempotency.key': 'order-17' });
+    assert.deepEqual(JSON.parse(jaeger.searches.at(-1)!.get('tags')!), { 'paytrace.idempotency.key_sha256': sha256Hex('order-17') });
     // A retry under the same key: two traces, listed.
     const retry = structuredClone(now);
     retry.traceID = 'ffffffffffffffffffffffffffffffff';
@@ -191,7 +193,7 @@ describe('/search and /find against Jaeger', () => {
     assert.equal(twice.statusCode, 302);
     assert.equal(
       twice.headers.location,
-      `/search?${new URLSearchParams({ service: 'gateway', operation: 'POST /process-payment', tags: 'paytrace.idempotency.key=order-17', lookback: '7d' })}`,
+      `/search?${new URLSearchParams({ service: 'gateway', operation: 'POST /process-payment', tags: `paytrace.idempotency.key_sha256=${sha256Hex('order-17')}`, lookback: '7d' })}`,
     );
     const listed = await app.inject(twice.headers.location!);
     assert.equal(rows(listed.body).length, 2);

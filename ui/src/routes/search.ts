@@ -3,6 +3,7 @@
  * page's box: a trace id, a payment id or an Idempotency-Key, to its trace, or to the search
  * listing every trace that matched).
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { TRACE_ID } from '@paytrace/trace-analysis';
 import { PAYMENT_ID_ATTRIBUTE, PAYMENT_SEARCH } from '../payment-traces.js';
@@ -11,10 +12,12 @@ import type { TraceSearchSource } from '../trace-search.js';
 import { renderSearchPage } from '../views/search-page.js';
 
 /**
- * The attribute the gateway's POST /process-payment span carries with the request's
- * Idempotency-Key (gateway/src/routes/payments.ts).
+ * The attribute the gateway's POST /process-payment span carries with the SHA-256 (hex) of the
+ * request's Idempotency-Key (gateway/src/routes/payments.ts): the key itself is kept out of
+ * telemetry, so the box hashes what is typed and searches that.
  */
-export const IDEMPOTENCY_KEY_ATTRIBUTE = 'paytrace.idempotency.key';
+export const IDEMPOTENCY_KEY_ATTRIBUTE = 'paytrace.idempotency.key_sha256';
+export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 /** A payment id as the gateway makes them (gateway/src/idempotency.ts, newPaymentId). */
 const PAYMENT_ID = /^pay_[0-9a-f]{32}$/;
 /** How far back the box looks: a payment asked about is seldom older, and a search on a tag is one indexed lookup. */
@@ -42,7 +45,7 @@ export function findTarget(text: string): FindTarget {
     toMs: undefined,
     limit: FIND_LIMIT,
   };
-  const byKey: SearchQuery = { ...base, tags: { [IDEMPOTENCY_KEY_ATTRIBUTE]: trimmed } };
+  const byKey: SearchQuery = { ...base, tags: { [IDEMPOTENCY_KEY_ATTRIBUTE]: sha256Hex(trimmed) } };
   if (PAYMENT_ID.test(trimmed)) return { searches: [{ ...base, tags: { [PAYMENT_ID_ATTRIBUTE]: trimmed } }, byKey] };
   return { searches: [byKey] };
 }
