@@ -130,7 +130,13 @@ describe('search, in Chromium', () => {
     const operations = await page.$$eval('#search-operation option', (os) => os.map((o) => o.getAttribute('value')));
     for (const o of ['GET /accounts/me', 'POST /process-payment']) assert.ok(operations.includes(o), `${o} in ${operations.join(', ')}`);
 
+    // Choosing a service reloads the form with its operations (ui/public/search.js).
+    await page.selectOption('#search-service', 'balance');
+    await page.waitForURL(/\/search\?service=balance/);
+    const balanceOps = await page.$$eval('#search-operation option', (os) => os.map((o) => o.getAttribute('value')));
+    assert.ok(balanceOps.includes('POST /v1/holds') && !balanceOps.includes('GET /accounts/me'), balanceOps.join(', '));
     await page.selectOption('#search-service', 'gateway');
+    await page.waitForURL(/\/search\?service=gateway/);
     await page.fill('textarea[name="tags"]', 'paytrace.account.id=acct_alice');
     await page.fill('input[name="from"]', new Date(startedMs).toISOString().slice(0, 19));
     await page.click('#search-form button[type="submit"]');
