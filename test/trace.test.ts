@@ -1,5 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { databaseUrl, stripeApiBase, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
 import { describeTrace, waitForTrace, type TraceSpan } from './support/jaeger.js';
@@ -46,7 +47,8 @@ describe('a payment as one trace in Jaeger', () => {
   after(() => stack?.stop());
 
   test('a successful payment: every hop, every SQL query, the Stripe call, one root', async () => {
-    const res = await stack.pay({ amount: 2_500, currency: 'usd', description: 'trace me' }, { idempotencyKey: `trace-${randomHex(4)}` });
+    const idempotencyKey = `trace-${randomHex(4)}`;
+    const res = await stack.pay({ amount: 2_500, currency: 'usd', description: 'trace me' }, { idempotencyKey });
     assert.equal(res.status, 201);
     const traceId: string = res.body.trace_id;
     assert.match(traceId, /^[0-9a-f]{32}$/);
@@ -66,6 +68,8 @@ describe('a payment as one trace in Jaeger', () => {
     assert.equal(root.tags['paytrace.payment.amount'], 2_500);
     assert.equal(root.tags['paytrace.payment.currency'], 'usd');
     assert.equal(root.tags['paytrace.payment.outcome'], 'succeeded');
+    // The client's Idempotency-Key as the UI's find box searches it: hashed (the key itself stays out, below).
+    assert.equal(root.tags['paytrace.idempotency.key_sha256'], createHash('sha256').update(idempotencyKey).digest('hex'));
     assert.equal(res.headers.get('traceresponse')?.split('-')[2], root.spanId, 'traceresponse names the root span');
 
     // CLIENT → SERVER pairs for every hop, in the lesson's order.

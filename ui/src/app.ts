@@ -1,4 +1,4 @@
-/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, slow-against-the-rest, trace, service, faults, mystery and lab routes. */
+/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, search, slow-against-the-rest, trace, service, faults, mystery and lab routes. */
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -9,11 +9,13 @@ import { labRoutes } from './routes/lab.js';
 import { mysteryRoutes } from './routes/mystery.js';
 import { MetricsSource } from './metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
+import { searchRoutes } from './routes/search.js';
 import { serviceRoutes } from './routes/services.js';
 import { slowRoutes } from './routes/slow.js';
 import { traceRoutes } from './routes/trace.js';
 import { TraceSource } from './traces.js';
 import { refuseCrossOrigin } from './same-origin.js';
+import { TraceSearchSource } from './trace-search.js';
 import { renderErrorPage } from './views/error-page.js';
 
 export interface UiOptions {
@@ -38,7 +40,9 @@ export interface UiOptions {
  */
 export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, routerOptions: { ignoreTrailingSlash: true } });
-  const traces = new TraceSource({ jaegerUrl: options.jaeger.url.replace(/\/+$/, ''), timeoutMs: options.jaeger.timeoutMs ?? 5_000 });
+  const jaeger = { jaegerUrl: options.jaeger.url.replace(/\/+$/, ''), timeoutMs: options.jaeger.timeoutMs ?? 5_000 };
+  const traces = new TraceSource(jaeger);
+  const search = new TraceSearchSource(jaeger);
   const metrics = options.prometheus
     ? new MetricsSource({ url: options.prometheus.url.replace(/\/+$/, ''), timeoutMs: options.prometheus.timeoutMs ?? 5_000 })
     : undefined;
@@ -82,6 +86,7 @@ export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
   paymentsRoutes(app, { traces, metrics, settleMs: options.settleMs ?? 6_000 });
   slowRoutes(app, { traces, settleMs: options.settleMs ?? 6_000 });
   traceRoutes(app, { traces, jaegerUiUrl });
+  searchRoutes(app, { search });
   serviceRoutes(app, { metrics });
   faultRoutes(app, { flagFile: options.flagFile });
   mysteryRoutes(app, { flagFile: options.flagFile });

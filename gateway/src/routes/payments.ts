@@ -1,4 +1,5 @@
 /** POST /process-payment: the payments-in-flight limit, the Idempotency-Key, then the payment flow within its budget. */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { FastifyReply } from 'fastify';
 import { deadlineExceeded, overloaded, remainingMs, serverSpan, type ServiceApp } from '@paytrace/services';
@@ -9,6 +10,15 @@ import { type StoredResponse, claimKey, completeKey, releaseKeyForRetry, request
 import { errorResponses } from '../openapi.js';
 import { runPayment, type PaymentDeps } from '../payment-flow.js';
 import type { Upstreams } from '../upstreams.js';
+
+/**
+ * The attribute on the gateway's SERVER span naming the request's Idempotency-Key, so a payment can
+ * be found by the key its client used (the UI's find box): its SHA-256 in hex, not the key itself,
+ * which the project keeps out of telemetry like the request's other headers (test/trace.test.ts).
+ */
+export const IDEMPOTENCY_KEY_ATTRIBUTE = 'paytrace.idempotency.key_sha256';
+
+export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams, config: GatewayConfig): void {
   /** Payments being processed now (bounded by MAX_PAYMENTS_IN_FLIGHT: beyond it, shed at once). */
@@ -48,6 +58,10 @@ export function paymentRoutes(app: ServiceApp, db: pg.Pool, upstreams: Upstreams
       const { amount, currency, description } = request.body;
       const payment = { accountId: account.account_id, amount, currency, description };
       const key = request.headers['idempotency-key'];
+      // The client's own name for this payment (at most 255 characters, its schema), hashed: found by
+      // hashing what is typed, never shown. Only for a span that records it (most are not sampled).
+      const span = serverSpan();
+      if (key !== undefined && span?.isRecording()) span.setAttribute(IDEMPOTENCY_KEY_ATTRIBUTE, sha256Hex(key));
       const deadline = Math.min(request.deadline ?? Infinity, Date.now() + config.PAYMENT_BUDGET_MS);
       // Do not start what cannot finish: with too little time left, refuse before any money moves.
       if (remainingMs(deadline) < config.PAYMENT_MIN_START_MS) {

@@ -3,10 +3,11 @@
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 
-export type Section = 'traces' | 'slow' | 'faults' | 'lab' | undefined;
+export type Section = 'traces' | 'search' | 'slow' | 'faults' | 'lab' | undefined;
 
 const NAV: Array<{ section: Exclude<Section, undefined>; href: string; label: string }> = [
   { section: 'traces', href: '/', label: 'Payments' },
+  { section: 'search', href: '/search', label: 'Search' },
   { section: 'slow', href: '/slow', label: 'Slow vs rest' },
   { section: 'faults', href: '/faults', label: 'Faults' },
   { section: 'lab', href: '/lab', label: 'Sampling lab' },

@@ -6,6 +6,7 @@
 /** @jsxRuntime automatic @jsxImportSource preact */
 import { type Verdict, formatMs } from '@paytrace/trace-analysis';
 import type { Outcome, TraceSummary } from '../traces.js';
+import { FindBox } from './find-box.js';
 import { clock, isoTime, pct, serviceColor } from './format.js';
 import { renderPage } from './layout.js';
 import { RouteCharts, routeKey, type RouteChartsProps } from './route-charts.js';
@@ -87,6 +88,7 @@ function PaymentsPage({ filter, traces, lookbackMs, lastMinute, charts }: Paymen
   return (
     <>
       <h1>Recent payments</h1>
+      <FindBox />
       <RouteCharts {...charts} />
       <VerdictPanel lastMinute={lastMinute} />
       <form class="filter" method="get" action="/">

@@ -1,7 +1,7 @@
 /**
  * A fake Jaeger query API on 127.0.0.1 for the UI's tests: traces in Jaeger's JSON shape served at
  * /api/traces/<id>, searches at /api/traces?… recorded and answered as Jaeger's store would (or
- * refused, or never answered).
+ * refused, or never answered), and the services and their operations (/api/services…) the traces hold.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -21,6 +21,12 @@ export interface JaegerTraceJson {
   spans: JaegerSpanJson[];
   processes: Record<string, { serviceName: string }>;
 }
+
+/** A duration as Jaeger's search takes it (`150ms`, `1.5s`, `800us`), in µs. */
+const durationUs = (text: string): number => {
+  const [, n, unit] = /^([0-9.]+)(us|ms|s)$/.exec(text)!;
+  return Number(n) * { us: 1, ms: 1_000, s: 1_000_000 }[unit as 'us' | 'ms' | 's'];
+};
 
 export const tagOf = (s: JaegerSpanJson, key: string): unknown => s.tags.find((t) => t.key === key)?.value;
 
@@ -63,6 +69,16 @@ export class FakeJaeger {
       const trace = this.traces.get(one[1]!);
       return trace ? json(200, { data: [trace] }) : json(404, { data: null, errors: [{ code: 404, msg: 'trace not found' }] });
     }
+    const services = () => new Set([...this.traces.values()].flatMap((t) => Object.values(t.processes).map((p) => p.serviceName)));
+    if (url.pathname === '/api/services') return json(200, { data: [...services()] });
+    const operations = /^\/api\/services\/([^/]+)\/operations$/.exec(url.pathname);
+    if (operations) {
+      const service = decodeURIComponent(operations[1]!);
+      const names = [...this.traces.values()].flatMap((t) =>
+        t.spans.filter((s) => t.processes[s.processID]!.serviceName === service).map((s) => s.operationName),
+      );
+      return json(200, { data: [...new Set(names)] });
+    }
     if (url.pathname !== '/api/traces') return json(404, { data: null });
     this.searches.push(url.searchParams);
     if (this.search === 'freeze') return undefined;
@@ -78,6 +94,8 @@ export class FakeJaeger {
           (!q.get('operation') || s.operationName === q.get('operation')) &&
           s.startTime >= start! &&
           s.startTime <= end! &&
+          (!q.get('minDuration') || s.duration >= durationUs(q.get('minDuration')!)) &&
+          (!q.get('maxDuration') || s.duration <= durationUs(q.get('maxDuration')!)) &&
           Object.entries(tags).every(([k, v]) => String(tagOf(s, k)) === v),
       ),
     );
