@@ -98,3 +98,17 @@ export {
   type SlowVsRest,
   type SlowVsRestOptions,
 } from './slow-vs-rest.js';
+export {
+  serviceMap,
+  sliceWeight,
+  samplingWeightOf,
+  isErrorSpan,
+  addressOf,
+  databaseOf,
+  CALLER_NODE,
+  type MapEdge,
+  type MapNode,
+  type MapNodeKind,
+  type MapSample,
+  type ServiceMap,
+} from './service-map.js';
