@@ -1,6 +1,6 @@
 /**
  * A fake Jaeger query API on 127.0.0.1 for the UI's tests: traces in Jaeger's JSON shape served at
- * /api/traces/<id>, searches at /api/traces?… recorded and answered as Jaeger's store would (or
+ * /api/traces/<id>, the services they name at /api/services, searches at /api/traces?… recorded and answered as Jaeger's store would (or
  * refused, or never answered).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -62,6 +62,10 @@ export class FakeJaeger {
     if (one) {
       const trace = this.traces.get(one[1]!);
       return trace ? json(200, { data: [trace] }) : json(404, { data: null, errors: [{ code: 404, msg: 'trace not found' }] });
+    }
+    if (url.pathname === '/api/services') {
+      const services = new Set([...this.traces.values()].flatMap((t) => Object.values(t.processes).map((p) => p.serviceName)));
+      return json(200, { data: [...services] });
     }
     if (url.pathname !== '/api/traces') return json(404, { data: null });
     this.searches.push(url.searchParams);
