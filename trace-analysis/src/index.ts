@@ -101,6 +101,7 @@ export {
 export {
   serviceMap,
   sliceWeight,
+  earliestStartMs,
   samplingWeightOf,
   isErrorSpan,
   addressOf,

@@ -45,8 +45,8 @@ export interface ServiceMap {
   edges: MapEdge[];
   /** Distinct traces read. */
   traces: number;
-  /** Whether any span carried a sampling threshold (`ot=th:…` in its tracestate): then its calls count 1/p. */
-  weighedBySampling: boolean;
+  /** The sampling probabilities the spans' thresholds said (`ot=th:…` in their tracestate), each counted 1/p; empty when none carried one. */
+  samplingProbabilities: number[];
   windowMs: number;
 }
 
@@ -59,19 +59,32 @@ export interface MapSample {
    */
   service?: string;
   traces: TraceSpan[][];
-  /** Each call counts this many times: > 1 when the search hit its limit and read part of its slice (sliceWeight). Default 1. */
+  /** Each call counts this many times: > 1 when the searches read only part of their slice (sliceWeight). Default 1. */
   weight?: number;
 }
 
+/** The earliest start (ms since the epoch) of `service`'s spans (every span's when undefined) in these traces: how far back a search's page reached. */
+export function earliestStartMs(traces: TraceSpan[][], service?: string): number | undefined {
+  let earliest: number | undefined;
+  for (const spans of traces) {
+    for (const s of spans) {
+      if ((service === undefined || s.service === service) && (earliest === undefined || s.startTime < earliest * 1000)) {
+        earliest = s.startTime / 1000;
+      }
+    }
+  }
+  return earliest;
+}
+
 /**
- * The weight of one slice's traces: 1 when the search returned fewer than its limit (all of them),
- * else the slice's length over the part the returned traces cover (Jaeger returns the newest first,
- * so they cover from the oldest one to the slice's end).
+ * The weight of a slice's calls. 1 when every trace in it was read (a page came back below its
+ * limit: `readBackToMs` undefined); else the pages covered only [readBackToMs, toMs] (Jaeger returns
+ * the newest first), and the slice's length over that part extrapolates them to the whole slice,
+ * as if the rate were even across it (an estimate; thin slices and more pages make it closer).
  */
-export function sliceWeight(traces: TraceSpan[][], slice: { fromMs: number; toMs: number; limit: number }): number {
-  if (traces.length < slice.limit || traces.length === 0) return 1;
-  const oldestMs = Math.min(...traces.map((spans) => Math.min(...spans.map((s) => s.startTime))).map((us) => us / 1000));
-  const coveredMs = slice.toMs - Math.max(slice.fromMs, oldestMs);
+export function sliceWeight(slice: { fromMs: number; toMs: number }, readBackToMs: number | undefined): number {
+  if (readBackToMs === undefined || readBackToMs <= slice.fromMs) return 1;
+  const coveredMs = slice.toMs - readBackToMs;
   return coveredMs > 0 ? (slice.toMs - slice.fromMs) / coveredMs : 1;
 }
 
@@ -123,8 +136,8 @@ interface Call {
 /** What a CLIENT span calls: the traced service that answered, else the database, else the outside host:port. */
 function callOf(span: TraceSpan, index: ReturnType<typeof indexSpans>): Call | undefined {
   const address = addressOf(span);
-  const byAddress = address ? { 'server.address': String(span.tags['server.address'] ?? address.split(':')[0]) } : {};
-  const port = span.tags['server.port'] === undefined ? {} : { 'server.port': String(span.tags['server.port']) };
+  const byAddress: Record<string, string> = address ? { 'server.address': String(span.tags['server.address'] ?? address.split(':')[0]) } : {};
+  const port: Record<string, string> = span.tags['server.port'] === undefined ? {} : { 'server.port': String(span.tags['server.port']) };
   const server = serverChildOf(span, index);
   if (server) return { to: server.service, kind: 'service', span, address, tags: { ...byAddress, ...port } };
   const database = databaseOf(span);
@@ -188,7 +201,7 @@ export function serviceMap(samples: MapSample[], options: { windowMs: number }):
   const tallies = new Map<string, EdgeTally>();
   const nodes = new Map<string, MapNodeKind>();
   const traceIds = new Set<string>();
-  let weighedBySampling = false;
+  const probabilities = new Set<number>();
   const count = (from: string, call: Call, weight: number, search: EdgeTally['search']) => {
     const key = `${from}\u0000${call.to}`;
     const tally = tallies.get(key) ?? {
@@ -204,7 +217,7 @@ export function serviceMap(samples: MapSample[], options: { windowMs: number }):
     };
     tallies.set(key, tally);
     const sampling = samplingWeightOf(call.span);
-    if (sampling !== undefined) weighedBySampling = true;
+    if (sampling !== undefined) probabilities.add(1 / sampling);
     const w = weight * (sampling ?? 1);
     tally.calls += w;
     if (isErrorSpan(call.span)) tally.errors += w;
@@ -253,7 +266,7 @@ export function serviceMap(samples: MapSample[], options: { windowMs: number }):
     nodes: [...nodes].map(([id, kind]) => ({ id, kind, column: columns.get(id)! })).sort((a, b) => a.column - b.column || a.id.localeCompare(b.id)),
     edges,
     traces: traceIds.size,
-    weighedBySampling,
+    samplingProbabilities: [...probabilities].sort((a, b) => a - b),
     windowMs: options.windowMs,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serviceMap, sliceWeight, samplingWeightOf, type MapEdge, type TraceSpan } from '../src/index.js';
+import { earliestStartMs, serviceMap, sliceWeight, samplingWeightOf, type MapEdge, type TraceSpan } from '../src/index.js';
 import { span } from './fixtures/detective-traces.js';
 
 const AUTH = { 'server.address': '127.0.0.1', 'server.port': 8081, 'url.full': 'http://127.0.0.1:8081/v1/keys/verify' };
@@ -64,7 +64,7 @@ describe('the service map from traces', () => {
       ],
     );
     assert.equal(map.traces, 20);
-    assert.equal(map.weighedBySampling, false);
+    assert.deepEqual(map.samplingProbabilities, []);
     // 20 traces in 10 s: 2 calls a second on each hop; balance queries twice per payment.
     assert.equal(edge(map.edges, 'gateway', 'auth').perSecond, 2);
     assert.equal(edge(map.edges, 'balance', 'postgres').perSecond, 4);
@@ -128,17 +128,24 @@ describe('the service map from traces', () => {
     for (const s of traces[0]!) s.tags['w3c.tracestate'] = 'ot=rv:0123456789abcd;th:c';
     assert.equal(samplingWeightOf(traces[0]![0]!), 4);
     const map = serviceMap([{ traces }], { windowMs: 1_000 });
-    assert.equal(map.weighedBySampling, true);
+    assert.deepEqual(map.samplingProbabilities, [0.25]);
     assert.equal(edge(map.edges, 'gateway', 'auth').calls, 4);
     assert.equal(edge(map.edges, 'gateway', 'auth').perSecond, 4);
     assert.equal(samplingWeightOf(payment('t1')[0]!), undefined);
+    // Always on writes th:0 (p = 1): every span counts once.
+    const kept = payment('t2')[0]!;
+    kept.tags['w3c.tracestate'] = 'ot=th:0';
+    assert.equal(samplingWeightOf(kept), 1);
   });
 
-  test('sliceWeight: 1 when the search returned less than its limit, else the slice over the part it covers', () => {
+  test('sliceWeight: 1 when every trace of the slice was read, else the slice over the part the pages covered', () => {
     const t0 = 1_000_000; // ms: the fixture spans start at 1e9 µs
-    const traces = [payment('a'), payment('b')];
-    assert.equal(sliceWeight(traces, { fromMs: t0 - 1_000, toMs: t0 + 1_000, limit: 3 }), 1);
-    // Two traces, both starting at t0, in a slice of 2 s: they cover its last 1 s.
-    assert.equal(sliceWeight(traces, { fromMs: t0 - 1_000, toMs: t0 + 1_000, limit: 2 }), 2);
+    assert.equal(sliceWeight({ fromMs: t0 - 1_000, toMs: t0 + 1_000 }, undefined), 1);
+    // The pages reached back to t0 only: they covered the slice's last 1 s of 2.
+    assert.equal(sliceWeight({ fromMs: t0 - 1_000, toMs: t0 + 1_000 }, t0), 2);
+    assert.equal(sliceWeight({ fromMs: t0 - 1_000, toMs: t0 + 1_000 }, t0 - 1_000), 1);
+    // Where a page reached: the earliest span of the service searched (auth's start 2 ms after the root).
+    assert.equal(earliestStartMs([payment('a'), payment('b')], 'auth'), t0 + 2);
+    assert.equal(earliestStartMs([payment('a')]), t0);
   });
 });

@@ -2,17 +2,28 @@
  * What /map reads (ServiceMapSource): Jaeger's traces of the window, searched per service in slices
  * and turned into trace-analysis's serviceMap; a Jaeger failure becomes its error page.
  */
-import { JaegerClient, serviceMap, sliceWeight, type MapSample, type ServiceMap, type TraceSpan } from '@paytrace/trace-analysis';
+import {
+  JaegerClient,
+  earliestStartMs,
+  serviceMap,
+  sliceWeight,
+  type MapSample,
+  type ServiceMap,
+  type TraceSearch,
+  type TraceSpan,
+} from '@paytrace/trace-analysis';
 import type { RouteRef } from '@paytrace/metrics-analysis';
 import { jaegerUnavailable } from './errors.js';
 
 /**
- * How much one map reads: each service's window cut into `slices`, each giving its newest
- * `perSlice` traces (Jaeger returns whole traces, so this bounds the page's time), for at most
- * `maxServices` services: (1 + maxServices × slices) Jaeger calls and maxServices × slices ×
- * perSlice traces at most (4 services: 17 calls, ≤ 400 traces).
+ * How much one map reads. Each service's window is cut into `slices` searched at once; each slice
+ * is read newest first, a page of `perPage` traces at a time, back to its start or for at most
+ * `pages` pages (Jaeger returns whole traces, so this bounds the page's time); a slice not read to
+ * its start is extrapolated (sliceWeight). At most `maxServices` services. The worst case:
+ * 1 + maxServices × slices × pages Jaeger calls and maxServices × slices × pages × perPage traces
+ * (4 services: 33 calls, 800 traces); a quiet window costs 1 + services × slices.
  */
-export const MAP_SAMPLE = { slices: 4, perSlice: 25, maxServices: 8 } as const;
+export const MAP_SAMPLE = { slices: 4, perPage: 25, pages: 2, maxServices: 8 } as const;
 
 export interface MapReading {
   map: ServiceMap;
@@ -22,9 +33,9 @@ export interface MapReading {
   services: string[];
   /** Jaeger calls this page made. */
   jaegerCalls: number;
-  /** Traces Jaeger returned, counted once per search that returned them. */
+  /** Traces Jaeger returned, counted once per service whose search returned them (a trace is in each of its services' searches). */
   tracesRead: number;
-  /** Some slice hit its limit: its calls were scaled up by the part of the slice its traces covered. */
+  /** Some slice was not read to its start: its calls were scaled up by the part of the slice its pages covered. */
   scaled: boolean;
   /** Jaeger knew more services than maxServices: the rest were not searched. */
   servicesCut: string[];
@@ -62,30 +73,56 @@ export class ServiceMapSource {
         ...(operation ? { operation } : {}),
         fromMs: fromMs + i * sliceMs,
         toMs: fromMs + (i + 1) * sliceMs,
-        limit: MAP_SAMPLE.perSlice,
       })),
     );
-    const found = await this.ask(() => Promise.all(searches.map((search) => this.jaeger.searchTraces(search))));
+    const read = await this.ask(() => Promise.all(searches.map((search) => this.readSlice(search))));
     // A trace on two slices' boundary comes back from both: count it once per service.
     const seen = new Set<string>();
-    const samples: MapSample[] = searches.map((search, i) => {
-      const traces = found[i]!.filter((spans: TraceSpan[]) => {
-        const key = `${search.service}\u0000${spans[0]?.traceId}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-      return { ...(operation ? {} : { service: search.service }), traces, weight: sliceWeight(found[i]!, search) };
-    });
+    const samples: MapSample[] = read.map((slice, i) => ({
+      ...(operation ? {} : { service: searches[i]!.service }),
+      traces: slice.traces.filter((spans) => {
+        const key = `${searches[i]!.service}\u0000${spans[0]?.traceId}`;
+        return seen.has(key) ? false : Boolean(seen.add(key));
+      }),
+      weight: sliceWeight(searches[i]!, slice.readBackToMs),
+    }));
     return {
       map: serviceMap(samples, { windowMs: options.windowMs }),
       fromMs,
       toMs,
       services,
-      jaegerCalls: searches.length + (options.route ? 0 : 1),
-      tracesRead: found.reduce((n, traces) => n + traces.length, 0),
+      jaegerCalls: read.reduce((n, slice) => n + slice.calls, options.route ? 0 : 1),
+      tracesRead: samples.reduce((n, sample) => n + sample.traces.length, 0),
       scaled: samples.some((s) => (s.weight ?? 1) > 1),
       servicesCut: known.slice(MAP_SAMPLE.maxServices),
     };
+  }
+
+  /**
+   * One slice, newest first, a page at a time: each next page ends where the last one reached back
+   * to (the earliest span of the service searched), until a page comes back below its limit (the
+   * whole slice read) or the pages run out (`readBackToMs`: how far back they reached).
+   */
+  private async readSlice(search: TraceSearch): Promise<{ traces: TraceSpan[][]; calls: number; readBackToMs: number | undefined }> {
+    const traces = new Map<string, TraceSpan[]>();
+    let toMs = search.toMs;
+    for (let page = 1; ; page++) {
+      const found = await this.jaeger.searchTraces({ ...search, toMs, limit: MAP_SAMPLE.perPage });
+      let fresh = 0;
+      for (const spans of found) {
+        const id = spans[0]?.traceId;
+        if (id !== undefined && !traces.has(id)) {
+          traces.set(id, spans);
+          fresh++;
+        }
+      }
+      if (found.length < MAP_SAMPLE.perPage) return { traces: [...traces.values()], calls: page, readBackToMs: undefined };
+      const reached = earliestStartMs(found, search.service) ?? search.fromMs;
+      // A page of nothing new (more traces than a page starting at one instant) cannot move back.
+      if (page >= MAP_SAMPLE.pages || fresh === 0 || reached <= search.fromMs) {
+        return { traces: [...traces.values()], calls: page, readBackToMs: reached };
+      }
+      toMs = reached;
+    }
   }
 }

@@ -101,6 +101,26 @@ describe('/map: the service map from Jaeger’s traces', () => {
     assert.match(html, /<a href="\/map" aria-current="page">Service map<\/a>/);
   });
 
+  test('a busy slice is read a page at a time, back to its start; beyond the pages it is extrapolated, and the page says so', async () => {
+    // Jaeger returns the newest first: the fake returns them in the order stored, so store them newest first.
+    const burst = (n: number) => Array.from({ length: n }, (_, i) => payment(i + 1, 5 + i * 2));
+    jaeger.reset(...burst(40));
+    const app = await buildApp({ jaeger: { url: jaeger.url }, settleMs: 0 });
+    const whole = await app.inject('/map');
+    assert.equal(whole.statusCode, 200);
+    // 40 payments in the window's last quarter: two pages of 25 read them all, for each service.
+    assert.equal(edgeOf(whole.body, 'gateway', 'auth').perSecond, 0.0444);
+    assert.equal(jaeger.searches.length, 4 * (3 + 2));
+    assert.doesNotMatch(whole.body, /scaled up/);
+
+    jaeger.reset(...burst(60));
+    const scaled = await app.inject('/map');
+    // 49 read (two pages, one trace on both) in the last 101 s of a 225 s quarter: 49 × 225/101 ≈ 109 estimated of 60.
+    const rate = edgeOf(scaled.body, 'gateway', 'auth').perSecond;
+    assert.ok(rate > 60 / 900 && rate < 120 / 900, `${rate}/s`);
+    assert.match(scaled.body, /Some slices held more than 50 traces: their calls are scaled up/);
+  });
+
   test('one route over 5 minutes: only its traces, searched by operation, every call counted; the metrics left out', async () => {
     jaeger.reset(payment(1, 30), payment(2, 3_000));
     const app = await buildApp({ jaeger: { url: jaeger.url }, prometheus: { url: prometheus.url }, settleMs: 0 });

@@ -24,13 +24,13 @@ function Cost({ reading, route }: { reading: MapReading; route: RouteRef | undef
     <p class="hint" id="map-cost">
       {`From ${clock(reading.fromMs)} to ${clock(reading.toMs)}: ${map.traces} traces (${reading.tracesRead} returned) read in ${reading.jaegerCalls} Jaeger calls, `}
       {route
-        ? `the newest ${MAP_SAMPLE.perSlice} of ${routeKey(route)} in each ${MAP_SAMPLE.slices}th of the window; every call in them counts. `
-        : `the newest ${MAP_SAMPLE.perSlice} traces of each service (${reading.services.join(', ')}) in each ${MAP_SAMPLE.slices}th of the window; each service's calls are counted from its own search. `}
-      {map.weighedBySampling
-        ? 'Spans carrying a sampling threshold (ot=th) count 1/p each, so the rates estimate all traffic. '
-        : 'Rates are of the sampled traces Jaeger holds: the spans carry no sampling threshold to scale them by. '}
+        ? `${routeKey(route)}'s traces, each ${MAP_SAMPLE.slices}th of the window read newest first, up to ${MAP_SAMPLE.pages} pages of ${MAP_SAMPLE.perPage}; every call in them counts. `
+        : `each service's traces (${reading.services.join(', ')}), each ${MAP_SAMPLE.slices}th of the window read newest first, up to ${MAP_SAMPLE.pages} pages of ${MAP_SAMPLE.perPage}; each service's calls are counted from its own search. `}
+      {map.samplingProbabilities.length > 0
+        ? `The spans carry their sampling probability (ot=th in their tracestate: ${map.samplingProbabilities.map((p) => formatValue('ratio', p)).join(', ')}): each call counts 1/p, so the rates estimate every call the services made (a Collector's tail sampling, when on, is not in it). `
+        : 'Rates are of the sampled traces Jaeger holds: no span carried a sampling threshold to scale them by. '}
       {reading.scaled
-        ? `Some slices held more than ${MAP_SAMPLE.perSlice} traces: their calls are scaled up by the share of the slice the ones read cover (an estimate). `
+        ? `Some slices held more than ${MAP_SAMPLE.pages * MAP_SAMPLE.perPage} traces: their calls are scaled up by the share of the slice the pages read cover, as if the rate were even (an estimate). `
         : ''}
       {reading.servicesCut.length > 0 ? `Not searched (over ${MAP_SAMPLE.maxServices} services): ${reading.servicesCut.join(', ')}.` : ''}
     </p>

@@ -52,6 +52,22 @@ function place(nodes: MapNode[]): { placed: Map<string, Placed>; width: number; 
   return { placed, width: MARGIN * 2 + order.length * (NODE_W + COLUMN_GAP) - COLUMN_GAP, height };
 }
 
+type Point = [number, number];
+
+/** The point at `t` along a cubic Bézier curve. */
+function bezierAt(t: number, p0: Point, p1: Point, p2: Point, p3: Point): Point {
+  const u = 1 - t;
+  const at = (i: 0 | 1) => u * u * u * p0[i] + 3 * u * u * t * p1[i] + 3 * u * t * t * p2[i] + t * t * t * p3[i];
+  return [at(0), at(1)];
+}
+
+/** Where along its edge a label goes: 0.3 (near the caller) when more edges reach the callee than leave the caller, else 0.65. */
+function labelT(edge: MapEdge, edges: MapEdge[]): number {
+  const leaving = edges.filter((e) => e.from === edge.from).length;
+  const reaching = edges.filter((e) => e.to === edge.to).length;
+  return reaching > leaving ? 0.3 : reaching < leaving ? 0.65 : 0.5;
+}
+
 const fill = (n: MapNode): string =>
   n.kind === 'service' ? serviceColor(n.id) : n.kind === 'database' ? '#9c755f' : n.kind === 'outside' ? '#76b7b2' : '#8a94a3';
 
@@ -71,7 +87,9 @@ export function ServiceMapSvg({ map, lookback }: { map: ServiceMap; lookback: st
           const b = placed.get(edge.to)!;
           const [x1, y1, x2, y2] = [a.x + NODE_W, a.y + NODE_H / 2, b.x, b.y + NODE_H / 2];
           const mid = (x1 + x2) / 2;
-          const labelY = (y1 + y2) / 2;
+          // The label near the end fewer edges share: edges fanning out of one node part near their
+          // targets, edges converging on one (Postgres) part near their sources.
+          const label = bezierAt(labelT(edge, map.edges), [x1, y1], [mid, y1], [mid, y2], [x2, y2]);
           const strokeWidth = 1.2 + (busiest > 0 ? 3 * Math.sqrt(edge.perSecond / busiest) : 0);
           return (
             <a
@@ -84,10 +102,10 @@ export function ServiceMapSvg({ map, lookback }: { map: ServiceMap; lookback: st
             >
               <title>{`${edge.from} → ${edge.to}: ${edgeLabel(edge)}, from ${edge.spans} spans in ${edge.traces} traces. Click: search these calls.`}</title>
               <path d={`M${x1} ${y1}C${mid} ${y1} ${mid} ${y2} ${x2} ${y2}`} stroke-width={strokeWidth.toFixed(1)} marker-end="url(#map-arrow)" />
-              <text x={mid} y={labelY - 4} text-anchor="middle">
+              <text x={label[0].toFixed(1)} y={(label[1] - 4).toFixed(1)} text-anchor="middle">
                 {`${formatValue('per-second', edge.perSecond)} · ${formatValue('ratio', edge.errorRate)} err`}
               </text>
-              <text x={mid} y={labelY + 10} text-anchor="middle">
+              <text x={label[0].toFixed(1)} y={(label[1] + 10).toFixed(1)} text-anchor="middle">
                 {`p95 ${formatMs(edge.p95Us)}`}
               </text>
             </a>
