@@ -94,10 +94,13 @@ describe('/map: the service map from Jaeger’s traces', () => {
     assert.match(html, /10 traces \(\d+ returned\) read in 17 Jaeger calls/);
     assert.match(html, /Rates are of the sampled traces Jaeger holds/);
     // The table: the traces' rate, and the metrics' where they name the edge.
-    assert.match(html, /<tr data-from="gateway" data-to="auth">.*?<td class="num">0\.01\/s<\/td><td class="num">2\.0\/s<\/td>/s);
-    assert.match(html, /<tr data-from="auth" data-to="postgres">.*?<td class="num">3\.0\/s<\/td>/s);
-    assert.match(html, /<tr data-from="client" data-to="gateway">.*?<td class="num">5\.0\/s<\/td>/s);
-    assert.match(html, /<tr data-from="gateway" data-to="balance">.*?<td class="num">0\.01\/s<\/td><td class="num">–<\/td>/s);
+    assert.match(
+      html,
+      /<tr data-from="gateway" data-to="auth">.*?<td class="num">0\.01\/s<\/td><td class="num metrics" data-per-second="2\.0000">2\.0\/s<\/td>/s,
+    );
+    assert.match(html, /<tr data-from="auth" data-to="postgres">.*?<td class="num metrics" data-per-second="3\.0000">3\.0\/s<\/td>/s);
+    assert.match(html, /<tr data-from="client" data-to="gateway">.*?<td class="num metrics" data-per-second="5\.0000">5\.0\/s<\/td>/s);
+    assert.match(html, /<tr data-from="gateway" data-to="balance">.*?<td class="num">0\.01\/s<\/td><td class="num metrics">–<\/td>/s);
     assert.match(html, /<a href="\/map" aria-current="page">Service map<\/a>/);
   });
 

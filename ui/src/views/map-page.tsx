@@ -40,7 +40,11 @@ function Cost({ reading, route }: { reading: MapReading; route: RouteRef | undef
 function MetricsCell({ metrics, edgeKey }: { metrics: EdgeRates | undefined; edgeKey: string }) {
   if (!metrics || 'unavailable' in metrics) return <td class="num">–</td>;
   const rate = metrics.rates.get(edgeKey);
-  return <td class="num">{rate === undefined ? '–' : formatValue('per-second', rate)}</td>;
+  return (
+    <td class="num metrics" data-per-second={rate === undefined ? undefined : rate.toFixed(4)}>
+      {rate === undefined ? '–' : formatValue('per-second', rate)}
+    </td>
+  );
 }
 
 function MapPage({ reading, window, route, metrics }: MapPageProps) {
