@@ -30,7 +30,7 @@ function Cost({ reading, route }: { reading: MapReading; route: RouteRef | undef
         ? `The spans carry their sampling probability (ot=th in their tracestate: ${map.samplingProbabilities.map((p) => formatValue('ratio', p)).join(', ')}): each call counts 1/p, so the rates estimate every call the services made (a Collector's tail sampling, when on, is not in it). `
         : 'Rates are of the sampled traces Jaeger holds: no span carried a sampling threshold to scale them by. '}
       {reading.scaled
-        ? `Some slices held more than ${MAP_SAMPLE.pages * MAP_SAMPLE.perPage} traces: their calls are scaled up by the share of the slice the pages read cover, as if the rate were even (an estimate). `
+        ? `Some slices held more than ${MAP_SAMPLE.pages * MAP_SAMPLE.perPage} traces: their calls are scaled up by the share of the slice the pages read cover, as if the rate were even. A rough estimate, often low: Jaeger returns the traces stored last first, and spans reach it up to the services' export delay late, so the pages reach further back than the newest traces; the metrics' column counts every call. `
         : ''}
       {reading.servicesCut.length > 0 ? `Not searched (over ${MAP_SAMPLE.maxServices} services): ${reading.servicesCut.join(', ')}.` : ''}
     </p>
