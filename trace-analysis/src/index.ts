@@ -98,3 +98,18 @@ export {
   type SlowVsRest,
   type SlowVsRestOptions,
 } from './slow-vs-rest.js';
+export {
+  serviceMap,
+  sliceWeight,
+  earliestStartMs,
+  samplingWeightOf,
+  isErrorSpan,
+  addressOf,
+  databaseOf,
+  CALLER_NODE,
+  type MapEdge,
+  type MapNode,
+  type MapNodeKind,
+  type MapSample,
+  type ServiceMap,
+} from './service-map.js';

@@ -1,4 +1,4 @@
-/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, search, slow-against-the-rest, trace, service, faults, mystery and lab routes. */
+/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, search, slow-against-the-rest, trace, service map, service, faults, mystery and lab routes. */
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import { UiError } from './errors.js';
 import { faultRoutes } from './routes/faults.js';
 import { labRoutes } from './routes/lab.js';
+import { mapRoutes } from './routes/map.js';
 import { mysteryRoutes } from './routes/mystery.js';
 import { MetricsSource } from './metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
@@ -13,6 +14,7 @@ import { searchRoutes } from './routes/search.js';
 import { serviceRoutes } from './routes/services.js';
 import { slowRoutes } from './routes/slow.js';
 import { traceRoutes } from './routes/trace.js';
+import { ServiceMapSource } from './service-map.js';
 import { TraceSource } from './traces.js';
 import { refuseCrossOrigin } from './same-origin.js';
 import { TraceSearchSource } from './trace-search.js';
@@ -87,6 +89,11 @@ export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
   slowRoutes(app, { traces, settleMs: options.settleMs ?? 6_000 });
   traceRoutes(app, { traces, jaegerUiUrl });
   searchRoutes(app, { search });
+  mapRoutes(app, {
+    maps: new ServiceMapSource({ jaegerUrl: traces.jaegerUrl, timeoutMs: options.jaeger.timeoutMs ?? 5_000 }),
+    prometheus: metrics?.options,
+    settleMs: options.settleMs ?? 6_000,
+  });
   serviceRoutes(app, { metrics });
   faultRoutes(app, { flagFile: options.flagFile });
   mysteryRoutes(app, { flagFile: options.flagFile });

@@ -3,12 +3,13 @@
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 
-export type Section = 'traces' | 'search' | 'slow' | 'faults' | 'lab' | undefined;
+export type Section = 'traces' | 'search' | 'slow' | 'map' | 'faults' | 'lab' | undefined;
 
 const NAV: Array<{ section: Exclude<Section, undefined>; href: string; label: string }> = [
   { section: 'traces', href: '/', label: 'Payments' },
   { section: 'search', href: '/search', label: 'Search' },
   { section: 'slow', href: '/slow', label: 'Slow vs rest' },
+  { section: 'map', href: '/map', label: 'Service map' },
   { section: 'faults', href: '/faults', label: 'Faults' },
   { section: 'lab', href: '/lab', label: 'Sampling lab' },
 ];
