@@ -5,7 +5,7 @@ import { durationReference, spanPercentiles, toSpans, type TraceSpan } from '@pa
 import { renderComparePage } from '../src/views/compare-page.js';
 import { renderTracePage } from '../src/views/trace-page.js';
 import { buildApp } from '../src/app.js';
-import { FakeJaeger, type JaegerTraceJson } from './support/fake-jaeger.js';
+import { FakeJaeger, microsOf, type JaegerTraceJson } from './support/fake-jaeger.js';
 
 /** A payment's trace recorded from the real stack (the detective's fixture): Stripe's call is span ef7a1fc644161c68, 8.9 ms. */
 const RECORDED = JSON.parse(readFileSync(new URL('../../trace-analysis/test/fixtures/payment-trace.jaeger.json', import.meta.url), 'utf8'));
@@ -75,14 +75,14 @@ test('/trace/<id>/ranks: each span ranked among the route’s traces Jaeger find
   assert.equal(res.statusCode, 200);
   const body = res.json() as { note: string; ranks: Record<string, { text: string; title: string }> };
   const search = jaeger.searches[0]!;
-  assert.deepEqual([search.get('service'), search.get('operation'), search.get('limit')], ['gateway', 'POST /process-payment', '100']);
-  const root = typical.find((s) => !s.parentSpanId)!;
-  assert.equal(
-    Number(search.get('end')) - Number(search.get('start')),
-    5 * 60_000_000 + 1000,
-    'the 5 minutes before the trace ended (and its last ms)',
+  assert.deepEqual(
+    [search.get('query.service_name'), search.get('query.operation_name'), search.get('query.num_traces')],
+    ['gateway', 'POST /process-payment', '100'],
   );
-  assert.ok(Number(search.get('end')) >= root.startTime + root.duration);
+  const root = typical.find((s) => !s.parentSpanId)!;
+  const [start, end] = [microsOf(search.get('query.start_time_min')!), microsOf(search.get('query.start_time_max')!)];
+  assert.equal(end - start, 5 * 60_000_000 + 1000, 'the 5 minutes before the trace ended (and its last ms)');
+  assert.ok(end >= root.startTime + root.duration);
   // The trace alone in its window: every span is the median of one.
   assert.deepEqual(body.ranks[STRIPE], {
     text: 'p50 of 1',
