@@ -19,6 +19,7 @@ export {
   type TraceSearch,
   type JaegerClientOptions,
 } from './jaeger-client.js';
+export { parseTraceFile, TraceFileError, type TraceFile } from './trace-file.js';
 export type { JaegerKeyValue, JaegerSpan, JaegerTrace } from './jaeger-json.js';
 export {
   hexId,

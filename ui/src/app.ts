@@ -1,4 +1,4 @@
-/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, slow-against-the-rest, trace, service, faults, mystery and lab routes. */
+/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, slow-against-the-rest, trace, trace file, service, faults, mystery and lab routes. */
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -12,6 +12,7 @@ import { paymentsRoutes } from './routes/payments.js';
 import { serviceRoutes } from './routes/services.js';
 import { slowRoutes } from './routes/slow.js';
 import { traceRoutes } from './routes/trace.js';
+import { traceFileRoutes } from './routes/trace-file.js';
 import { TraceSource } from './traces.js';
 import { renderErrorPage } from './views/error-page.js';
 
@@ -78,6 +79,7 @@ export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
   paymentsRoutes(app, { traces, metrics, settleMs: options.settleMs ?? 6_000 });
   slowRoutes(app, { traces, settleMs: options.settleMs ?? 6_000 });
   traceRoutes(app, { traces, jaegerUiUrl });
+  traceFileRoutes(app, { traces });
   serviceRoutes(app, { metrics });
   faultRoutes(app, { flagFile: options.flagFile });
   mysteryRoutes(app, { flagFile: options.flagFile });

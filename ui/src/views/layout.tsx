@@ -3,13 +3,14 @@
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 
-export type Section = 'traces' | 'slow' | 'faults' | 'lab' | undefined;
+export type Section = 'traces' | 'slow' | 'faults' | 'lab' | 'trace-file' | undefined;
 
 const NAV: Array<{ section: Exclude<Section, undefined>; href: string; label: string }> = [
   { section: 'traces', href: '/', label: 'Payments' },
   { section: 'slow', href: '/slow', label: 'Slow vs rest' },
   { section: 'faults', href: '/faults', label: 'Faults' },
   { section: 'lab', href: '/lab', label: 'Sampling lab' },
+  { section: 'trace-file', href: '/trace-file', label: 'Open a trace file' },
 ];
 
 export interface PageProps {
