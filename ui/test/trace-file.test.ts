@@ -90,7 +90,8 @@ test('POST /trace-file: either download opens as the same trace page, with no Ja
     assert.deepEqual(ganttRows(res.body), liveRows, `${name}: the same Gantt rows as the live page`);
     assert.match(res.body, new RegExp(`from the file <code id="trace-file-name">${name.replace(/\./g, '\\.')}</code>`));
     assert.match(res.body, /not available for a trace opened from a file/);
-    assert.doesNotMatch(res.body, /id="compare-link"|id="rank-note"|id="download-otlp"/);
+    assert.doesNotMatch(res.body, /id="compare-link"|id="rank-note"|id="download-otlp"|href="\?all=1"/);
+    assert.match(res.body, /Fastify's plumbing hidden \(32 spans in the file\)/);
     assert.match(res.body, /<section class="verdict" id="verdict">/);
   }
   assert.equal(jaeger.searches.length, searchesBefore, 'opening a file searched nothing');

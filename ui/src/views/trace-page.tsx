@@ -151,7 +151,14 @@ function TracePage({
         <p class="legend">
           <span class="swatch crit" /> critical path: what the request waited on, end to end · <span class="swatch off" /> ran alongside something
           slower · click a bar for its attributes and events ·{' '}
-          {all ? <a href="?">hide Fastify's plumbing</a> : <a href="?all=1">show every span ({index.spans.length})</a>}
+          {file ? (
+            // A file's page is the answer to a post: there is no URL to add ?all=1 to.
+            `Fastify's plumbing hidden (${index.spans.length} spans in the file)`
+          ) : all ? (
+            <a href="?">hide Fastify's plumbing</a>
+          ) : (
+            <a href="?all=1">show every span ({index.spans.length})</a>
+          )}
         </p>
         <div class="chart">
           <Gantt rows={rows} startUs={startUs} durationUs={root.duration} />
