@@ -31,7 +31,7 @@ export interface TraceSearch {
   minDurationMs?: number;
   /** Only traces with a span (of `service`) that lasted at most this long. */
   maxDurationMs?: number;
-  /** Only traces with a span carrying these tags, e.g. `{ error: 'true' }` (a span with status ERROR). */
+  /** Only traces with a span carrying these tags, e.g. `{ error: 'true' }` (a span with status ERROR); searched through /api/traces, as /api/v3 has no tag filter. */
   tags?: Record<string, string>;
 }
 
