@@ -22,6 +22,7 @@ import { launchChromium } from '@paytrace/devstack/browser';
 import { databaseUrl, stripePort } from './support/env.js';
 import { resetData } from './support/db.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { checkTraceFileRoundTrip } from './support/trace-file-browser.js';
 
 /**
  * The web UI in a real browser (Debian's Chromium through playwright-core) against the real stack:
@@ -233,6 +234,12 @@ describe('the web UI, in Chromium', () => {
     const slow = await page.$$eval('table.traces tbody tr td:nth-child(2)', (cells) => cells.map((c) => parseFloat(c.textContent!)));
     assert.ok(slow.length > 0 && slow.every((ms) => ms >= 250), `durations listed: ${slow.join(', ')}`);
     await page.close();
+  });
+
+  test('a trace as a file: downloaded as OTLP JSON and Jaeger JSON, each opens with no Jaeger as the same Gantt', async () => {
+    const traceId = await payAndWaitForTrace();
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await checkTraceFileRoundTrip({ browser, uiUrl: ui.url, traceId, dir: workDir, screenshotDir: SCREENSHOT_DIR });
   });
 
   test('the trace page under the lesson preset, as the screenshot the README shows', async () => {

@@ -52,7 +52,7 @@ Try:
 The response's traceresponse header and trace_id name its trace:
   ${options.uiUrl}/trace/<trace_id>       # the trace in your browser: the Gantt, critical path, verdict
   npm run trace -- <trace_id>                            # the trace as a waterfall in this terminal
-  curl -s ${pipeline.jaegerUrl}/api/traces/<trace_id>    # the trace as JSON
+  curl -s ${pipeline.jaegerUrl}/api/v3/traces/<trace_id> # the trace as OTLP JSON (Jaeger's stable API)
 
 Metrics (from every request, sampled or not):
   curl -s ${pipeline.prometheusUrl}/api/v1/query --data-urlencode \

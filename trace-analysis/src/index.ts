@@ -1,5 +1,5 @@
 /**
- * @paytrace/trace-analysis: what paytrace reads in a trace. Jaeger's HTTP API as typed spans, each
+ * @paytrace/trace-analysis: what paytrace reads in a trace. Jaeger's HTTP API (and OTLP/Jaeger JSON) as typed spans, each
  * trace's critical path and hop waits, the bottleneck detective's verdict over many traces, and the
  * views drawn from them (waterfall rows, a terminal waterfall, a Mermaid Gantt). Pure functions over
  * spans plus one HTTP client: no process is started here.
@@ -13,11 +13,24 @@ export {
   TRACE_ID,
   DEFAULT_SEARCH_LIMIT,
   describeTrace,
+  rfc3339,
   toSpans,
   type TraceSpan,
   type TraceSearch,
   type JaegerClientOptions,
 } from './jaeger-client.js';
+export { parseTraceFile, TraceFileError, type TraceFile } from './trace-file.js';
+export type { JaegerKeyValue, JaegerSpan, JaegerTrace } from './jaeger-json.js';
+export {
+  hexId,
+  otlpToJaegerTraces,
+  otlpToSpans,
+  otlpToTraces,
+  type OtlpAnyValue,
+  type OtlpKeyValue,
+  type OtlpSpan,
+  type OtlpTraces,
+} from './otlp-json.js';
 export {
   analyzeTrace,
   criticalPath,

@@ -1,78 +1,16 @@
-/** Jaeger's HTTP query API as typed spans: get a trace, wait for one to be complete, search. */
+/**
+ * Jaeger's HTTP query API as typed spans: get a trace, wait for one to be complete, search, list
+ * services and operations. It reads Jaeger's stable API, /api/v3 (OTLP JSON), except for a search
+ * by tags, which /api/v3 ignores at Jaeger 2.13 (docs/trace-store.md, "How paytrace reads Jaeger").
+ */
 import pRetry from 'p-retry';
+import { toSpans, type JaegerTrace, type TraceSpan } from './jaeger-json.js';
+import { otlpToSpans, otlpToTraces, type OtlpTraces } from './otlp-json.js';
+
+export { toSpans, type TraceSpan } from './jaeger-json.js';
 
 /** A trace id as W3C Trace Context writes it (and traceresponse, and Jaeger's API): 32 lower-case hex digits. */
 export const TRACE_ID = /^[0-9a-f]{32}$/;
-
-/** A span as Jaeger's query API (`/api/traces/{id}`) returns it, with its tags as an object. */
-export interface TraceSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | undefined;
-  service: string;
-  name: string;
-  kind: string | undefined;
-  /** Microseconds since the epoch (Jaeger's unit). */
-  startTime: number;
-  /** Microseconds. */
-  duration: number;
-  tags: Record<string, unknown>;
-  /**
-   * Links: every reference but the parent. Jaeger shows an OTLP span link as a FOLLOWS_FROM
-   * reference (say, a reconciliation run's link to its payment's request, in another trace); a
-   * span whose references are all links has no parent in the trace: it is a root.
-   */
-  links: Array<{ traceId: string; spanId: string }>;
-  logs: Array<Record<string, unknown>>;
-  /** The process's resource attributes (Jaeger's process tags: process.pid, host.name, service.version…), when known. */
-  resource?: Record<string, unknown>;
-}
-
-interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references: Array<{ refType: string; traceID: string; spanID: string }>;
-  startTime: number;
-  duration: number;
-  tags: Array<{ key: string; value: unknown }>;
-  logs: Array<{ fields: Array<{ key: string; value: unknown }> }>;
-  processID: string;
-}
-
-interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string; tags?: Array<{ key: string; value: unknown }> }>;
-}
-
-const tagsOf = (tags: Array<{ key: string; value: unknown }>) => Object.fromEntries(tags.map((t) => [t.key, t.value]));
-
-/**
- * Jaeger's JSON trace as flat spans with parent ids: the parent is the CHILD_OF reference inside
- * the trace, wherever it is listed; any other reference (FOLLOWS_FROM, or to another trace) is a link.
- */
-export function toSpans(trace: JaegerTrace): TraceSpan[] {
-  return trace.spans.map((s) => {
-    const parent = s.references.find((r) => r.refType === 'CHILD_OF' && r.traceID === s.traceID);
-    const tags = tagsOf(s.tags);
-    const process = trace.processes[s.processID]!;
-    return {
-      traceId: s.traceID,
-      spanId: s.spanID,
-      parentSpanId: parent?.spanID,
-      service: process.serviceName,
-      name: s.operationName,
-      kind: tags['span.kind'] as string | undefined,
-      startTime: s.startTime,
-      duration: s.duration,
-      tags,
-      links: s.references.filter((r) => r !== parent).map((r) => ({ traceId: r.traceID, spanId: r.spanID })),
-      logs: s.logs.map((l) => tagsOf(l.fields)),
-      ...(process.tags ? { resource: tagsOf(process.tags) } : {}),
-    };
-  });
-}
 
 /**
  * The most traces one search asks for unless it says: memstore, the default store, refuses a
@@ -93,7 +31,7 @@ export interface TraceSearch {
   minDurationMs?: number;
   /** Only traces with a span (of `service`) that lasted at most this long. */
   maxDurationMs?: number;
-  /** Only traces with a span carrying these tags, e.g. `{ error: 'true' }` (a span with status ERROR). */
+  /** Only traces with a span carrying these tags, e.g. `{ error: 'true' }` (a span with status ERROR); searched through /api/traces, as /api/v3 has no tag filter. */
   tags?: Record<string, string>;
 }
 
@@ -113,13 +51,19 @@ export class JaegerClient {
     return fetch(`${this.baseUrl}${path}`, this.options.timeoutMs ? { signal: AbortSignal.timeout(this.options.timeoutMs) } : {});
   }
 
-  /** The trace as Jaeger holds it now, or undefined (404). */
-  async getTrace(traceId: string): Promise<TraceSpan[] | undefined> {
-    const res = await this.fetch(`/api/traces/${traceId}`);
+  /** The trace as Jaeger's /api/v3 gives it (OTLP JSON, `{"resourceSpans": …}`), or undefined (404). */
+  async getTraceOtlp(traceId: string): Promise<OtlpTraces | undefined> {
+    const res = await this.fetch(`/api/v3/traces/${encodeURIComponent(traceId)}`);
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`Jaeger answered ${res.status} for trace ${traceId}`);
-    const body = (await res.json()) as { data: JaegerTrace[] };
-    return body.data[0] ? toSpans(body.data[0]) : undefined;
+    const body = (await res.json()) as { result?: OtlpTraces };
+    return body.result?.resourceSpans?.length ? body.result : undefined;
+  }
+
+  /** The trace as Jaeger holds it now, or undefined (404). */
+  async getTrace(traceId: string): Promise<TraceSpan[] | undefined> {
+    const otlp = await this.getTraceOtlp(traceId);
+    return otlp ? otlpToSpans(otlp) : undefined;
   }
 
   /**
@@ -150,8 +94,31 @@ export class JaegerClient {
     }
   }
 
-  /** The traces that match, each as flat spans. */
+  /**
+   * The traces that match, each as flat spans, from /api/v3; a search by tags from /api/traces,
+   * since /api/v3 ignores tags at Jaeger 2.13 (its HTTP gateway never reads query.attributes).
+   */
   async searchTraces(search: TraceSearch): Promise<TraceSpan[][]> {
+    if (search.tags && Object.keys(search.tags).length > 0) return this.searchTracesByTags(search);
+    const query = new URLSearchParams({
+      'query.service_name': search.service,
+      ...(search.operation ? { 'query.operation_name': search.operation } : {}),
+      'query.start_time_min': rfc3339(Math.floor(search.fromMs * 1000)),
+      'query.start_time_max': rfc3339(Math.ceil(search.toMs * 1000)),
+      'query.num_traces': String(search.limit ?? DEFAULT_SEARCH_LIMIT),
+      ...(search.minDurationMs ? { 'query.duration_min': `${search.minDurationMs}ms` } : {}),
+      ...(search.maxDurationMs ? { 'query.duration_max': `${search.maxDurationMs}ms` } : {}),
+    });
+    const res = await this.fetch(`/api/v3/traces?${query}`);
+    // /api/v3 answers a search that found nothing with a 404 ("No traces found").
+    if (res.status === 404) return [];
+    if (!res.ok) throw new Error(`Jaeger answered ${res.status} for a search of ${search.service}`);
+    const body = (await res.json()) as { result?: OtlpTraces };
+    return body.result ? otlpToTraces(body.result) : [];
+  }
+
+  /** A search with tags, through the internal /api/traces (the one /api/v3 cannot do yet). */
+  private async searchTracesByTags(search: TraceSearch): Promise<TraceSpan[][]> {
     const query = new URLSearchParams({
       service: search.service,
       ...(search.operation ? { operation: search.operation } : {}),
@@ -160,7 +127,7 @@ export class JaegerClient {
       limit: String(search.limit ?? DEFAULT_SEARCH_LIMIT),
       ...(search.minDurationMs ? { minDuration: `${search.minDurationMs}ms` } : {}),
       ...(search.maxDurationMs ? { maxDuration: `${search.maxDurationMs}ms` } : {}),
-      ...(search.tags ? { tags: JSON.stringify(search.tags) } : {}),
+      tags: JSON.stringify(search.tags),
     });
     const res = await this.fetch(`/api/traces?${query}`);
     if (!res.ok) throw new Error(`Jaeger answered ${res.status} for a search of ${search.service}`);
@@ -168,10 +135,31 @@ export class JaegerClient {
     return (body.data ?? []).map(toSpans);
   }
 
+  /** The services Jaeger has spans of. */
   async services(): Promise<string[]> {
-    const res = await this.fetch('/api/services');
-    return ((await res.json()) as { data: string[] | null }).data ?? [];
+    const res = await this.fetch('/api/v3/services');
+    if (!res.ok) throw new Error(`Jaeger answered ${res.status} for its services`);
+    return ((await res.json()) as { services?: string[] }).services ?? [];
   }
+
+  /** A service's operations (span names) and their span kinds (server, client, internal…). */
+  async operations(service: string): Promise<Array<{ name: string; spanKind: string }>> {
+    const res = await this.fetch(`/api/v3/operations?${new URLSearchParams({ service })}`);
+    if (!res.ok) throw new Error(`Jaeger answered ${res.status} for the operations of ${service}`);
+    return (
+      ((await res.json()) as { operations?: Array<{ name: string; spanKind?: string }> }).operations?.map((o) => ({
+        name: o.name,
+        spanKind: o.spanKind ?? '',
+      })) ?? []
+    );
+  }
+}
+
+/** Microseconds since the epoch as RFC 3339 with microseconds, as /api/v3's time bounds read it. */
+export function rfc3339(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const micro = String(us - ms * 1000).padStart(3, '0');
+  return new Date(ms).toISOString().replace(/Z$/, `${micro}Z`);
 }
 
 /** A trace as an indented tree with start offsets and durations, for messages and the terminal. */

@@ -67,14 +67,24 @@ test('references: the parent is the CHILD_OF inside the trace, wherever it is li
 let server: Server;
 let url: string;
 const seen: URL[] = [];
-let answer: 'ok' | 'refuse' | 'freeze' = 'ok';
+let answer: 'ok' | 'empty' | 'refuse' | 'freeze' = 'ok';
+const declined = JSON.parse(readFileSync(new URL('./fixtures/payment-declined-trace.v3.json', import.meta.url), 'utf8'));
 const sockets = new Set<Socket>();
 before(async () => {
   server = createServer((req, res) => {
     seen.push(new URL(req.url!, 'http://jaeger'));
     if (answer === 'freeze') return;
     if (answer === 'refuse') return res.writeHead(500).end('{"data":null}');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [fixture('reconcile')] }));
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const path = new URL(req.url!, 'http://jaeger').pathname;
+    // As Jaeger 2.13 answers: /api/v3 in OTLP JSON (a search or a trace that found nothing is a 404), /api/* in Jaeger's JSON.
+    if (path === `/api/v3/traces/${declined.result.resourceSpans[0].scopeSpans[0].spans[0].traceId}`) return json(200, declined);
+    if (path.startsWith('/api/v3/traces')) {
+      return answer === 'empty' ? json(404, { error: { httpCode: 404, message: 'No traces found' } }) : json(200, declined);
+    }
+    if (path === '/api/v3/services') return json(200, { services: ['gateway', 'auth'] });
+    if (path === '/api/v3/operations') return json(200, { operations: [{ name: 'POST /process-payment', spanKind: 'server' }] });
+    json(200, { data: [fixture('reconcile')] });
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -88,7 +98,7 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-test('searchTraces: service, operation, the tags as JSON, the window in µs and the limit; a refusal or a freeze is an error', async () => {
+test('searchTraces with tags (which /api/v3 ignores): /api/traces, the tags as JSON, the window in µs and the limit; a refusal or a freeze is an error', async () => {
   const jaeger = new JaegerClient(url, { timeoutMs: 300 });
   answer = 'ok';
   const found = await jaeger.searchTraces({
@@ -116,4 +126,51 @@ test('searchTraces: service, operation, the tags as JSON, the window in µs and 
   await assert.rejects(jaeger.searchTraces({ service: 'gateway', fromMs: 0, toMs: 1 }), /Jaeger answered 500 for a search of gateway/);
   answer = 'freeze';
   await assert.rejects(jaeger.searchTraces({ service: 'gateway', fromMs: 0, toMs: 1 }), { name: 'TimeoutError' });
+});
+
+test('searchTraces without tags: /api/v3 with the window in RFC 3339 (µs), num_traces and durations; nothing found (a 404) is no traces', async () => {
+  const jaeger = new JaegerClient(url, { timeoutMs: 300 });
+  answer = 'ok';
+  const found = await jaeger.searchTraces({
+    service: 'gateway',
+    operation: 'POST /process-payment',
+    fromMs: 1_795_618_972_850.748,
+    toMs: 1_795_619_100_000,
+    limit: 20,
+    minDurationMs: 5,
+    maxDurationMs: 900,
+  });
+  assert.deepEqual(
+    found.map((t) => t.length),
+    [20],
+  );
+  const q = seen.at(-1)!;
+  assert.equal(q.pathname, '/api/v3/traces');
+  assert.deepEqual(Object.fromEntries(q.searchParams), {
+    'query.service_name': 'gateway',
+    'query.operation_name': 'POST /process-payment',
+    'query.start_time_min': '2026-11-25T15:02:52.850748Z',
+    'query.start_time_max': '2026-11-25T15:05:00.000000Z',
+    'query.num_traces': '20',
+    'query.duration_min': '5ms',
+    'query.duration_max': '900ms',
+  });
+  answer = 'empty';
+  assert.deepEqual(await jaeger.searchTraces({ service: 'gateway', fromMs: 0, toMs: 1 }), []);
+  answer = 'refuse';
+  await assert.rejects(jaeger.searchTraces({ service: 'gateway', fromMs: 0, toMs: 1 }), /Jaeger answered 500 for a search of gateway/);
+});
+
+test('getTrace, services and operations read /api/v3; an unknown trace is undefined', async () => {
+  const jaeger = new JaegerClient(url, { timeoutMs: 300 });
+  answer = 'empty';
+  const traceId = declined.result.resourceSpans[0].scopeSpans[0].spans[0].traceId as string;
+  const spans = await jaeger.getTrace(traceId);
+  assert.equal(spans?.length, 20);
+  assert.equal(seen.at(-1)!.pathname, `/api/v3/traces/${traceId}`);
+  assert.equal(await jaeger.getTrace('0123456789abcdef0123456789abcdef'), undefined);
+  answer = 'ok';
+  assert.deepEqual(await jaeger.services(), ['gateway', 'auth']);
+  assert.deepEqual(await jaeger.operations('gateway'), [{ name: 'POST /process-payment', spanKind: 'server' }]);
+  assert.equal(seen.at(-1)!.search, '?service=gateway');
 });

@@ -1,4 +1,4 @@
-/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, search, slow-against-the-rest, trace, service map, service, faults, mystery and lab routes. */
+/** The UI's app (buildApp): its options, HTML error pages, /healthz, and the payments, search, slow-against-the-rest, trace, trace file, service map, service, faults, mystery and lab routes. */
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
@@ -15,6 +15,7 @@ import { serviceRoutes } from './routes/services.js';
 import { slowRoutes } from './routes/slow.js';
 import { traceRoutes } from './routes/trace.js';
 import { ServiceMapSource } from './service-map.js';
+import { traceFileRoutes } from './routes/trace-file.js';
 import { TraceSource } from './traces.js';
 import { refuseCrossOrigin } from './same-origin.js';
 import { TraceSearchSource } from './trace-search.js';
@@ -94,6 +95,7 @@ export async function buildApp(options: UiOptions): Promise<FastifyInstance> {
     prometheus: metrics?.options,
     settleMs: options.settleMs ?? 6_000,
   });
+  traceFileRoutes(app, { traces });
   serviceRoutes(app, { metrics });
   faultRoutes(app, { flagFile: options.flagFile });
   mysteryRoutes(app, { flagFile: options.flagFile });

@@ -5,7 +5,6 @@
  */
 import { JaegerClient, analyzeTrace, rootOf, verdictForTrace, type TraceSpan } from '@paytrace/trace-analysis';
 import { jaegerUnavailable } from './errors.js';
-import { JaegerOperations } from './jaeger-operations.js';
 import { reconciliationOf } from './payment-traces.js';
 import { rootInRange, toTraceSearch, type SearchQuery } from './search-query.js';
 import { summarize, type TraceSummary } from './traces.js';
@@ -45,11 +44,9 @@ export function foundTrace(spans: TraceSpan[]): FoundTrace | undefined {
 
 export class TraceSearchSource {
   private readonly jaeger: JaegerClient;
-  private readonly operationsApi: JaegerOperations;
 
   constructor(private readonly options: { jaegerUrl: string; timeoutMs: number }) {
     this.jaeger = new JaegerClient(options.jaegerUrl, { timeoutMs: options.timeoutMs });
-    this.operationsApi = new JaegerOperations(options);
   }
 
   private async ask<T>(call: () => Promise<T>): Promise<T> {
@@ -76,6 +73,6 @@ export class TraceSearchSource {
 
   /** A service's span names, sorted (an unknown service has none). */
   async operations(service: string): Promise<string[]> {
-    return this.ask(() => this.operationsApi.operations(service));
+    return [...new Set((await this.ask(() => this.jaeger.operations(service))).map((o) => o.name))].sort();
   }
 }

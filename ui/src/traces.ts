@@ -14,6 +14,7 @@ import {
   type RuntimeFinding,
   type TraceSearch,
   type Verdict,
+  type OtlpTraces,
 } from '@paytrace/trace-analysis';
 import { describeCause, jaegerUnavailable, notFound } from './errors.js';
 import { PAYMENT_ID_ATTRIBUTE, PAYMENT_SEARCH, RECONCILE_SEARCH, reconciliationOf, type Reconciliation, type Settlements } from './payment-traces.js';
@@ -93,6 +94,13 @@ export class TraceSource {
       );
     }
     return spans;
+  }
+
+  /** The trace as Jaeger's /api/v3 gives it (OTLP JSON), for a download; a 404 page when Jaeger does not have it. */
+  async traceOtlp(traceId: string): Promise<OtlpTraces> {
+    const otlp = await this.ask(() => this.jaeger.getTraceOtlp(traceId));
+    if (!otlp) throw notFound(`Jaeger has no trace ${traceId}.`);
+    return otlp;
   }
 
   /**

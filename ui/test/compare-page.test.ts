@@ -75,14 +75,14 @@ test('/trace/<id>/ranks: each span ranked among the route’s traces Jaeger find
   assert.equal(res.statusCode, 200);
   const body = res.json() as { note: string; ranks: Record<string, { text: string; title: string }> };
   const search = jaeger.searches[0]!;
-  assert.deepEqual([search.get('service'), search.get('operation'), search.get('limit')], ['gateway', 'POST /process-payment', '100']);
-  const root = typical.find((s) => !s.parentSpanId)!;
-  assert.equal(
-    Number(search.get('end')) - Number(search.get('start')),
-    5 * 60_000_000 + 1000,
-    'the 5 minutes before the trace ended (and its last ms)',
+  assert.deepEqual(
+    [search.get('api'), search.get('service'), search.get('operation'), search.get('limit')],
+    ['v3', 'gateway', 'POST /process-payment', '100'],
   );
-  assert.ok(Number(search.get('end')) >= root.startTime + root.duration);
+  const root = typical.find((s) => !s.parentSpanId)!;
+  const [start, end] = [Number(search.get('start')), Number(search.get('end'))];
+  assert.equal(end - start, 5 * 60_000_000 + 1000, 'the 5 minutes before the trace ended (and its last ms)');
+  assert.ok(end >= root.startTime + root.duration);
   // The trace alone in its window: every span is the median of one.
   assert.deepEqual(body.ranks[STRIPE], {
     text: 'p50 of 1',

@@ -25,7 +25,7 @@ interface TraceParams {
 }
 
 /** A malformed id is not a page that could exist: 404, like an unknown one. */
-function checkedTraceId(raw: string): string {
+export function checkedTraceId(raw: string): string {
   const traceId = raw.toLowerCase();
   if (!TRACE_ID.test(traceId)) throw notFound(`"${raw}" is not a trace id: a trace id is 32 hexadecimal digits, as in a traceresponse header.`);
   return traceId;

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 
-export type Section = 'traces' | 'search' | 'slow' | 'map' | 'faults' | 'lab' | undefined;
+export type Section = 'traces' | 'search' | 'slow' | 'map' | 'faults' | 'lab' | 'trace-file' | undefined;
 
 const NAV: Array<{ section: Exclude<Section, undefined>; href: string; label: string }> = [
   { section: 'traces', href: '/', label: 'Payments' },
@@ -12,6 +12,7 @@ const NAV: Array<{ section: Exclude<Section, undefined>; href: string; label: st
   { section: 'map', href: '/map', label: 'Service map' },
   { section: 'faults', href: '/faults', label: 'Faults' },
   { section: 'lab', href: '/lab', label: 'Sampling lab' },
+  { section: 'trace-file', href: '/trace-file', label: 'Open a trace file' },
 ];
 
 export interface PageProps {

@@ -19,12 +19,15 @@ import {
   type SpanPercentile,
   formatMs,
 } from '@paytrace/trace-analysis';
-import { reconciliationOf, type Reconciliation, type Settlements } from '../payment-traces.js';
+import { paymentOf, reconciliationOf, type Reconciliation, type Settlements } from '../payment-traces.js';
 import { summarize, type TraceSummary } from '../traces.js';
 import { clock, isoTime, pct, serviceColor } from './format.js';
 import { Gantt } from './gantt.js';
 import { renderPage } from './layout.js';
 import { Reconciles, RunOutcome, SettledLater } from './settlement.js';
+import { SpanDetails, standing, standingTitle } from './span-details.js';
+
+export { standing, standingTitle };
 
 interface TracePageProps {
   summary: TraceSummary;
@@ -43,101 +46,42 @@ interface TracePageProps {
   reconciliation: Reconciliation | undefined;
   /** Where each span's duration ranks among the same operation's spans in the route's recent traces. */
   percentiles: SpanStanding | undefined;
+  /** A trace opened from a file (/trace-file): nothing on the page reads Jaeger. */
+  file: TraceFileSource | undefined;
 }
+
+/** Where a trace opened from a file came from. */
+export interface TraceFileSource {
+  name: string;
+  format: 'otlp' | 'jaeger';
+}
+
+/** Why the parts that search Jaeger are missing on a trace from a file. */
+const FILE_NO_JAEGER = 'not available for a trace opened from a file: it needs the recent traces in Jaeger';
 
 /** Each span's percentile among the same operation's spans of the route's traces in the minutes before this one, or why there is none. */
 export type SpanStanding = { ranks: Map<string, SpanPercentile>; traces: number; windowMin: number; capped: boolean } | { error: string };
 
-/** "p97 of 412": the share of the same operation's spans no longer than this one, and how many there were. */
-export const standing = (rank: SpanPercentile) => `p${Math.floor(rank.percentile)} of ${rank.count}`;
-export const standingTitle = (rank: SpanPercentile, windowMin: number) =>
-  `longer than ${rank.percentile.toFixed(1)}% of the ${rank.count} spans of this operation in the ${windowMin} min before this trace`;
 /** The legend's words for where the ranks come from. */
 export const standingNote = (p: SpanStanding) =>
   'error' in p
     ? `(not available: ${p.error})`
     : `in the ${p.traces} traces of this route in the ${p.windowMin} min before it${p.capped ? ' (the newest only: the search was capped)' : ''}, e.g. p97: longer than 97% of them`;
 
-const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-
-function SpanDetails({ row, startUs, rank, windowMin }: { row: WaterfallRow; startUs: number; rank: SpanPercentile | undefined; windowMin: number }) {
-  const s = row.span;
-  const tags = Object.entries(s.tags).sort(([a], [b]) => a.localeCompare(b));
-  return (
-    <details class={`span${row.onPath ? ' on-path' : ''}`} id={`span-${s.spanId}`}>
-      <summary>
-        <span class="dot" style={`background:${serviceColor(s.service)}`} />
-        <span class="svc">{s.service}</span>
-        <span class="name" style={`padding-left:${row.depth * 12}px`}>
-          {row.label}
-        </span>
-        <span class="num">{formatMs(s.startTime - startUs)}</span>
-        <span class="num">{formatMs(s.duration)}</span>
-        <span class="num">{formatMs(row.selfUs)}</span>
-        <span class="num rank" data-span-id={s.spanId} title={rank ? standingTitle(rank, windowMin) : undefined}>
-          {rank ? standing(rank) : ''}
-        </span>
-        <span class="flag">{row.onPath ? 'critical path' : ''}</span>
-      </summary>
-      <div class="span-body">
-        <p>
-          <code>{s.name}</code> · {s.kind ?? 'internal'} · span <code>{s.spanId}</code>
-          {s.parentSpanId ? (
-            <>
-              {' '}
-              · parent <a href={`#span-${s.parentSpanId}`}>{s.parentSpanId}</a>
-            </>
-          ) : null}
-        </p>
-        <h4>Attributes</h4>
-        <table class="attrs">
-          <tbody>
-            {tags.map(([k, v]) => (
-              <tr>
-                <th>{k}</th>
-                <td>{value(v)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {s.logs.length > 0 ? (
-          <>
-            <h4>Events</h4>
-            <ul class="events">
-              {s.logs.map((event) => {
-                const { event: name, ...fields } = event as { event?: unknown } & Record<string, unknown>;
-                return (
-                  <li>
-                    <strong>{value(name ?? 'event')}</strong>{' '}
-                    {Object.entries(fields).map(([k, v]) => (
-                      <span class="field">
-                        {k}=<code>{value(v)}</code>{' '}
-                      </span>
-                    ))}
-                  </li>
-                );
-              })}
-            </ul>
-          </>
-        ) : null}
-        {s.links.length > 0 ? (
-          <>
-            <h4>Links</h4>
-            <ul>
-              {s.links.map((l) => (
-                <li>
-                  <a href={`/trace/${l.traceId}`}>{l.traceId}</a> span {l.spanId}
-                </li>
-              ))}
-            </ul>
-          </>
-        ) : null}
-      </div>
-    </details>
-  );
-}
-
-function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaegerUiUrl, settlements, reconciliation, percentiles }: TracePageProps) {
+function TracePage({
+  summary,
+  analysis,
+  index,
+  rows,
+  verdict,
+  mermaid,
+  all,
+  jaegerUiUrl,
+  settlements,
+  reconciliation,
+  percentiles,
+  file,
+}: TracePageProps) {
   const root = analysis.root;
   const startUs = root.startTime;
   return (
@@ -155,19 +99,41 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
           <span class={`outcome ${summary.outcome}`}>{`${summary.outcome}${summary.statusCode ? ` (${summary.statusCode})` : ''}`}</span>
         )}{' '}
         · {index.spans.length} spans · {summary.services.join(', ')}
-        {jaegerUiUrl ? (
+        {file ? (
           <>
             {' '}
-            · <a href={`${jaegerUiUrl}/trace/${summary.traceId}`}>open in Jaeger UI</a>
+            · from the file <code id="trace-file-name">{file.name}</code> ({file.format === 'otlp' ? 'OTLP JSON' : 'Jaeger JSON'})
           </>
-        ) : null}{' '}
-        ·{' '}
-        <a href={`/trace/${summary.traceId}/compare`} id="compare-link">
-          compare with a typical trace
-        </a>
+        ) : (
+          <>
+            {jaegerUiUrl ? (
+              <>
+                {' '}
+                · <a href={`${jaegerUiUrl}/trace/${summary.traceId}`}>open in Jaeger UI</a>
+              </>
+            ) : null}{' '}
+            ·{' '}
+            <a href={`/trace/${summary.traceId}/compare`} id="compare-link">
+              compare with a typical trace
+            </a>{' '}
+            · download as{' '}
+            <a href={`/trace/${summary.traceId}/otlp.json`} id="download-otlp" download>
+              OTLP JSON
+            </a>{' '}
+            or{' '}
+            <a href={`/trace/${summary.traceId}/jaeger.json`} id="download-jaeger" download>
+              Jaeger JSON
+            </a>
+          </>
+        )}
       </p>
       {reconciliation ? <Reconciles run={reconciliation} /> : null}
       {settlements ? <SettledLater settlements={settlements} startMs={summary.startMs} /> : null}
+      {file && paymentOf(index.spans) ? (
+        <p class="hint" id="settlement-search">
+          Settled later? {FILE_NO_JAEGER} (the reconciler's runs are traces of their own).
+        </p>
+      ) : null}
       <section class="verdict" id="verdict">
         <h2>Verdict</h2>
         <p>{verdict}</p>
@@ -185,7 +151,14 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
         <p class="legend">
           <span class="swatch crit" /> critical path: what the request waited on, end to end · <span class="swatch off" /> ran alongside something
           slower · click a bar for its attributes and events ·{' '}
-          {all ? <a href="?">hide Fastify's plumbing</a> : <a href="?all=1">show every span ({index.spans.length})</a>}
+          {file ? (
+            // A file's page is the answer to a post: there is no URL to add ?all=1 to.
+            `Fastify's plumbing hidden (${index.spans.length} spans in the file)`
+          ) : all ? (
+            <a href="?">hide Fastify's plumbing</a>
+          ) : (
+            <a href="?all=1">show every span ({index.spans.length})</a>
+          )}
         </p>
         <div class="chart">
           <Gantt rows={rows} startUs={startUs} durationUs={root.duration} />
@@ -196,9 +169,13 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
         <p class="legend">
           Start from the request's start; self: time in no child span (with the plumbing hidden, a route counts its plumbing's); rank: where its
           duration stands among the same operation's spans{' '}
-          <span id="rank-note">
-            {percentiles === undefined ? "in the route's recent traces (read after the page, from Jaeger)" : standingNote(percentiles)}
-          </span>
+          {file ? (
+            <span class="rank-note">({FILE_NO_JAEGER})</span>
+          ) : (
+            <span id="rank-note">
+              {percentiles === undefined ? "in the route's recent traces (read after the page, from Jaeger)" : standingNote(percentiles)}
+            </span>
+          )}
           .
         </p>
         <div class="spans">
@@ -254,10 +231,15 @@ function TracePage({ summary, analysis, index, rows, verdict, mermaid, all, jaeg
       <section>
         <h2>Mermaid</h2>
         <p class="legend">
-          The chart as a Mermaid gantt (critical path marked <code>crit</code>), as in the lesson: paste it into Markdown or mermaid.live, or{' '}
-          <a href={`/trace/${summary.traceId}/mermaid`} download={`trace-${summary.traceId}.mmd`}>
-            download it
-          </a>
+          The chart as a Mermaid gantt (critical path marked <code>crit</code>), as in the lesson: paste it into Markdown or mermaid.live
+          {file ? null : (
+            <>
+              , or{' '}
+              <a href={`/trace/${summary.traceId}/mermaid`} download={`trace-${summary.traceId}.mmd`}>
+                download it
+              </a>
+            </>
+          )}
           .
         </p>
         <pre id="mermaid">{mermaid}</pre>
@@ -275,7 +257,13 @@ export function mermaidOptions(spans: TraceSpan[]): { title?: string } {
 /** The trace page for these spans (a trace Jaeger returned: at least one span). */
 export function renderTracePage(
   spans: TraceSpan[],
-  options: { all: boolean; jaegerUiUrl: string | undefined; settlements?: Settlements | undefined; percentiles?: SpanStanding | undefined },
+  options: {
+    all: boolean;
+    jaegerUiUrl: string | undefined;
+    settlements?: Settlements | undefined;
+    percentiles?: SpanStanding | undefined;
+    file?: TraceFileSource | undefined;
+  },
 ): string {
   const index = indexSpans(spans);
   const analysis = analyzeTrace(spans);
@@ -291,6 +279,7 @@ export function renderTracePage(
     settlements: options.settlements,
     reconciliation: reconciliationOf(spans),
     percentiles: options.percentiles,
+    file: options.file,
   };
   return renderPage({ title: `trace ${props.summary.traceId}`, section: 'traces', scripts: ['trace.js'], children: <TracePage {...props} /> });
 }
