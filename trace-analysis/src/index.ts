@@ -113,7 +113,6 @@ export {
 } from './slow-vs-rest.js';
 export {
   serviceMap,
-  sliceWeight,
   earliestStartMs,
   samplingWeightOf,
   isErrorSpan,

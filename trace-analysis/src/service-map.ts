@@ -22,7 +22,7 @@ export interface MapNode {
 export interface MapEdge {
   from: string;
   to: string;
-  /** Calls estimated in the window: the spans read, each weighed by its search's and its sampler's weight. */
+  /** Calls counted in the traces read, each weighed by its sampler's weight (1/p; 1 without a threshold). */
   calls: number;
   /** The spans read (CLIENT spans of `from`; for client → root, the root SERVER spans). */
   spans: number;
@@ -59,8 +59,6 @@ export interface MapSample {
    */
   service?: string;
   traces: TraceSpan[][];
-  /** Each call counts this many times: > 1 when the searches read only part of their slice (sliceWeight). Default 1. */
-  weight?: number;
 }
 
 /** The earliest start (ms since the epoch) of `service`'s spans (every span's when undefined) in these traces: how far back a search's page reached. */
@@ -74,18 +72,6 @@ export function earliestStartMs(traces: TraceSpan[][], service?: string): number
     }
   }
   return earliest;
-}
-
-/**
- * The weight of a slice's calls. 1 when every trace in it was read (a page came back below its
- * limit: `readBackToMs` undefined); else the pages covered only [readBackToMs, toMs] (Jaeger returns
- * the newest first), and the slice's length over that part extrapolates them to the whole slice,
- * as if the rate were even across it (an estimate; thin slices and more pages make it closer).
- */
-export function sliceWeight(slice: { fromMs: number; toMs: number }, readBackToMs: number | undefined): number {
-  if (readBackToMs === undefined || readBackToMs <= slice.fromMs) return 1;
-  const coveredMs = slice.toMs - readBackToMs;
-  return coveredMs > 0 ? (slice.toMs - slice.fromMs) / coveredMs : 1;
 }
 
 /**
@@ -202,7 +188,7 @@ export function serviceMap(samples: MapSample[], options: { windowMs: number }):
   const nodes = new Map<string, MapNodeKind>();
   const traceIds = new Set<string>();
   const probabilities = new Set<number>();
-  const count = (from: string, call: Call, weight: number, search: EdgeTally['search']) => {
+  const count = (from: string, call: Call, search: EdgeTally['search']) => {
     const key = `${from}\u0000${call.to}`;
     const tally = tallies.get(key) ?? {
       from,
@@ -218,7 +204,7 @@ export function serviceMap(samples: MapSample[], options: { windowMs: number }):
     tallies.set(key, tally);
     const sampling = samplingWeightOf(call.span);
     if (sampling !== undefined) probabilities.add(1 / sampling);
-    const w = weight * (sampling ?? 1);
+    const w = sampling ?? 1;
     tally.calls += w;
     if (isErrorSpan(call.span)) tally.errors += w;
     tally.durations.push(call.span.duration);
@@ -234,15 +220,12 @@ export function serviceMap(samples: MapSample[], options: { windowMs: number }):
       if (spans[0]) traceIds.add(spans[0].traceId);
       const root = index.root;
       if (root && kindOf(root) === 'server' && counts(root.service)) {
-        count(CALLER_NODE, { to: root.service, kind: 'service', span: root, address: undefined, tags: {} }, sample.weight ?? 1, {
-          service: root.service,
-          tags: {},
-        });
+        count(CALLER_NODE, { to: root.service, kind: 'service', span: root, address: undefined, tags: {} }, { service: root.service, tags: {} });
       }
       for (const span of spans) {
         if (kindOf(span) !== 'client' || !counts(span.service)) continue;
         const call = callOf(span, index);
-        if (call) count(span.service, call, sample.weight ?? 1, { service: span.service, tags: call.tags });
+        if (call) count(span.service, call, { service: span.service, tags: call.tags });
       }
     }
   }

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { earliestStartMs, serviceMap, sliceWeight, samplingWeightOf, type MapEdge, type TraceSpan } from '../src/index.js';
+import { earliestStartMs, serviceMap, samplingWeightOf, type MapEdge, type TraceSpan } from '../src/index.js';
 import { span } from './fixtures/detective-traces.js';
 
 const AUTH = { 'server.address': '127.0.0.1', 'server.port': 8081, 'url.full': 'http://127.0.0.1:8081/v1/keys/verify' };
@@ -106,18 +106,18 @@ describe('the service map from traces', () => {
     assert.equal(edge(map.edges, 'client', 'gateway').errorRate, 0.25);
   });
 
-  test('per-service samples count only their own service’s calls, weighed by the slice they came from', () => {
+  test('per-service samples count only their own service’s calls', () => {
     const traces = Array.from({ length: 10 }, (_, i) => payment(`t${i}`));
-    // The gateway's search read all its traces; auth's read half of its slice (weight 2).
+    // The gateway's search returned all ten traces; auth's five of them.
     const map = serviceMap(
       [
         { service: 'gateway', traces },
-        { service: 'auth', traces: traces.slice(0, 5), weight: 2 },
+        { service: 'auth', traces: traces.slice(0, 5) },
       ],
       { windowMs: 10_000 },
     );
     assert.equal(edge(map.edges, 'gateway', 'auth').calls, 10);
-    assert.equal(edge(map.edges, 'auth', 'postgres').calls, 10);
+    assert.equal(edge(map.edges, 'auth', 'postgres').calls, 5);
     assert.equal(edge(map.edges, 'auth', 'postgres').spans, 5);
     assert.ok(!map.edges.some((e) => e.from === 'balance'), 'balance was not searched, so its calls are not counted from the gateway’s traces');
   });
@@ -138,12 +138,8 @@ describe('the service map from traces', () => {
     assert.equal(samplingWeightOf(kept), 1);
   });
 
-  test('sliceWeight: 1 when every trace of the slice was read, else the slice over the part the pages covered', () => {
+  test('earliestStartMs: where a page of a search reached back to', () => {
     const t0 = 1_000_000; // ms: the fixture spans start at 1e9 µs
-    assert.equal(sliceWeight({ fromMs: t0 - 1_000, toMs: t0 + 1_000 }, undefined), 1);
-    // The pages reached back to t0 only: they covered the slice's last 1 s of 2.
-    assert.equal(sliceWeight({ fromMs: t0 - 1_000, toMs: t0 + 1_000 }, t0), 2);
-    assert.equal(sliceWeight({ fromMs: t0 - 1_000, toMs: t0 + 1_000 }, t0 - 1_000), 1);
     // Where a page reached: the earliest span of the service searched (auth's start 2 ms after the root).
     assert.equal(earliestStartMs([payment('a'), payment('b')], 'auth'), t0 + 2);
     assert.equal(earliestStartMs([payment('a')]), t0);

@@ -6,7 +6,7 @@ import {
   JaegerClient,
   earliestStartMs,
   serviceMap,
-  sliceWeight,
+  type MapEdge,
   type MapSample,
   type ServiceMap,
   type TraceSearch,
@@ -17,9 +17,12 @@ import { jaegerUnavailable } from './errors.js';
 
 /**
  * How much one map reads. Each service's window is cut into `slices` searched at once; each slice
- * is read newest first, a page of `perPage` traces at a time, back to its start or for at most
- * `pages` pages (Jaeger returns whole traces, so this bounds the page's time); a slice not read to
- * its start is extrapolated (sliceWeight). At most `maxServices` services. The worst case:
+ * is read a page of `perPage` traces at a time, each page ending where the last reached back to,
+ * until a page is not full (the slice read whole) or for at most `pages` pages (Jaeger returns
+ * whole traces, so this bounds the page's time). A slice not read whole makes its service's counts
+ * a floor: Jaeger's search returns no total, and which traces a full page holds depends on when
+ * they were stored, so no extrapolation from the pages is sound (one measured 40–45% of the true
+ * rate); the SDKs' metrics give the rate then (map-metrics.ts). At most `maxServices` services. The worst case:
  * 1 + maxServices × slices × pages Jaeger calls and maxServices × slices × pages × perPage traces
  * (4 services: 33 calls, 800 traces); a quiet window costs 1 + services × slices.
  */
@@ -35,8 +38,8 @@ export interface MapReading {
   jaegerCalls: number;
   /** Traces Jaeger returned, counted once per service whose search returned them (a trace is in each of its services' searches). */
   tracesRead: number;
-  /** Some slice was not read to its start: its calls were scaled up by the part of the slice its pages covered. */
-  scaled: boolean;
+  /** Services with a slice that held more traces than its pages read: their edges' counts are floors. */
+  partialServices: string[];
   /** Jaeger knew more services than maxServices: the rest were not searched. */
   servicesCut: string[];
 }
@@ -84,7 +87,6 @@ export class ServiceMapSource {
         const key = `${searches[i]!.service}\u0000${spans[0]?.traceId}`;
         return seen.has(key) ? false : Boolean(seen.add(key));
       }),
-      weight: sliceWeight(searches[i]!, slice.readBackToMs),
     }));
     return {
       map: serviceMap(samples, { windowMs: options.windowMs }),
@@ -93,17 +95,19 @@ export class ServiceMapSource {
       services,
       jaegerCalls: read.reduce((n, slice) => n + slice.calls, options.route ? 0 : 1),
       tracesRead: samples.reduce((n, sample) => n + sample.traces.length, 0),
-      scaled: samples.some((s) => (s.weight ?? 1) > 1),
+      partialServices: [...new Set(searches.filter((_, i) => !read[i]!.whole).map((search) => search.service))],
       servicesCut: known.slice(MAP_SAMPLE.maxServices),
     };
   }
 
   /**
-   * One slice, newest first, a page at a time: each next page ends where the last one reached back
-   * to (the earliest span of the service searched), until a page comes back below its limit (the
-   * whole slice read) or the pages run out (`readBackToMs`: how far back they reached).
+   * One slice, a page at a time: each next page ends where the last one reached back
+   * to (the earliest span of the service searched), until a page comes back below its limit or the
+   * pages run out. Only a first page below its limit is the whole slice: a full page is some of the
+   * slice's traces, in the store's order, so later pages (of the part before it reached) can miss
+   * traces after it.
    */
-  private async readSlice(search: TraceSearch): Promise<{ traces: TraceSpan[][]; calls: number; readBackToMs: number | undefined }> {
+  private async readSlice(search: TraceSearch): Promise<{ traces: TraceSpan[][]; calls: number; whole: boolean }> {
     const traces = new Map<string, TraceSpan[]>();
     let toMs = search.toMs;
     for (let page = 1; ; page++) {
@@ -116,13 +120,17 @@ export class ServiceMapSource {
           fresh++;
         }
       }
-      if (found.length < MAP_SAMPLE.perPage) return { traces: [...traces.values()], calls: page, readBackToMs: undefined };
+      if (found.length < MAP_SAMPLE.perPage) return { traces: [...traces.values()], calls: page, whole: page === 1 };
       const reached = earliestStartMs(found, search.service) ?? search.fromMs;
       // A page of nothing new (more traces than a page starting at one instant) cannot move back.
       if (page >= MAP_SAMPLE.pages || fresh === 0 || reached <= search.fromMs) {
-        return { traces: [...traces.values()], calls: page, readBackToMs: reached };
+        return { traces: [...traces.values()], calls: page, whole: false };
       }
       toMs = reached;
     }
   }
 }
+
+/** Whether an edge's count from the traces is a floor: its calls were counted from a service whose search was not read whole. */
+export const isFloor = (edge: MapEdge, reading: Pick<MapReading, 'partialServices'>): boolean =>
+  reading.partialServices.includes(edge.search.service);

@@ -46,10 +46,16 @@ function clientMetrics(query: string): FakeAnswer {
 
 const edgeOf = (html: string, from: string, to: string) => {
   const match = new RegExp(
-    `<a class="edge[^"]*" href="([^"]+)" data-from="${from}" data-to="${to}" data-per-second="([\\d.]+)" data-error-rate="([\\d.]+)"`,
+    `<a class="edge[^"]*" href="([^"]+)" data-from="${from}" data-to="${to}" data-per-second="([\\d.]+)" data-error-rate="([\\d.]+)" data-rate-source="(\\w+)"( data-floor="true")?`,
   ).exec(html);
   assert.ok(match, `an edge ${from} → ${to}`);
-  return { href: match[1]!.replaceAll('&amp;', '&'), perSecond: Number(match[2]), errorRate: Number(match[3]) };
+  return {
+    href: match[1]!.replaceAll('&amp;', '&'),
+    perSecond: Number(match[2]),
+    errorRate: Number(match[3]),
+    source: match[4],
+    floor: match[5] !== undefined,
+  };
 };
 
 describe('/map: the service map from Jaeger’s traces', () => {
@@ -104,24 +110,30 @@ describe('/map: the service map from Jaeger’s traces', () => {
     assert.match(html, /<a href="\/map" aria-current="page">Service map<\/a>/);
   });
 
-  test('a busy slice is read a page at a time, back to its start; beyond the pages it is extrapolated, and the page says so', async () => {
-    // Jaeger returns the newest first: the fake returns them in the order stored, so store them newest first.
+  test('a slice that fits one page is counted whole; a busier one is a floor (≥), read a page at a time, and the page says so', async () => {
     const burst = (n: number) => Array.from({ length: n }, (_, i) => payment(i + 1, 5 + i * 2));
-    jaeger.reset(...burst(40));
+    jaeger.reset(...burst(20));
     const app = await buildApp({ jaeger: { url: jaeger.url }, settleMs: 0 });
     const whole = await app.inject('/map');
     assert.equal(whole.statusCode, 200);
-    // 40 payments in the window's last quarter: two pages of 25 read them all, for each service.
-    assert.equal(edgeOf(whole.body, 'gateway', 'auth').perSecond, 0.0444);
-    assert.equal(jaeger.searches.length, 4 * (3 + 2));
-    assert.doesNotMatch(whole.body, /scaled up/);
+    // 20 payments in the window's last quarter: one page of 25 holds them all, for each service.
+    const exact = edgeOf(whole.body, 'gateway', 'auth');
+    assert.equal(exact.perSecond, 0.0222);
+    assert.equal(exact.floor, false);
+    assert.equal(jaeger.searches.length, 4 * 4);
+    assert.doesNotMatch(whole.body, /floors/);
 
     jaeger.reset(...burst(60));
-    const scaled = await app.inject('/map');
-    // 49 read (two pages, one trace on both) in the last 101 s of a 225 s quarter: 49 × 225/101 ≈ 109 estimated of 60.
-    const rate = edgeOf(scaled.body, 'gateway', 'auth').perSecond;
-    assert.ok(rate > 60 / 900 && rate < 120 / 900, `${rate}/s`);
-    assert.match(scaled.body, /Some slices held more than 50 traces: their calls are scaled up/);
+    const busy = await app.inject('/map');
+    // Two pages of 25 (one trace on both): 49 of the 60 counted, and the edge says it is a floor.
+    const floor = edgeOf(busy.body, 'gateway', 'auth');
+    assert.equal(floor.floor, true);
+    assert.ok(floor.perSecond <= 60 / 900 && floor.perSecond >= 45 / 900, `${floor.perSecond}/s`);
+    assert.match(busy.body, /<tr data-from="gateway" data-to="auth">.*?<td class="num">≥ 0\.05\/s<\/td>/s);
+    assert.match(
+      busy.body,
+      /auth, balance, gateway, payments: more than a page of traces in some slice of the window, so the traces\S* counts of their calls are floors/,
+    );
   });
 
   test('one route over 5 minutes: only its traces, searched by operation, every call counted; the metrics left out', async () => {

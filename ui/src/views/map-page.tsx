@@ -3,7 +3,7 @@
 import type { ChartWindow, RouteRef } from '@paytrace/metrics-analysis';
 import { formatMs } from '@paytrace/trace-analysis';
 import type { EdgeRates } from '../map-metrics.js';
-import { MAP_SAMPLE, type MapReading } from '../service-map.js';
+import { MAP_SAMPLE, isFloor, type MapReading } from '../service-map.js';
 import { clock } from './format.js';
 import { renderPage } from './layout.js';
 import { WindowSelect, routeKey } from './route-charts.js';
@@ -24,13 +24,13 @@ function Cost({ reading, route }: { reading: MapReading; route: RouteRef | undef
     <p class="hint" id="map-cost">
       {`From ${clock(reading.fromMs)} to ${clock(reading.toMs)}: ${map.traces} traces (${reading.tracesRead} returned) read in ${reading.jaegerCalls} Jaeger calls, `}
       {route
-        ? `${routeKey(route)}'s traces, each ${MAP_SAMPLE.slices}th of the window read newest first, up to ${MAP_SAMPLE.pages} pages of ${MAP_SAMPLE.perPage}; every call in them counts. `
-        : `each service's traces (${reading.services.join(', ')}), each ${MAP_SAMPLE.slices}th of the window read newest first, up to ${MAP_SAMPLE.pages} pages of ${MAP_SAMPLE.perPage}; each service's calls are counted from its own search. `}
+        ? `${routeKey(route)}'s traces, each ${MAP_SAMPLE.slices}th of the window searched, up to ${MAP_SAMPLE.pages} pages of ${MAP_SAMPLE.perPage}; every call in them counts. `
+        : `each service's traces (${reading.services.join(', ')}), each ${MAP_SAMPLE.slices}th of the window searched, up to ${MAP_SAMPLE.pages} pages of ${MAP_SAMPLE.perPage}; each service's calls are counted from its own search. `}
       {map.samplingProbabilities.length > 0
         ? `The spans carry their sampling probability (ot=th in their tracestate: ${map.samplingProbabilities.map((p) => formatValue('ratio', p)).join(', ')}): each call counts 1/p, so the rates estimate every call the services made (a Collector's tail sampling, when on, is not in it). `
         : 'Rates are of the sampled traces Jaeger holds: no span carried a sampling threshold to scale them by. '}
-      {reading.scaled
-        ? `Some slices held more than ${MAP_SAMPLE.pages * MAP_SAMPLE.perPage} traces: their calls are scaled up by the share of the slice the pages read cover, as if the rate were even. A rough estimate, often low: Jaeger returns the traces stored last first, and spans reach it up to the services' export delay late, so the pages reach further back than the newest traces; the metrics' column counts every call. `
+      {reading.partialServices.length > 0
+        ? `${reading.partialServices.join(', ')}: more than a page of traces in some slice of the window, so the traces' counts of their calls are floors (≥): a search returns no total, and which traces a full page holds is the store's choice, so it cannot be scaled up soundly. Errors and p95 are of the traces read; the edges' labels take the metrics' rate where it names the edge (every call). `
         : ''}
       {reading.servicesCut.length > 0 ? `Not searched (over ${MAP_SAMPLE.maxServices} services): ${reading.servicesCut.join(', ')}.` : ''}
     </p>
@@ -49,6 +49,10 @@ function MetricsCell({ metrics, edgeKey }: { metrics: EdgeRates | undefined; edg
 
 function MapPage({ reading, window, route, metrics }: MapPageProps) {
   const { map } = reading;
+  const rates = {
+    metrics: route || !metrics || 'unavailable' in metrics ? undefined : metrics.rates,
+    floors: new Set(map.edges.filter((e) => isFloor(e, reading)).map((e) => `${e.from} ${e.to}`)),
+  };
   return (
     <>
       <h1>{`Service map, the last ${window}`}</h1>
@@ -63,7 +67,7 @@ function MapPage({ reading, window, route, metrics }: MapPageProps) {
       {map.edges.length === 0 ? (
         <p class="empty">No calls in this window: Jaeger holds no traces of it yet.</p>
       ) : (
-        <ServiceMapSvg map={map} lookback={window} />
+        <ServiceMapSvg map={map} lookback={window} rates={rates} />
       )}
       <p class="hint">A click on an edge searches the caller's calls to that callee; on a node, its spans.</p>
       <h2>Edges</h2>
@@ -85,7 +89,7 @@ function MapPage({ reading, window, route, metrics }: MapPageProps) {
               <td>
                 <a href={searchHref(e.search, window)}>{`${e.from} → ${e.to}`}</a>
               </td>
-              <td class="num">{formatValue('per-second', e.perSecond)}</td>
+              <td class="num">{`${rates.floors.has(`${e.from} ${e.to}`) ? '≥ ' : ''}${formatValue('per-second', e.perSecond)}`}</td>
               <MetricsCell metrics={route ? undefined : metrics} edgeKey={`${e.from} ${e.to}`} />
               <td class="num">{formatValue('ratio', e.errorRate)}</td>
               <td class="num">{formatMs(e.p95Us)}</td>

@@ -21,8 +21,30 @@ export function nodeSearch(node: MapNode, edges: MapEdge[]): MapEdge['search'] |
   return busiest?.search;
 }
 
-export const edgeLabel = (edge: MapEdge): string =>
-  `${formatValue('per-second', edge.perSecond)} · ${formatValue('ratio', edge.errorRate)} err · p95 ${formatMs(edge.p95Us)}`;
+/** What the map knows of an edge's rate beyond its traces. */
+export interface EdgeRateInfo {
+  /** The SDKs' metrics' calls/s per edge (`<from> <to>`): every call, whatever the sampling. */
+  metrics?: Map<string, number> | undefined;
+  /** Edges (`<from> <to>`) whose traces' count is a floor: their search held more traces than it read. */
+  floors: Set<string>;
+}
+
+/**
+ * The rate an edge is labelled with: the metrics' when they name it (they count every call), else
+ * the traces' (a floor, "≥", when its search was not read whole).
+ */
+export function shownRate(edge: MapEdge, info: EdgeRateInfo): { perSecond: number; text: string; source: 'metrics' | 'traces' } {
+  const key = `${edge.from} ${edge.to}`;
+  const metric = info.metrics?.get(key);
+  if (metric !== undefined) return { perSecond: metric, text: formatValue('per-second', metric), source: 'metrics' };
+  const floor = info.floors.has(key) ? '≥ ' : '';
+  return { perSecond: edge.perSecond, text: `${floor}${formatValue('per-second', edge.perSecond)}`, source: 'traces' };
+}
+
+export const edgeLabel = (edge: MapEdge, info: EdgeRateInfo): string => {
+  const rate = shownRate(edge, info);
+  return `${rate.text} (${rate.source}) · ${formatValue('ratio', edge.errorRate)} err · p95 ${formatMs(edge.p95Us)}`;
+};
 
 const NODE_W = 150;
 const NODE_H = 40;
@@ -125,9 +147,9 @@ function labelPoints(edges: MapEdge[], placed: Map<string, Placed>): Point[] {
 const fill = (n: MapNode): string =>
   n.kind === 'service' ? serviceColor(n.id) : n.kind === 'database' ? '#9c755f' : n.kind === 'outside' ? '#76b7b2' : '#8a94a3';
 
-export function ServiceMapSvg({ map, lookback }: { map: ServiceMap; lookback: string }) {
+export function ServiceMapSvg({ map, lookback, rates }: { map: ServiceMap; lookback: string; rates: EdgeRateInfo }) {
   const { placed, width, height } = place(map.nodes, map.edges);
-  const busiest = Math.max(0, ...map.edges.map((e) => e.perSecond));
+  const busiest = Math.max(0, ...map.edges.map((e) => shownRate(e, rates).perSecond));
   const labels = labelPoints(map.edges, placed);
   return (
     <figure class="servicemap" id="service-map" data-edges={map.edges.length}>
@@ -140,7 +162,8 @@ export function ServiceMapSvg({ map, lookback }: { map: ServiceMap; lookback: st
         {map.edges.map((edge, i) => {
           const [p0, p1, p2, p3] = curveOf(placed.get(edge.from)!, placed.get(edge.to)!);
           const label = labels[i]!;
-          const strokeWidth = 1.2 + (busiest > 0 ? 3 * Math.sqrt(edge.perSecond / busiest) : 0);
+          const rate = shownRate(edge, rates);
+          const strokeWidth = 1.2 + (busiest > 0 ? 3 * Math.sqrt(rate.perSecond / busiest) : 0);
           return (
             <a
               class={`edge${edge.errorRate >= 0.01 ? ' failing' : ''}`}
@@ -149,15 +172,17 @@ export function ServiceMapSvg({ map, lookback }: { map: ServiceMap; lookback: st
               data-to={edge.to}
               data-per-second={edge.perSecond.toFixed(4)}
               data-error-rate={edge.errorRate.toFixed(4)}
+              data-rate-source={rate.source}
+              data-floor={rates.floors.has(`${edge.from} ${edge.to}`) ? 'true' : undefined}
             >
-              <title>{`${edge.from} → ${edge.to}: ${edgeLabel(edge)}, from ${edge.spans} spans in ${edge.traces} traces. Click: search these calls.`}</title>
+              <title>{`${edge.from} → ${edge.to}: ${edgeLabel(edge, rates)}, errors and p95 from ${edge.spans} spans in ${edge.traces} traces. Click: search these calls.`}</title>
               <path
                 d={`M${p0.join(' ')}C${p1.join(' ')} ${p2.join(' ')} ${p3.join(' ')}`}
                 stroke-width={strokeWidth.toFixed(1)}
                 marker-end="url(#map-arrow)"
               />
               <text x={label[0].toFixed(1)} y={(label[1] - 4).toFixed(1)} text-anchor="middle">
-                {`${formatValue('per-second', edge.perSecond)} · ${formatValue('ratio', edge.errorRate)} err`}
+                {`${rate.text} · ${formatValue('ratio', edge.errorRate)} err`}
               </text>
               <text x={label[0].toFixed(1)} y={(label[1] + 10).toFixed(1)} text-anchor="middle">
                 {`p95 ${formatMs(edge.p95Us)}`}
