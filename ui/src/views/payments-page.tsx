@@ -9,6 +9,7 @@ import type { Outcome, TraceSummary } from '../traces.js';
 import { FindBox } from './find-box.js';
 import { clock, isoTime, pct, serviceColor } from './format.js';
 import { renderPage } from './layout.js';
+import { ServiceChips, TraceIdLink } from './trace-row-cells.js';
 import { RouteCharts, routeKey, type RouteChartsProps } from './route-charts.js';
 
 export interface PaymentsFilter {
@@ -140,17 +141,11 @@ function PaymentsPage({ filter, traces, lookbackMs, lastMinute, charts }: Paymen
                   <span class={`outcome ${t.outcome}`}>{`${t.outcome}${t.statusCode ? ` ${t.statusCode}` : ''}`}</span>
                 </td>
                 <td>
-                  {t.services.map((s) => (
-                    <span class="chip" style={`border-color:${serviceColor(s)}`}>
-                      {s}
-                    </span>
-                  ))}
+                  <ServiceChips services={t.services} />
                 </td>
                 <td class="num">{t.spanCount}</td>
                 <td>
-                  <a href={`/trace/${t.traceId}`}>
-                    <code>{t.traceId}</code>
-                  </a>
+                  <TraceIdLink traceId={t.traceId} />
                 </td>
               </tr>
             ))}

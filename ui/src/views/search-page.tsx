@@ -7,8 +7,9 @@
 import { formatMs } from '@paytrace/trace-analysis';
 import { formatTags, LOOKBACKS, utcBox, type SearchQuery } from '../search-query.js';
 import type { FoundTrace, SearchResult } from '../trace-search.js';
-import { clock, isoTime, serviceColor } from './format.js';
+import { clock, isoTime } from './format.js';
 import { renderPage } from './layout.js';
+import { ServiceChips, TraceIdLink } from './trace-row-cells.js';
 
 export interface SearchPageProps {
   query: SearchQuery;
@@ -59,17 +60,11 @@ export function TraceResults({ traces }: { traces: FoundTrace[] }) {
                 <Outcome trace={t} />
               </td>
               <td>
-                {t.services.map((s) => (
-                  <span class="chip" style={`border-color:${serviceColor(s)}`}>
-                    {s}
-                  </span>
-                ))}
+                <ServiceChips services={t.services} />
               </td>
               <td class="num">{t.spanCount}</td>
               <td>
-                <a href={`/trace/${t.traceId}`}>
-                  <code>{t.traceId}</code>
-                </a>
+                <TraceIdLink traceId={t.traceId} />
               </td>
             </tr>
             <tr class="verdict-line" data-trace-id={t.traceId}>
