@@ -3,7 +3,6 @@
  * and turned into trace-analysis's serviceMap; a Jaeger failure becomes its error page.
  */
 import {
-  JaegerClient,
   earliestStartMs,
   serviceMap,
   type MapEdge,
@@ -13,7 +12,7 @@ import {
   type TraceSpan,
 } from '@paytrace/trace-analysis';
 import type { RouteRef } from '@paytrace/metrics-analysis';
-import { jaegerUnavailable } from './errors.js';
+import { JaegerReader } from './jaeger-reader.js';
 
 /**
  * How much one map reads. Each service's window is cut into `slices` searched at once; each slice
@@ -44,21 +43,7 @@ export interface MapReading {
   servicesCut: string[];
 }
 
-export class ServiceMapSource {
-  private readonly jaeger: JaegerClient;
-
-  constructor(private readonly options: { jaegerUrl: string; timeoutMs: number }) {
-    this.jaeger = new JaegerClient(options.jaegerUrl, { timeoutMs: options.timeoutMs });
-  }
-
-  private async ask<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
-      throw jaegerUnavailable(this.options.jaegerUrl, err);
-    }
-  }
-
+export class ServiceMapSource extends JaegerReader {
   /**
    * The map of the window ending `settleMs` ago (newer traces may still lack spans). With a route,
    * only that route's traces (its service's spans of that name) are read and every call in them counts.

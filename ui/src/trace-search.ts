@@ -3,8 +3,8 @@
  * summarised with its verdict line (any route: payments, GET /accounts/me, the reconciler's runs),
  * and the services and their operations for the form's pickers.
  */
-import { JaegerClient, analyzeTrace, rootOf, verdictForTrace, type TraceSpan } from '@paytrace/trace-analysis';
-import { jaegerUnavailable } from './errors.js';
+import { analyzeTrace, rootOf, verdictForTrace, type TraceSpan } from '@paytrace/trace-analysis';
+import { JaegerReader } from './jaeger-reader.js';
 import { reconciliationOf } from './payment-traces.js';
 import { rootInRange, toTraceSearch, type SearchQuery } from './search-query.js';
 import { summarize, type TraceSummary } from './traces.js';
@@ -42,21 +42,7 @@ export function foundTrace(spans: TraceSpan[]): FoundTrace | undefined {
   };
 }
 
-export class TraceSearchSource {
-  private readonly jaeger: JaegerClient;
-
-  constructor(private readonly options: { jaegerUrl: string; timeoutMs: number }) {
-    this.jaeger = new JaegerClient(options.jaegerUrl, { timeoutMs: options.timeoutMs });
-  }
-
-  private async ask<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
-      throw jaegerUnavailable(this.options.jaegerUrl, err);
-    }
-  }
-
+export class TraceSearchSource extends JaegerReader {
   /** One Jaeger search; the traces whose root lasted within the range, newest first. */
   async search(query: SearchQuery, nowMs = Date.now()): Promise<SearchResult> {
     const search = toTraceSearch(query, nowMs);

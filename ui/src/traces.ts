@@ -5,7 +5,6 @@
  * extra the trace page does without); an unknown trace id becomes a 404.
  */
 import {
-  JaegerClient,
   type TraceSpan,
   analyzeTrace,
   rootOf,
@@ -16,7 +15,8 @@ import {
   type Verdict,
   type OtlpTraces,
 } from '@paytrace/trace-analysis';
-import { describeCause, jaegerUnavailable, notFound } from './errors.js';
+import { describeCause, notFound } from './errors.js';
+import { JaegerReader, type JaegerReaderOptions } from './jaeger-reader.js';
 import { PAYMENT_ID_ATTRIBUTE, PAYMENT_SEARCH, RECONCILE_SEARCH, reconciliationOf, type Reconciliation, type Settlements } from './payment-traces.js';
 
 /**
@@ -44,10 +44,7 @@ export interface TraceSummary {
   spanCount: number;
 }
 
-export interface TraceSourceOptions {
-  jaegerUrl: string;
-  timeoutMs: number;
-}
+export type TraceSourceOptions = JaegerReaderOptions;
 
 /** succeeded: 2xx; rejected: the caller's mistake or a decline (4xx); failed: a 5xx or an ERROR root. */
 export function outcomeOf(root: TraceSpan): { outcome: Outcome; statusCode: number | undefined } {
@@ -65,25 +62,7 @@ export function summarize(spans: TraceSpan[]): TraceSummary | undefined {
   return { traceId: root.traceId, startMs: root.startTime / 1000, durationUs: root.duration, ...outcomeOf(root), services, spanCount: spans.length };
 }
 
-export class TraceSource {
-  private readonly jaeger: JaegerClient;
-
-  constructor(private readonly options: TraceSourceOptions) {
-    this.jaeger = new JaegerClient(options.jaegerUrl, { timeoutMs: options.timeoutMs });
-  }
-
-  get jaegerUrl(): string {
-    return this.options.jaegerUrl;
-  }
-
-  private async ask<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
-      throw jaegerUnavailable(this.options.jaegerUrl, err);
-    }
-  }
-
+export class TraceSource extends JaegerReader {
   /** The trace's spans; a 404 page when Jaeger does not have it. */
   async trace(traceId: string): Promise<TraceSpan[]> {
     const spans = await this.ask(() => this.jaeger.getTrace(traceId));
