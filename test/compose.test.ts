@@ -156,7 +156,27 @@ test('the Collector and Jaeger run the same configuration files as the native st
   assert.ok(mount('otel-collector').includes('otel-collector.yaml'));
   assert.ok(mount('jaeger').includes('telemetry/jaeger.yaml'));
   assert.ok(mount('jaeger').includes('telemetry/trace-store'));
-  assert.equal(services['otel-collector']!.environment?.JAEGER_OTLP_ENDPOINT, 'jaeger:4317');
+  assert.equal(services['otel-collector']!.environment?.JAEGER_OTLP_ENDPOINT, `jaeger:${ports.jaegerOtlpGrpc}`);
+});
+
+test('the Collector and Jaeger take every port their configuration reads from stack.env, as natively, not from its defaults', () => {
+  const stackEnv = Object.fromEntries(
+    readFileSync(join(ROOT, 'stack.env'), 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        const assignment = /^(\w+)=(\d+)$/.exec(line.trim());
+        return assignment ? [[assignment[1]!, assignment[2]!] as const] : [];
+      }),
+  );
+  const configs = { 'otel-collector': ['otel-collector.yaml'], jaeger: ['telemetry/jaeger.yaml'] };
+  for (const [name, files] of Object.entries(configs)) {
+    const read = new Set(files.flatMap((f) => [...readFileSync(join(ROOT, f), 'utf8').matchAll(/\$\{env:(\w+_PORT)\b/g)].map((m) => m[1]!)));
+    assert.ok(read.size >= 3, `${name} reads ${[...read].join(', ')}`);
+    for (const variable of read) {
+      assert.ok(variable in stackEnv, `${variable} (read by ${name}'s configuration) is in stack.env`);
+      assert.equal(services[name]!.environment?.[variable], stackEnv[variable], `${name}: ${variable}`);
+    }
+  }
 });
 
 test("Prometheus runs the native stack's configuration file and flags; the Collector feeds it, Jaeger and the UI read it", () => {
