@@ -10,7 +10,7 @@ import { badRequest } from './errors.js';
 export interface SearchQueryString {
   service?: string;
   operation?: string;
-  /** `key=value` pairs separated by spaces or new lines. */
+  /** `key=value` pairs separated by spaces or new lines; `key="a value"` for one with spaces. */
   tags?: string;
   min_ms?: number | '';
   max_ms?: number | '';
@@ -102,26 +102,40 @@ export const lookbackMs = (lookback: string): number => {
   return Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
 };
 
-/** `key=value` pairs separated by white space; a value keeps any `=` after the first. */
+/**
+ * One `key=value` pair at `lastIndex`, as Jaeger UI's tag box reads them (logfmt): a value in
+ * double quotes may hold spaces (`\"` and `\\` escaped), a bare one runs to the next white space
+ * and keeps any `=` after the first.
+ */
+const TAG_PAIR = /\s*([^\s=]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s"]\S*))(?=\s|$)/y;
+
+/** `key=value` pairs separated by white space (spaces or new lines). */
 export function parseTags(text: string): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const pair of text.split(/\s+/).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    const key = pair.slice(0, Math.max(eq, 0));
-    const value = pair.slice(eq + 1);
-    if (eq <= 0 || !TAG_KEY.test(key) || value.length === 0) {
-      throw badRequest(`"${pair}" is not a tag: write key=value (e.g. paytrace.account.id=acct_alice), pairs separated by spaces or new lines.`);
+  let at = 0;
+  while (text.slice(at).trim() !== '') {
+    TAG_PAIR.lastIndex = at;
+    const pair = TAG_PAIR.exec(text);
+    const key = pair?.[1] ?? '';
+    const value = pair?.[2] !== undefined ? pair[2].replace(/\\(.)/g, '$1') : (pair?.[3] ?? '');
+    if (!pair || !TAG_KEY.test(key) || value.length === 0) {
+      const next = text.slice(at).trim().split(/\s+/)[0];
+      throw badRequest(
+        `"${next}" is not a tag: write key=value (e.g. paytrace.account.id=acct_alice, or key="a value with spaces"), pairs separated by spaces or new lines.`,
+      );
     }
     if (key in tags) throw badRequest(`The tag ${key} is given twice; a trace matches one value of it.`);
     tags[key] = value;
+    at = TAG_PAIR.lastIndex;
   }
   if (Object.keys(tags).length > MAX_TAGS) throw badRequest(`At most ${MAX_TAGS} tags in one search.`);
   return tags;
 }
 
+/** The tags as parseTags reads them back: a value with white space or a quote in double quotes. */
 export const formatTags = (tags: Record<string, string>): string =>
   Object.entries(tags)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => (/[\s"]/.test(v) ? `${k}="${v.replace(/["\\]/g, '\\$&')}"` : `${k}=${v}`))
     .join(' ');
 
 /** A UTC time from the URL: a datetime-local box has no zone, and the pages write every time in UTC. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildApp } from '../src/app.js';
 import { findTarget, sha256Hex } from '../src/routes/search.js';
-import { DEFAULT_LIMIT, parseSearch, parseTags, searchHref, searchParams, toTraceSearch, windowOf } from '../src/search-query.js';
+import { DEFAULT_LIMIT, formatTags, parseSearch, parseTags, searchHref, searchParams, toTraceSearch, windowOf } from '../src/search-query.js';
 import { FakeJaeger, type JaegerTraceJson } from './support/fake-jaeger.js';
 
 const fixture = (name: string): JaegerTraceJson =>
@@ -44,7 +44,12 @@ describe('search query strings', () => {
       note: 'a=b',
     });
     assert.deepEqual(parseTags(''), {});
-    for (const bad of ['novalue=', '=nokey', 'justaword', 'a=1 a=2', 'bad key=1'.replace(' ', '\u0000')]) {
+    // A value with spaces in double quotes, as Jaeger UI's tag box takes it (logfmt); written back the same way.
+    const quoted = parseTags('otel.status_description="card declined: \\"insufficient funds\\"" paytrace.account.id=acct_alice');
+    assert.deepEqual(quoted, { 'otel.status_description': 'card declined: "insufficient funds"', 'paytrace.account.id': 'acct_alice' });
+    assert.deepEqual(parseTags(formatTags(quoted)), quoted);
+    assert.equal(formatTags({ a: 'b c' }), 'a="b c"');
+    for (const bad of ['novalue=', '=nokey', 'justaword', 'a=1 a=2', 'bad key=1'.replace(' ', '\u0000'), 'open="quote', 'a=""']) {
       assert.throws(() => parseTags(bad), { statusCode: 400 }, bad);
     }
   });
