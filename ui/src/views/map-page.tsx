@@ -30,7 +30,7 @@ function Cost({ reading, route }: { reading: MapReading; route: RouteRef | undef
         ? `The spans carry their sampling probability (ot=th in their tracestate: ${map.samplingProbabilities.map((p) => formatValue('ratio', p)).join(', ')}): each call counts 1/p, so the rates estimate every call the services made (a Collector's tail sampling, when on, is not in it). `
         : 'Rates are of the sampled traces Jaeger holds: no span carried a sampling threshold to scale them by. '}
       {reading.partialServices.length > 0
-        ? `${reading.partialServices.join(', ')}: more than a page of traces in some slice of the window, so the traces' counts of their calls are floors (≥): a search returns no total, and which traces a full page holds is the store's choice, so it cannot be scaled up soundly. Errors and p95 are of the traces read; the edges' labels take the metrics' rate where it names the edge (every call). `
+        ? `${reading.partialServices.join(', ')}: more than a page of traces in some slice of the window, so the traces' counts of their calls are floors (≥): a search returns no total, and which traces a full page holds is the store's choice, so it cannot be scaled up soundly. Errors and p95 are of the traces read; those edges' labels take the metrics' rate where it names the edge (every call). `
         : ''}
       {reading.servicesCut.length > 0 ? `Not searched (over ${MAP_SAMPLE.maxServices} services): ${reading.servicesCut.join(', ')}.` : ''}
     </p>

@@ -30,15 +30,18 @@ export interface EdgeRateInfo {
 }
 
 /**
- * The rate an edge is labelled with: the metrics' when they name it (they count every call), else
- * the traces' (a floor, "≥", when its search was not read whole).
+ * The rate an edge is labelled with: the traces' count when the searches read every trace of the
+ * window (exact, each call weighed by its sampling probability); where they did not (a floor), the
+ * metrics' rate when they name the edge (they count every call), else the floor, "≥". Not the
+ * metrics first: a series younger than the window reads low (rate() over 5 minutes of a counter
+ * exported for 20 s), as on a stack just started.
  */
 export function shownRate(edge: MapEdge, info: EdgeRateInfo): { perSecond: number; text: string; source: 'metrics' | 'traces' } {
   const key = `${edge.from} ${edge.to}`;
+  const floor = info.floors.has(key);
   const metric = info.metrics?.get(key);
-  if (metric !== undefined) return { perSecond: metric, text: formatValue('per-second', metric), source: 'metrics' };
-  const floor = info.floors.has(key) ? '≥ ' : '';
-  return { perSecond: edge.perSecond, text: `${floor}${formatValue('per-second', edge.perSecond)}`, source: 'traces' };
+  if (floor && metric !== undefined) return { perSecond: metric, text: formatValue('per-second', metric), source: 'metrics' };
+  return { perSecond: edge.perSecond, text: `${floor ? '≥ ' : ''}${formatValue('per-second', edge.perSecond)}`, source: 'traces' };
 }
 
 export const edgeLabel = (edge: MapEdge, info: EdgeRateInfo): string => {
