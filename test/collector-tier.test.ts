@@ -43,6 +43,12 @@ const TIER = {
   routerProcessors: '[memory_limiter]',
 };
 const LOAD = { concurrency: 8, ratePerSecond: 30, total: 240 };
+/**
+ * How long each service's SDK batches spans before export (OTEL_BSP_SCHEDULE_DELAY; the SDK's
+ * default is 5 s, the tests' 100 ms): a trace's spans reach the router up to this far apart, so
+ * a ring change in between splits the trace across two samplers.
+ */
+const SDK_EXPORT_DELAY_MS = 1_000;
 /** A change happens this long into a load (of total / rate = 8 s), so traces are in flight around it. */
 const CHANGE_AFTER_MS = 3_000;
 const API_KEY = 'test_key_alice';
@@ -69,7 +75,11 @@ describe('the Collector tier keeps tail-sampled traces whole while it changes', 
     tier = pipeline.tier!;
     jaeger = new JaegerClient(pipeline.jaegerUrl);
     await resetData(databaseUrl);
-    stack = await startTestStack({ databaseUrl, stripeApiBase, env: { OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint } });
+    stack = await startTestStack({
+      databaseUrl,
+      stripeApiBase,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: pipeline.otlpEndpoint, OTEL_BSP_SCHEDULE_DELAY: String(SDK_EXPORT_DELAY_MS) },
+    });
   });
   after(async () => {
     await stack?.stop();
@@ -150,20 +160,21 @@ describe('the Collector tier keeps tail-sampled traces whole while it changes', 
       ({ outOfRingMs } = await tier.killSampler('sampler-2'));
     });
     const report = await verify(t, attempts, 15_000);
-    // What the killed sampler could hold: traces whose spans reached it up to a decision wait (plus
-    // its 1 s decision tick, its 200 ms batch and the SDKs' 100 ms export delay) before the kill,
-    // and those routed to it until the ring no longer had it.
-    const heldFrom = changedAt - decisionWaitMs({ OTELCOL_TAIL_DECISION_WAIT: TIER.decisionWait }) - 1_500;
+    // What the killed sampler could hold: traces whose first spans reached it up to a decision wait
+    // (plus its 1 s decision tick) before the kill, and those routed to it until the ring no longer
+    // had it. A payment's spans reach the router up to its duration and the SDKs' export delay
+    // after it was sent (1 s more covers the slowest payments and the 200 ms batches).
+    const heldFrom = changedAt - decisionWaitMs({ OTELCOL_TAIL_DECISION_WAIT: TIER.decisionWait }) - 1_000 - SDK_EXPORT_DELAY_MS - 1_000;
     const heldUntil = changedAt + outOfRingMs;
     const sentAt = new Map(attempts.map((a) => [a.traceId, a.sentAt]));
-    const inWindow = attempts.filter((a) => a.sentAt >= heldFrom - 1_000 && a.sentAt <= heldUntil).length;
+    const inWindow = attempts.filter((a) => a.sentAt >= heldFrom && a.sentAt <= heldUntil).length;
     t.diagnostic(
       `killed sampler-2; out of the ring after ${Math.round(outOfRingMs)} ms; ${report.broken + report.lost} traces broken or lost, ` +
         `of ${inWindow} payments sent while it could hold theirs`,
     );
     const outside = report.unwhole.filter((id) => {
       const at = sentAt.get(id)!;
-      return at < heldFrom - 1_000 || at > heldUntil;
+      return at < heldFrom || at > heldUntil;
     });
     assert.deepEqual(outside, [], 'every broken or lost trace was sent while the killed sampler could hold it');
     assert.ok(report.kept > 0, 'the survivors kept their share');
