@@ -9,10 +9,13 @@ export interface LabConfig {
   sdkRatio: number | null;
   serviceEnv: NodeJS.ProcessEnv;
   collectorEnv: NodeJS.ProcessEnv;
+  /** The Collector tier with this many tail-sampling Collectors behind a router (default: one Collector). */
+  collectors?: number;
   /** A --variant's: the configuration it adds environment to (its A/B partner). */
   baseId?: string;
 }
 
+const TAIL_COLLECTOR_ENV = { OTELCOL_TRACES_PROCESSORS: '[memory_limiter, tail_sampling, batch]', OTELCOL_TAIL_DECISION_WAIT: '1s' };
 const ratio = (r: number): NodeJS.ProcessEnv => ({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(r) });
 export const CONFIGS: LabConfig[] = [
   { id: 'sdk-off', label: 'SDK disabled (baseline)', sdkRatio: null, serviceEnv: { OTEL_SDK_DISABLED: 'true' }, collectorEnv: {} },
@@ -25,7 +28,16 @@ export const CONFIGS: LabConfig[] = [
     label: 'tail: errors + slow + 10%',
     sdkRatio: 1,
     serviceEnv: ratio(1),
-    collectorEnv: { OTELCOL_TRACES_PROCESSORS: '[memory_limiter, tail_sampling, batch]', OTELCOL_TAIL_DECISION_WAIT: '1s' },
+    collectorEnv: TAIL_COLLECTOR_ENV,
+  },
+  {
+    // The same policies in two samplers behind a router (docs/collector-tier.md): what the tier costs.
+    id: 'tail-tier-2',
+    label: 'tail through a Collector tier of 2',
+    sdkRatio: 1,
+    serviceEnv: ratio(1),
+    collectorEnv: TAIL_COLLECTOR_ENV,
+    collectors: 2,
   },
 ];
 
