@@ -30,6 +30,10 @@ export const CONFIGS: LabConfig[] = [
     serviceEnv: ratio(1),
     collectorEnv: TAIL_COLLECTOR_ENV,
   },
+];
+
+/** Run only when --only names them (a full lab run stays as it was). */
+export const OPT_IN_CONFIGS: LabConfig[] = [
   {
     // The same policies in two samplers behind a router (docs/collector-tier.md): what the tier costs.
     id: 'tail-tier-2',
@@ -47,8 +51,9 @@ export const CONFIGS: LabConfig[] = [
  */
 export function selectConfigs(selection: { only?: string[] | undefined; variants: string[] }): LabConfig[] {
   const only = selection.only;
-  const chosen = only ? CONFIGS.filter((c) => only.includes(c.id)) : [...CONFIGS];
-  if (only && chosen.length !== only.length) throw new UsageError(`--only: known configurations are ${CONFIGS.map((c) => c.id).join(', ')}`);
+  const known = [...CONFIGS, ...OPT_IN_CONFIGS];
+  const chosen = only ? known.filter((c) => only.includes(c.id)) : [...CONFIGS];
+  if (only && chosen.length !== only.length) throw new UsageError(`--only: known configurations are ${known.map((c) => c.id).join(', ')}`);
   if (!chosen.some((c) => c.id === 'sdk-off')) chosen.unshift(CONFIGS[0]!); // every ratio needs its baseline
   for (const spec of selection.variants) {
     const { name: head, env } = parseNamedAssignments(spec);
