@@ -10,6 +10,8 @@
  *   npm run stack -- --stripe-latency-ms 320  # Stripe as far away as the real one
  *   npm run stack -- --trace-store badger     # traces on disk (.data/telemetry/jaeger), kept across restarts
  *   npm run stack -- --clear-traces           # empty the on-disk trace store first
+ *   npm run stack -- --collectors 2           # a Collector tier: a router, 2 tail-sampling Collectors
+ *                                             # (npm run tier -- add|remove|kill changes it; docs/collector-tier.md)
  *
  * Jaeger keeps traces in memory by default (memstore, JAEGER_MAX_TRACES); JAEGER_TRACE_STORAGE=badger
  * is the same as --trace-store badger. While Jaeger is busy, a line a minute says what it costs.
@@ -21,7 +23,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   prefixer,
+  positiveInteger,
   positiveNumber,
+  serveTierRequests,
   ROOT,
   runCli,
   stackPorts,
@@ -35,7 +39,7 @@ import {
 import { REPO_FLAG_FILE } from '@paytrace/faults';
 import { stackBanner } from '@paytrace/devstack/banner';
 
-const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces]';
+const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces] [--collectors N]';
 
 /** How often the trace store's cost is said, while Jaeger is busy (at least 1% of a core). */
 const TRACE_STORE_STATUS_EVERY_S = 60;
@@ -47,6 +51,7 @@ await runCli(USAGE, async () => {
       'stripe-latency-ms': { type: 'string', default: '0' },
       'trace-store': { type: 'string' },
       'clear-traces': { type: 'boolean', default: false },
+      collectors: { type: 'string' },
     },
   });
   let traceStorage: ReturnType<typeof traceStoreFrom>;
@@ -57,6 +62,7 @@ await runCli(USAGE, async () => {
   }
   const telemetryDir = join(ROOT, '.data', 'telemetry');
   if (args['clear-traces']) rmSync(join(telemetryDir, 'jaeger'), { recursive: true, force: true });
+  const collectors = args.collectors === undefined ? undefined : positiveInteger('collectors', args.collectors);
   const stripeLatencyMs = positiveNumber('stripe-latency-ms', args['stripe-latency-ms'], { allowZero: true });
   const ports = stackPorts();
   const startedAt = performance.now();
@@ -68,10 +74,12 @@ await runCli(USAGE, async () => {
   // starting too) and starts nothing more; once it runs, it all stops.
   const stop = new AbortController();
   let starting: Promise<Stack> | undefined;
+  let stopServingTier: (() => void) | undefined;
   const stopAll = async (code: number): Promise<never> => {
     if (!stop.signal.aborted) {
       say('stopping: ui, services, collector, jaeger, stripe-mock, postgres…');
       stop.abort();
+      stopServingTier?.(); // no stale pid for `npm run tier` to signal
       await starting?.then(
         (stack) => stack.stop(),
         () => undefined,
@@ -99,7 +107,8 @@ await runCli(USAGE, async () => {
       stripeLatencyMs,
       faults: { flagFile: REPO_FLAG_FILE },
       // The Collector's queue (and Jaeger's traces, on Badger) are kept between runs, like Postgres's data.
-      telemetry: { dataDir: telemetryDir, jaegerEnv: { JAEGER_TRACE_STORAGE: traceStorage } },
+      // --collectors N: the Collector tier (tail sampling always on in its samplers).
+      telemetry: { dataDir: telemetryDir, jaegerEnv: { JAEGER_TRACE_STORAGE: traceStorage }, ...(collectors ? { collectors } : {}) },
       services: {},
       ui: {
         // A go-built Jaeger has no UI; set this when you run one that has (the trace page links to it).
@@ -120,6 +129,8 @@ await runCli(USAGE, async () => {
   if (args.reset) say('data reset to the seed');
   if (args['clear-traces']) say('trace store cleared');
   console.log(stackBanner(stack, (performance.now() - startedAt) / 1000, { uiUrl: stack.ui!.url }));
+  // `npm run tier -- add|remove|kill` from another terminal (samplers are not in processes(): one may go).
+  if (stack.pipeline!.tier) stopServingTier = serveTierRequests(stack.pipeline!.tier, telemetryDir, say);
   // A part that dies takes the stack down with it, loudly, rather than leaving half a stack.
   for (const proc of stack.processes()) {
     void proc.exited.then((code) => {
