@@ -64,6 +64,7 @@ interface Step {
   offered: number | 'max';
   acceptedPerSecond: number;
   refusedPerSecond: number;
+  sentPerSecond: number;
   cores: number;
   generatorCores: number;
   spansPerCpuSecond: number;
@@ -72,7 +73,12 @@ interface Step {
 const spansIn = async (p: BenchPorts) => {
   const text = await fetchText(`http://127.0.0.1:${p.metrics}/metrics`);
   const otlp = (labels: string) => labels.includes('receiver="otlp"');
-  return { accepted: promSum(text, 'otelcol_receiver_accepted_spans', otlp), refused: promSum(text, 'otelcol_receiver_refused_spans', otlp) };
+  return {
+    accepted: promSum(text, 'otelcol_receiver_accepted_spans', otlp),
+    refused: promSum(text, 'otelcol_receiver_refused_spans', otlp),
+    // What its traces pipeline handed on: to the sink, the routing ring, or Jaeger's store.
+    sent: promSum(text, 'otelcol_exporter_sent_spans'),
+  };
 };
 
 async function step(variant: BenchVariant, measured: ManagedProcess, p: BenchPorts, rate: number, seconds: number): Promise<Step> {
@@ -121,6 +127,7 @@ async function step(variant: BenchVariant, measured: ManagedProcess, p: BenchPor
     offered: rate === 0 ? 'max' : rate,
     acceptedPerSecond: accepted / seconds,
     refusedPerSecond: (after.refused - before.refused) / seconds,
+    sentPerSecond: (after.sent - before.sent) / seconds,
     cores: cpu / elapsed,
     generatorCores: generatorCpu / seconds,
     spansPerCpuSecond: accepted / cpu,
@@ -176,7 +183,7 @@ async function measure(variant: BenchVariant, rates: number[], seconds: number):
 }
 
 const row = (s: Step) =>
-  `| ${s.variant} | ${s.offered} | ${Math.round(s.acceptedPerSecond)} | ${Math.round(s.refusedPerSecond)} | ${s.cores.toFixed(2)} | ${Math.round(s.spansPerCpuSecond)} | ${s.generatorCores.toFixed(2)} |`;
+  `| ${s.variant} | ${s.offered} | ${Math.round(s.acceptedPerSecond)} | ${Math.round(s.refusedPerSecond)} | ${Math.round(s.sentPerSecond)} | ${s.cores.toFixed(2)} | ${Math.round(s.spansPerCpuSecond)} | ${s.generatorCores.toFixed(2)} |`;
 
 await runCli(USAGE, async () => {
   const { values: args } = parseArgs({
@@ -196,7 +203,9 @@ await runCli(USAGE, async () => {
     `${seconds} s a step, the measured process at GOMAXPROCS=1, ${SPANS_PER_TRACE} spans a trace, telemetrygen ×${WORKERS} workers (OTLP/gRPC).\n`,
   );
   for (const variant of variants as BenchVariant[]) console.log(`- ${variant.name}: ${variant.what}`);
-  console.log('\n| variant | offered spans/s | accepted spans/s | refused spans/s | its cores | spans per CPU-second | generator cores |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    '\n| variant | offered spans/s | accepted spans/s | refused spans/s | sent on spans/s | its cores | spans per CPU-second | generator cores |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of steps) console.log(row(s));
 });
