@@ -7,7 +7,7 @@
 # with apt-get as root or through sudo.
 # k6 is not among them: it is AGPL-3.0, and paytrace takes no AGPL dependency (loadtest/README.md);
 # the load generator is Vegeta (MIT). A k6 the user installed still runs loadtest/payments.js.
-# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|prometheus|vegeta|compose-check|schemathesis|chromium ...] (none = all)
+# Usage: scripts/install-tools.sh [node|stripe-mock|jaeger|otelcol|prometheus|vegeta|telemetrygen|compose-check|schemathesis|chromium ...] (none = all)
 set -euo pipefail
 
 # ---- pinned versions ---------------------------------------------------------------------------
@@ -30,6 +30,9 @@ OTELCOL_BUILDER_VERSION=v0.160.0
 PROMETHEUS_MODULE_VERSION=v0.316.0
 # Vegeta (MIT): the load generator of the lab, the benches and the tests (lab/src/load/vegeta.ts).
 VEGETA_VERSION=v12.13.0
+# telemetrygen (Apache-2.0), the Collector project's span generator: `npm run bench:collector`'s
+# load (docs/scale.md), the same release as the Collector.
+TELEMETRYGEN_VERSION=v0.160.0
 # schemathesis 4.32.5 and each of its dependencies: pinned with their hashes in test/fuzz/requirements.txt.
 # Chromium: not pinned. Debian's security archive keeps only the latest build of its chromium
 # package (older ones are gone from the mirrors), so apt installs whatever is current there.
@@ -86,6 +89,9 @@ tool_prometheus() {
     "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_MODULE_VERSION"
 }
 tool_vegeta() { install vegeta "$VEGETA_VERSION" -- go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"; }
+tool_telemetrygen() {
+  install telemetrygen "$TELEMETRYGEN_VERSION" -- go install "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$TELEMETRYGEN_VERSION"
+}
 tool_otelcol() {
   local manifest="$ROOT/telemetry/otelcol-builder.yaml"
   # The stamp covers the manifest too: changing a component rebuilds.
@@ -158,7 +164,7 @@ tool_chromium() {
 }
 
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol prometheus vegeta compose-check schemathesis chromium)
+[[ ${#tools[@]} -gt 0 ]] || tools=(node stripe-mock jaeger otelcol prometheus vegeta telemetrygen compose-check schemathesis chromium)
 for tool in "${tools[@]}"; do
   if [[ "$tool" != node && "$tool" != schemathesis && "$tool" != chromium ]]; then
     command -v go >/dev/null || { echo "install-tools: Go is required (https://go.dev/dl/), see README" >&2; exit 1; }
@@ -173,6 +179,7 @@ for tool in "${tools[@]}"; do
     otelcol) tool_otelcol ;;
     prometheus) tool_prometheus ;;
     vegeta) tool_vegeta ;;
+    telemetrygen) tool_telemetrygen ;;
     compose-check) tool_compose_check ;;
     schemathesis) tool_schemathesis ;;
     chromium) tool_chromium ;;

@@ -4,13 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './ports.js';
 
-export type Tool = 'stripe-mock' | 'jaeger' | 'otelcol' | 'prometheus' | 'vegeta' | 'compose-check' | 'schemathesis' | 'chromium';
+export type Tool = 'stripe-mock' | 'jaeger' | 'otelcol' | 'prometheus' | 'vegeta' | 'telemetrygen' | 'compose-check' | 'schemathesis' | 'chromium';
 const BINARIES: Record<Exclude<Tool, 'chromium'>, string> = {
   'stripe-mock': 'bin/stripe-mock',
   jaeger: 'bin/jaeger',
   otelcol: 'bin/otelcol-paytrace',
   prometheus: 'bin/prometheus',
   vegeta: 'bin/vegeta',
+  telemetrygen: 'bin/telemetrygen',
   'compose-check': 'bin/compose-check',
   schemathesis: 'schemathesis/bin/st',
 };

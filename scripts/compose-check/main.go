@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 )
@@ -30,8 +31,9 @@ func main() {
 		cli.WithEnvFiles(),
 		cli.WithDotEnv,
 		cli.WithOsEnv,
-		// The k6 service is under the "loadtest" profile; load it too, to check it as well.
-		cli.WithProfiles([]string{"loadtest"}),
+		// The profiles COMPOSE_PROFILES names (as docker compose does), else "loadtest" (the k6
+		// service), to check it as well. compose.test.ts loads the "scale" profile this way.
+		cli.WithProfiles(profiles()),
 	)
 	if err != nil {
 		fail(err)
@@ -45,6 +47,13 @@ func main() {
 		fail(err)
 	}
 	os.Stdout.Write(out)
+}
+
+func profiles() []string {
+	if names := os.Getenv("COMPOSE_PROFILES"); names != "" {
+		return strings.Split(names, ",")
+	}
+	return []string{"loadtest"}
 }
 
 func fail(err error) {
