@@ -10,6 +10,7 @@
  *   npm run stack -- --stripe-latency-ms 320  # Stripe as far away as the real one
  *   npm run stack -- --trace-store badger     # traces on disk (.data/telemetry/jaeger), kept across restarts
  *   npm run stack -- --clear-traces           # empty the on-disk trace store first
+ *   npm run stack -- --replicas balance=2     # balance as 2 processes (balance-1, balance-2) behind a load balancer on its port
  *
  * Jaeger keeps traces in memory by default (memstore, JAEGER_MAX_TRACES); JAEGER_TRACE_STORAGE=badger
  * is the same as --trace-store badger. While Jaeger is busy, a line a minute says what it costs.
@@ -20,6 +21,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  parseReplicas,
   prefixer,
   positiveNumber,
   ROOT,
@@ -35,7 +37,8 @@ import {
 import { REPO_FLAG_FILE } from '@paytrace/faults';
 import { stackBanner } from '@paytrace/devstack/banner';
 
-const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces]';
+const USAGE =
+  'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces] [--replicas SERVICE=N[,…]]';
 
 /** How often the trace store's cost is said, while Jaeger is busy (at least 1% of a core). */
 const TRACE_STORE_STATUS_EVERY_S = 60;
@@ -47,8 +50,10 @@ await runCli(USAGE, async () => {
       'stripe-latency-ms': { type: 'string', default: '0' },
       'trace-store': { type: 'string' },
       'clear-traces': { type: 'boolean', default: false },
+      replicas: { type: 'string', multiple: true },
     },
   });
+  const replicas = parseReplicas(args.replicas ?? []);
   let traceStorage: ReturnType<typeof traceStoreFrom>;
   try {
     traceStorage = traceStoreFrom(args['trace-store'] ? { JAEGER_TRACE_STORAGE: args['trace-store'] } : process.env);
@@ -100,7 +105,7 @@ await runCli(USAGE, async () => {
       faults: { flagFile: REPO_FLAG_FILE },
       // The Collector's queue (and Jaeger's traces, on Badger) are kept between runs, like Postgres's data.
       telemetry: { dataDir: telemetryDir, jaegerEnv: { JAEGER_TRACE_STORAGE: traceStorage } },
-      services: {},
+      services: { replicas },
       ui: {
         // A go-built Jaeger has no UI; set this when you run one that has (the trace page links to it).
         ...(process.env.PAYTRACE_UI_JAEGER_UI_URL ? { jaegerUiUrl: process.env.PAYTRACE_UI_JAEGER_UI_URL } : {}),

@@ -21,6 +21,12 @@ function faultsLine(stack: Stack): string {
   return on.length === 0 ? 'none on' : `ON: ${on.map(([flag, value]) => `${flag}=${String(value)}`).join(', ')}`;
 }
 
+/** After a replicated service's URL: its balancer's replicas (`--replicas`). */
+function replicasNote(stack: Stack, service: 'gateway' | 'auth' | 'balance' | 'payments'): string {
+  const ids = stack.services!.instances[service];
+  return ids ? `  (a load balancer in front of ${ids.join(', ')}: service.instance.id on every span)` : '';
+}
+
 /** What `npm run stack` prints once it is up: where everything is, and what to try. */
 export function stackBanner(stack: Stack, startSeconds: number, options: { uiUrl: string }): string {
   const urls = stack.services!.urls;
@@ -31,10 +37,10 @@ paytrace is up (${startSeconds.toFixed(1)} s). Ctrl-C stops everything.
 
   ▶ open ${options.uiUrl}   recent payments and the last minute's verdict; each trace as the lesson's Gantt
 
-  gateway     ${gateway}            (the public API; its OpenAPI document: ${gateway}/openapi.json)
-  auth        ${urls.auth}
-  balance     ${urls.balance}
-  payments    ${urls.payments}
+  gateway     ${gateway}            (the public API; its OpenAPI document: ${gateway}/openapi.json)${replicasNote(stack, 'gateway')}
+  auth        ${urls.auth}${replicasNote(stack, 'auth')}
+  balance     ${urls.balance}${replicasNote(stack, 'balance')}
+  payments    ${urls.payments}${replicasNote(stack, 'payments')}
   stripe-mock http://127.0.0.1:${stack.ports.stripeMock}
   postgres    ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
   collector   ${pipeline.otlpEndpoint}  (OTLP/HTTP; its own metrics: ${pipeline.collectorMetricsUrl})
