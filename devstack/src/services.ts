@@ -111,9 +111,11 @@ export async function startServices(options: ServicesOptions): Promise<RunningSe
   const processes = new Map<ServiceName, ManagedProcess>();
   const replicas = new Map<ServiceName, ManagedProcess[]>();
   const balancers = new Map<ServiceName, Balancer>();
-  const instances = Object.fromEntries(
-    SERVICES.map((s) => [s, replicaInstanceIds(s, options.replicas?.[s])]).filter(([, ids]) => ids.length > 0),
-  ) as RunningServices['instances'];
+  const instances: RunningServices['instances'] = {};
+  for (const s of SERVICES) {
+    const ids = replicaInstanceIds(s, options.replicas?.[s]);
+    if (ids.length > 0) instances[s] = ids;
+  }
   const { owner } = options;
 
   /** One process of a service: the service itself, or its replica `instance`. */

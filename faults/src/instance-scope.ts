@@ -45,7 +45,7 @@ export function instanceScopedService(flag: string): string | undefined {
 export function faultsFor(file: string, instance?: string): Map<string, FaultValue> {
   const core = new FlagdCore();
   core.setConfigurations(readFileSync(file, 'utf8'));
-  const context = instance === undefined ? {} : { [INSTANCE_CONTEXT_KEY]: instance };
+  const context: Record<string, string> = instance === undefined ? {} : { [INSTANCE_CONTEXT_KEY]: instance };
   const values = new Map<string, FaultValue>();
   for (const [key, flag] of core.getFlags()) {
     const off = flag.variants.get('off');
