@@ -59,9 +59,9 @@ describe('replicas: balance=2 behind a load balancer', () => {
         const parent = byId.get(s.parentSpanId ?? '');
         assert.equal(`${parent?.service} ${parent?.kind}`, 'gateway client', `trace ${s.traceId}: nothing between caller and replica`);
       }
-      // The services that run one process have the SDK's default: a UUID.
+      // A service that runs one process has the default: a UUID v5 of its name, host and port.
       const gateway = spans.find((s) => s.service === 'gateway');
-      assert.match(String(gateway?.resource?.['service.instance.id']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/);
+      assert.match(String(gateway?.resource?.['service.instance.id']), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-/);
     }
     const total = [...served.values()].reduce((a, b) => a + b, 0);
     for (const [instance, n] of served) assert.ok(n >= total * 0.35, `${instance} served ${n} of ${total} balance requests`);

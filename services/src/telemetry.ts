@@ -5,7 +5,8 @@
  *
  * It is the only module that knows the SDK. Apps use `@opentelemetry/api` alone. Everything is
  * configured through the standard variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (its
- * service.instance.id defaults to a random UUID; `npm run stack --replicas` sets `balance-2` etc.),
+ * service.instance.id defaults to a UUID v5 of name, host and PORT, instance-id.ts; `npm run stack
+ * -- --replicas` sets `balance-2` etc.),
  * OTEL_TRACES_SAMPLER(_ARG) (default parentbased_always_on), OTEL_EXPORTER_OTLP_ENDPOINT,
  * OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (http/protobuf, the default, or http/json),
  * OTEL_PROPAGATORS (default tracecontext,baggage), OTEL_BSP_* (queue 8192 by default),
@@ -53,7 +54,7 @@ if (enabled) {
   if (!process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) process.env.OTEL_EXPORTER_OTLP_TIMEOUT ??= '25000';
   process.env.OTEL_BSP_MAX_QUEUE_SIZE ??= '8192';
   // Every span and metric says which process served it (service.instance.id; Prometheus's
-  // `instance` label): a random UUID unless OTEL_RESOURCE_ATTRIBUTES names one (instance-id.ts).
+  // `instance` label): a stable UUID unless OTEL_RESOURCE_ATTRIBUTES names one (instance-id.ts).
   defaultServiceInstanceId();
 
   const { startSdk } = await import('./telemetry-sdk.js');
