@@ -1,5 +1,5 @@
 /** What `npm run stack` prints once it is up (stackBanner): the URLs, the trace store, the faults on, what to try. */
-import { currentFaults, isOff, openMysteryRound } from '@paytrace/faults';
+import { currentFaults, isOff, openMysteryRound, readFlagFile, scopedInstances } from '@paytrace/faults';
 import type { Stack } from './stack.js';
 import { formatBytes, traceStoreBound, traceStoreUsage } from './trace-store.js';
 
@@ -17,8 +17,13 @@ function faultsLine(stack: Stack): string {
   if (!stack.faults) return '';
   const round = openMysteryRound(stack.faults.flagFile);
   if (round) return `a mystery round is on (seed ${round.seed}), which fault not said`;
-  const on = [...currentFaults(stack.faults.flagFile)].filter(([, value]) => !isOff(value));
-  return on.length === 0 ? 'none on' : `ON: ${on.map(([flag, value]) => `${flag}=${String(value)}`).join(', ')}`;
+  const on = [...currentFaults(stack.faults.flagFile)].filter(([, value]) => !isOff(value)).map(([flag, value]) => `${flag}=${String(value)}`);
+  // A fault scoped to some replicas (`--instance`) is off by default and on for them.
+  for (const [flag, definition] of Object.entries(readFlagFile(stack.faults.flagFile).flags)) {
+    const instances = scopedInstances(definition);
+    if (instances) on.push(`${flag}=${String(definition.variants.on)} on ${instances.join(', ')}`);
+  }
+  return on.length === 0 ? 'none on' : `ON: ${on.join(', ')}`;
 }
 
 /** After a replicated service's URL: its balancer's replicas (`--replicas`). */
