@@ -104,4 +104,37 @@ describe('replicas: balance=2 behind a load balancer', () => {
     const { verdict: after } = await pay();
     assert.equal(after.instance, undefined, after.sentence);
   });
+
+  test('a flag the service reads, scoped to balance-2: its evaluation context names the instance', async () => {
+    const flag = 'balance-velocity-check-under-lock';
+    writeFaults(faults.flagFile, { [flag]: true }, { instances: ['balance-2'] });
+    await sleep(2_000);
+    const evaluated = new Map<string, unknown[]>();
+    for (let i = 0; i < 8; i++) {
+      // One payment at a time is two balance requests (hold, capture), so round robin would send
+      // every hold to the same replica: one more request through the balancer on every other payment.
+      if (i % 2 === 1) assert.equal((await fetch(`${faults.stack.urls.balance}/healthz`)).status, 200);
+      const paid = await faults.stack.pay({ amount: 100 + i, currency: 'usd' }, { idempotencyKey: `replicas-flag-${Date.now()}-${i}` });
+      assert.equal(paid.status, 201, JSON.stringify(paid.body));
+      const traceId = (paid.headers.get('traceresponse') ?? '').split('-')[1]!;
+      const spans = await jaeger.waitForTrace(traceId, { minSpans: 10 });
+      for (const s of spans.filter((x) => x.service === 'balance')) {
+        const event = s.logs.find((l) => l['feature_flag.key'] === flag);
+        if (!event) continue;
+        const instance = String(s.resource?.['service.instance.id']);
+        evaluated.set(instance, [...(evaluated.get(instance) ?? []), event['feature_flag.result.value']]);
+      }
+    }
+    clearFaults(faults.flagFile);
+    // Each hold evaluates the flag once, in whichever replica took it: on in balance-2, off in balance-1.
+    assert.deepEqual([...evaluated.keys()].sort(), INSTANCES, JSON.stringify([...evaluated]));
+    assert.ok(
+      evaluated.get('balance-2')!.every((v) => v === true),
+      JSON.stringify(evaluated.get('balance-2')),
+    );
+    assert.ok(
+      evaluated.get('balance-1')!.every((v) => v === false),
+      JSON.stringify(evaluated.get('balance-1')),
+    );
+  });
 });
