@@ -10,6 +10,8 @@
  *   npm run stack -- --stripe-latency-ms 320  # Stripe as far away as the real one
  *   npm run stack -- --trace-store badger     # traces on disk (.data/telemetry/jaeger), kept across restarts
  *   npm run stack -- --clear-traces           # empty the on-disk trace store first
+ *   npm run stack -- --collectors 2           # a Collector tier: a router, 2 tail-sampling Collectors
+ *                                             # (npm run tier -- add|remove|kill changes it; docs/collector-tier.md)
  *   npm run stack -- --replicas balance=2     # balance as 2 processes (balance-1, balance-2) behind a load balancer on its port
  *
  * Jaeger keeps traces in memory by default (memstore, JAEGER_MAX_TRACES); JAEGER_TRACE_STORAGE=badger
@@ -23,7 +25,9 @@ import { parseArgs } from 'node:util';
 import {
   parseReplicas,
   prefixer,
+  positiveInteger,
   positiveNumber,
+  serveTierRequests,
   ROOT,
   runCli,
   stackPorts,
@@ -38,7 +42,7 @@ import { REPO_FLAG_FILE } from '@paytrace/faults';
 import { stackBanner } from '@paytrace/devstack/banner';
 
 const USAGE =
-  'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces] [--replicas SERVICE=N[,…]]';
+  'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces] [--collectors N] [--replicas SERVICE=N[,…]]';
 
 /** How often the trace store's cost is said, while Jaeger is busy (at least 1% of a core). */
 const TRACE_STORE_STATUS_EVERY_S = 60;
@@ -50,6 +54,7 @@ await runCli(USAGE, async () => {
       'stripe-latency-ms': { type: 'string', default: '0' },
       'trace-store': { type: 'string' },
       'clear-traces': { type: 'boolean', default: false },
+      collectors: { type: 'string' },
       replicas: { type: 'string', multiple: true },
     },
   });
@@ -62,6 +67,7 @@ await runCli(USAGE, async () => {
   }
   const telemetryDir = join(ROOT, '.data', 'telemetry');
   if (args['clear-traces']) rmSync(join(telemetryDir, 'jaeger'), { recursive: true, force: true });
+  const collectors = args.collectors === undefined ? undefined : positiveInteger('collectors', args.collectors);
   const stripeLatencyMs = positiveNumber('stripe-latency-ms', args['stripe-latency-ms'], { allowZero: true });
   const ports = stackPorts();
   const startedAt = performance.now();
@@ -73,10 +79,12 @@ await runCli(USAGE, async () => {
   // starting too) and starts nothing more; once it runs, it all stops.
   const stop = new AbortController();
   let starting: Promise<Stack> | undefined;
+  let stopServingTier: (() => void) | undefined;
   const stopAll = async (code: number): Promise<never> => {
     if (!stop.signal.aborted) {
       say('stopping: ui, services, collector, jaeger, stripe-mock, postgres…');
       stop.abort();
+      stopServingTier?.(); // no stale pid for `npm run tier` to signal
       await starting?.then(
         (stack) => stack.stop(),
         () => undefined,
@@ -104,7 +112,8 @@ await runCli(USAGE, async () => {
       stripeLatencyMs,
       faults: { flagFile: REPO_FLAG_FILE },
       // The Collector's queue (and Jaeger's traces, on Badger) are kept between runs, like Postgres's data.
-      telemetry: { dataDir: telemetryDir, jaegerEnv: { JAEGER_TRACE_STORAGE: traceStorage } },
+      // --collectors N: the Collector tier (tail sampling always on in its samplers).
+      telemetry: { dataDir: telemetryDir, jaegerEnv: { JAEGER_TRACE_STORAGE: traceStorage }, ...(collectors ? { collectors } : {}) },
       services: { replicas },
       ui: {
         // A go-built Jaeger has no UI; set this when you run one that has (the trace page links to it).
@@ -125,6 +134,8 @@ await runCli(USAGE, async () => {
   if (args.reset) say('data reset to the seed');
   if (args['clear-traces']) say('trace store cleared');
   console.log(stackBanner(stack, (performance.now() - startedAt) / 1000, { uiUrl: stack.ui!.url }));
+  // `npm run tier -- add|remove|kill` from another terminal (samplers are not in processes(): one may go).
+  if (stack.pipeline!.tier) stopServingTier = serveTierRequests(stack.pipeline!.tier, telemetryDir, say);
   // A part that dies takes the stack down with it, loudly, rather than leaving half a stack.
   for (const proc of stack.processes()) {
     void proc.exited.then((code) => {

@@ -13,6 +13,18 @@ function traceStoreLines(stack: Stack): string {
               Jaeger ${formatBytes(usage.residentBytes)} resident; its CPU and size every minute it is busy (npm run stack -- ${other})`;
 }
 
+/** The Collector tier, when there is one: the router and each sampler, and how to change the ring. */
+function tierLines(stack: Stack): string {
+  const tier = stack.pipeline!.tier;
+  if (!tier) return '';
+  const samplers = tier.samplers.map((s) => `              ${s.name.padEnd(10)} OTLP/gRPC ${s.endpoint}  (its own metrics: ${s.metricsUrl})`);
+  return `              the router of a Collector tier (load_balancing by trace id; span metrics here), in front of
+              ${tier.samplers.length} tail-sampling Collectors → Jaeger (docs/collector-tier.md):
+${samplers.join('\n')}
+              npm run tier -- add | remove <name> | kill <name>   # change the ring while it runs
+`;
+}
+
 function faultsLine(stack: Stack): string {
   if (!stack.faults) return '';
   const round = openMysteryRound(stack.faults.flagFile);
@@ -49,7 +61,7 @@ paytrace is up (${startSeconds.toFixed(1)} s). Ctrl-C stops everything.
   stripe-mock http://127.0.0.1:${stack.ports.stripeMock}
   postgres    ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
   collector   ${pipeline.otlpEndpoint}  (OTLP/HTTP; its own metrics: ${pipeline.collectorMetricsUrl})
-  jaeger      ${pipeline.jaegerUrl}  (HTTP API; a go-installed Jaeger has no UI: paytrace's is at ${options.uiUrl})
+${tierLines(stack)}  jaeger      ${pipeline.jaegerUrl}  (HTTP API; a go-installed Jaeger has no UI: paytrace's is at ${options.uiUrl})
   prometheus  ${pipeline.prometheusUrl}  (HTTP API: the services' metrics and the span metrics, with exemplars)
 ${traceStoreLines(stack)}
 

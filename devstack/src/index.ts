@@ -36,6 +36,8 @@ export {
 export { startPostgres, postmasterPid, type PostgresHandle, type StartPostgresOptions } from './postgres.js';
 export { startStripeMock } from './stripe-mock.js';
 export { startTelemetryPipeline, pipelineEnv, type TelemetryPipeline, type TelemetryPorts } from './telemetry-pipeline.js';
+export { parseTierRequest, applyTierRequest, serveTierRequests, sendTierRequest, type TierRequest } from './tier-control.js';
+export { startCollectorTier, decisionWaitMs, type CollectorTier, type CollectorTierOptions, type TierSampler } from './collector-tier.js';
 export { prometheusArgs } from './metrics-store.js';
 export {
   TRACE_STORES,

@@ -30,9 +30,10 @@ export interface StackOptions {
   faults?: { flagFile: string };
   /**
    * Jaeger and the Collector (`dataDir`: kept between runs; default a temporary folder;
-   * `jaegerEnv`: e.g. JAEGER_TRACE_STORAGE, see startTelemetryPipeline); false: none.
+   * `jaegerEnv`: e.g. JAEGER_TRACE_STORAGE; `collectors`: the Collector tier with that many
+   * tail-sampling Collectors; see startTelemetryPipeline); false: none.
    */
-  telemetry?: false | { dataDir?: string; collectorEnv?: NodeJS.ProcessEnv; jaegerEnv?: NodeJS.ProcessEnv };
+  telemetry?: false | { dataDir?: string; collectorEnv?: NodeJS.ProcessEnv; jaegerEnv?: NodeJS.ProcessEnv; collectors?: number };
   /** Start the four services too, with these settings. */
   services?: StackServicesOptions;
   /** paytrace's web UI on `ports.ui` too, last: once the gateway is ready. */
@@ -159,6 +160,7 @@ async function start(options: StackOptions, owner: Lifetime): Promise<Stack> {
         ...(telemetry.dataDir ? { dataDir: telemetry.dataDir } : {}),
         ...(telemetry.collectorEnv ? { collectorEnv: telemetry.collectorEnv } : {}),
         ...(telemetry.jaegerEnv ? { jaegerEnv: telemetry.jaegerEnv } : {}),
+        ...(telemetry.collectors !== undefined ? { collectors: telemetry.collectors } : {}),
         onLine: (name, line) => onLine(name, line),
         owner,
       }),

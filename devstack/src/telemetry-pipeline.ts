@@ -7,6 +7,7 @@ import { portVariables, ROOT, type PortName, type StackPorts } from './ports.js'
 import { ensureTool } from './tools.js';
 import { jaegerConfigArgs, traceStoreFrom, type TraceStoreKind } from './trace-store.js';
 import { prometheusArgs } from './metrics-store.js';
+import { startCollectorTier, type CollectorTier } from './collector-tier.js';
 
 export interface TelemetryPipeline {
   /** Where the services send spans (OTLP/HTTP): OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -19,8 +20,10 @@ export interface TelemetryPipeline {
   jaegerMetricsUrl: string;
   /** Prometheus's HTTP API: the services' metrics and the span metrics. */
   prometheusUrl: string;
-  /** The ones running now (a restart replaces them). */
+  /** The ones running now (a restart replaces them); with a tier, `collector` is its router. */
   readonly collector: ManagedProcess;
+  /** The Collector tier, when started with `collectors` (its samplers, their ring). */
+  readonly tier: CollectorTier | undefined;
   readonly jaeger: ManagedProcess;
   readonly prometheus: ManagedProcess;
   /** Jaeger's trace store, and for Badger the folder it lives in. */
@@ -78,8 +81,14 @@ export async function startTelemetryPipeline(options: {
   ports: TelemetryPorts;
   /** Kept between runs (`npm run stack`); default: a temporary folder, removed at stop. */
   dataDir?: string;
-  onLine?: (name: 'prometheus' | 'jaeger' | 'otel-collector', line: string) => void;
+  onLine?: (name: 'prometheus' | 'jaeger' | 'otel-collector' | `otel-${string}`, line: string) => void;
   collectorEnv?: NodeJS.ProcessEnv;
+  /**
+   * Default (undefined): one Collector (otel-collector.yaml). A number: the Collector tier, a
+   * router on the Collector's ports in front of that many tail-sampling Collectors
+   * (telemetry/collector-tier/, docs/collector-tier.md).
+   */
+  collectors?: number;
   /**
    * Jaeger's environment on top of the rest: JAEGER_TRACE_STORAGE (memstore or badger; default
    * the process's own, else memstore), JAEGER_MAX_TRACES, JAEGER_TRACE_TTL, JAEGER_SELF_TRACING.
@@ -111,6 +120,7 @@ export async function startTelemetryPipeline(options: {
   let prometheus: ManagedProcess | undefined;
   let jaeger: ManagedProcess | undefined;
   let collector: ManagedProcess | undefined;
+  let tier: CollectorTier | undefined;
   const startPrometheus = async () => {
     owner?.signal.throwIfAborted();
     const proc = startProcess({
@@ -140,6 +150,19 @@ export async function startTelemetryPipeline(options: {
 
   const startCollector = async (extra: NodeJS.ProcessEnv = {}) => {
     owner?.signal.throwIfAborted();
+    if (options.collectors !== undefined) {
+      tier = await startCollectorTier({
+        collectorBin,
+        env,
+        ports: options.ports,
+        dataDir,
+        samplers: options.collectors,
+        collectorEnv: { ...options.collectorEnv, ...extra },
+        ...(options.onLine ? { onLine: options.onLine } : {}),
+        ...(owner ? { signal: owner.signal } : {}),
+      });
+      return;
+    }
     const proc = startProcess({
       name: 'otel-collector',
       command: collectorBin,
@@ -154,6 +177,7 @@ export async function startTelemetryPipeline(options: {
   const stop = async () => {
     // The Collector first, so it can hand what it holds to Jaeger.
     await collector?.stop();
+    await tier?.stop();
     await jaeger?.stop();
     await prometheus?.stop();
     if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
@@ -178,7 +202,10 @@ export async function startTelemetryPipeline(options: {
       return jaeger!;
     },
     get collector() {
-      return collector!;
+      return tier ? tier.router : collector!;
+    },
+    get tier() {
+      return tier;
     },
     get prometheus() {
       return prometheus!;
@@ -186,6 +213,7 @@ export async function startTelemetryPipeline(options: {
     traceStore: { kind: traceStore, dir: traceStore === 'badger' ? env.JAEGER_BADGER_DIR : undefined },
     async restartCollector(extra) {
       await collector?.stop();
+      await tier?.stop();
       await startCollector(extra);
     },
     async restartJaeger(whileDown) {

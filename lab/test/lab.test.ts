@@ -63,6 +63,19 @@ describe('configurations', () => {
     assert.equal(lean.serviceEnv.OTEL_TRACES_SAMPLER_ARG, '0');
   });
 
+  test('the Collector tier runs only when --only names it', () => {
+    assert.ok(!selectConfigs({ only: undefined, variants: [] }).some((c) => c.collectors !== undefined));
+    const chosen = selectConfigs({ only: ['tail', 'tail-tier-2'], variants: [] });
+    assert.deepEqual(
+      chosen.map((c) => [c.id, c.collectors]),
+      [
+        ['sdk-off', undefined],
+        ['tail', undefined],
+        ['tail-tier-2', 2],
+      ],
+    );
+  });
+
   test('unknown configurations and malformed variants are usage errors', () => {
     assert.throws(() => selectConfigs({ only: ['ratio-2'], variants: [] }), UsageError);
     assert.throws(() => selectConfigs({ only: undefined, variants: ['x@sdk-off:A=1'] }), UsageError);

@@ -19,3 +19,4 @@ export {
   type FidelityReport,
   type VerifyOptions,
 } from './verify.js';
+export { tailBaselineKeeps, verifyTailSampled, formatTailReport, COLLECTOR_NAME_ATTRIBUTE, type TailReport, type TailVerifyOptions } from './tail.js';

@@ -9,10 +9,13 @@ export interface LabConfig {
   sdkRatio: number | null;
   serviceEnv: NodeJS.ProcessEnv;
   collectorEnv: NodeJS.ProcessEnv;
+  /** The Collector tier with this many tail-sampling Collectors behind a router (default: one Collector). */
+  collectors?: number;
   /** A --variant's: the configuration it adds environment to (its A/B partner). */
   baseId?: string;
 }
 
+const TAIL_COLLECTOR_ENV = { OTELCOL_TRACES_PROCESSORS: '[memory_limiter, tail_sampling, batch]', OTELCOL_TAIL_DECISION_WAIT: '1s' };
 const ratio = (r: number): NodeJS.ProcessEnv => ({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(r) });
 export const CONFIGS: LabConfig[] = [
   { id: 'sdk-off', label: 'SDK disabled (baseline)', sdkRatio: null, serviceEnv: { OTEL_SDK_DISABLED: 'true' }, collectorEnv: {} },
@@ -25,7 +28,20 @@ export const CONFIGS: LabConfig[] = [
     label: 'tail: errors + slow + 10%',
     sdkRatio: 1,
     serviceEnv: ratio(1),
-    collectorEnv: { OTELCOL_TRACES_PROCESSORS: '[memory_limiter, tail_sampling, batch]', OTELCOL_TAIL_DECISION_WAIT: '1s' },
+    collectorEnv: TAIL_COLLECTOR_ENV,
+  },
+];
+
+/** Run only when --only names them (a full lab run stays as it was). */
+export const OPT_IN_CONFIGS: LabConfig[] = [
+  {
+    // The same policies in two samplers behind a router (docs/collector-tier.md): what the tier costs.
+    id: 'tail-tier-2',
+    label: 'tail through a Collector tier of 2',
+    sdkRatio: 1,
+    serviceEnv: ratio(1),
+    collectorEnv: TAIL_COLLECTOR_ENV,
+    collectors: 2,
   },
 ];
 
@@ -35,8 +51,9 @@ export const CONFIGS: LabConfig[] = [
  */
 export function selectConfigs(selection: { only?: string[] | undefined; variants: string[] }): LabConfig[] {
   const only = selection.only;
-  const chosen = only ? CONFIGS.filter((c) => only.includes(c.id)) : [...CONFIGS];
-  if (only && chosen.length !== only.length) throw new UsageError(`--only: known configurations are ${CONFIGS.map((c) => c.id).join(', ')}`);
+  const known = [...CONFIGS, ...OPT_IN_CONFIGS];
+  const chosen = only ? known.filter((c) => only.includes(c.id)) : [...CONFIGS];
+  if (only && chosen.length !== only.length) throw new UsageError(`--only: known configurations are ${known.map((c) => c.id).join(', ')}`);
   if (!chosen.some((c) => c.id === 'sdk-off')) chosen.unshift(CONFIGS[0]!); // every ratio needs its baseline
   for (const spec of selection.variants) {
     const { name: head, env } = parseNamedAssignments(spec);

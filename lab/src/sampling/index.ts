@@ -1,7 +1,7 @@
 /** @paytrace/lab: the sampling lab as modules, each without side effects. */
 export { runLab, type LabResult, type LabMeta } from './lab.js';
 export { parseLabArgs, LAB_USAGE, type LabOptions } from './options.js';
-export { CONFIGS, selectConfigs, type LabConfig } from './configs.js';
+export { CONFIGS, OPT_IN_CONFIGS, selectConfigs, type LabConfig } from './configs.js';
 export { measureOnce, countDropped, LOAD_GENERATOR_PART, type LabEnv, type RunResult } from './measure.js';
 export { maxThroughputs } from './max-throughput.js';
 export { summarise, type ConfigSummary } from './summary.js';

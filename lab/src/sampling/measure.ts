@@ -86,6 +86,7 @@ export async function measureOnce(
   const pipeline = await startTelemetryPipeline({
     ports: await freeStackPorts(),
     collectorEnv: { OTELCOL_SPANMETRICS_FLUSH_INTERVAL: `${env.spanMetricsFlushS}s`, ...config.collectorEnv },
+    ...(config.collectors === undefined ? {} : { collectors: config.collectors }),
     onLine: () => undefined,
   });
   const sdkLogs: string[] = [];
@@ -120,9 +121,10 @@ export async function measureOnce(
     await sleep(withMetrics ? settleMs(intervals) : 1_500);
     const metricsBefore = withMetrics ? await readMetrics(pipeline.prometheusUrl) : undefined;
     // Each part of the stack is a process tree (Postgres: the postmaster and its backends).
+    // A Collector tier counts as one part: the router and every sampler.
+    const collectorPids = [pipeline.collector.pid, ...(pipeline.tier?.samplers.map((s) => s.process.pid) ?? [])];
     const trees: Record<string, number> = {
       ...Object.fromEntries([...services.processes].map(([name, p]) => [name, p.pid])),
-      'otel-collector': pipeline.collector.pid,
       jaeger: pipeline.jaeger.pid,
       prometheus: pipeline.prometheus.pid,
       postgres: postmasterPid(env.stack.postgres!.dataDir),
@@ -130,6 +132,7 @@ export async function measureOnce(
     };
     const cpuNow = (): Record<string, number> => ({
       ...Object.fromEntries(Object.entries(trees).map(([n, pid]) => [n, processTreeCpuSeconds(pid)])),
+      'otel-collector': collectorPids.reduce((sum, pid) => sum + processTreeCpuSeconds(pid), 0),
       // The generator is the lab's only child that ends within the window (Vegeta: its attack, then
       // the encoding of its results): the growth of the reaped children's CPU.
       [LOAD_GENERATOR_PART]: reapedChildrenCpuSeconds(),
@@ -207,7 +210,9 @@ async function drain(pipeline: TelemetryPipeline): Promise<void> {
   await waitFor(
     'the Collector to drain',
     async () => {
-      const metrics = await fetchText(pipeline.collectorMetricsUrl);
+      // Every Collector of a tier: the samplers hold traces for their decision too.
+      const urls = [pipeline.collectorMetricsUrl, ...(pipeline.tier?.samplers.map((s) => s.metricsUrl) ?? [])];
+      const metrics = (await Promise.all(urls.map(fetchText))).join('\n');
       const sent = promSum(metrics, 'otelcol_exporter_sent_spans');
       const settled = promSum(metrics, 'otelcol_exporter_queue_size') === 0 && sent === lastSent;
       lastSent = sent;
