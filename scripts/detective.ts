@@ -126,6 +126,12 @@ await runCli(USAGE, async () => {
   for (const o of result.operations.slice(0, 8)) {
     console.log(`  ${`${o.service} ${o.operation}`.slice(0, 30).padEnd(30)} ${pct(o.p50)} ${pct(o.p95)} ${pct(o.mean)}  ${o.target ?? ''}`);
   }
+  if (result.instance) {
+    console.log(`\ninstances of ${result.instance.service} (SERVER spans)   p50      failed  spans`);
+    for (const s of result.instance.instances) {
+      console.log(`  ${s.instance.padEnd(30)} ${formatMs(s.p50).padStart(9)} ${pct(s.failureRate)}  ${s.count}`);
+    }
+  }
   if (report) console.log(`\n${runtimeTable(report)}`);
   console.log(`\nverdict: ${result.sentence}`);
   return result.culprit ? 0 : 1;

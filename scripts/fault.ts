@@ -5,6 +5,7 @@
  *   npm run fault                             # every fault: its value and what it simulates
  *   npm run fault -- stripe-latency 300       # Stripe answers 300 ms late
  *   npm run fault -- auth-unindexed-key-lookup on
+ *   npm run fault -- balance-db-latency 40 --instance balance-2   # one replica only (npm run stack -- --replicas balance=2)
  *   npm run fault -- lesson                   # the lesson's chart (a preset; every other fault off)
  *   npm run fault -- off                      # every fault off (and any mystery round ended)
  *   npm run fault -- mystery [--seed N]       # play the detective: a random fault on, which not said
@@ -21,6 +22,8 @@ import {
   applyPreset,
   currentFaults,
   endMysteryRound,
+  readFlagFile,
+  scopedInstances,
   isMysterySeed,
   isOff,
   mysteryRound,
@@ -35,7 +38,7 @@ import {
 } from '@paytrace/faults';
 import { UsageError, runCli } from '@paytrace/devstack';
 
-const USAGE = `usage: npm run fault -- [--file F] [<flag> <value> | <preset> | off]
+const USAGE = `usage: npm run fault -- [--file F] [<flag> <value> [--instance ID[,ID…]] | <preset> | off]
        npm run fault -- [--file F] mystery [--seed N] | mystery answer <service> <operation> | mystery reveal
   flags:   ${SCENARIOS.map((s) => s.flag).join(', ')}
   presets: ${Object.keys(PRESETS).join(', ')}`;
@@ -103,11 +106,15 @@ function list(file: string, round: MysteryRound | undefined): void {
     return;
   }
   const values = currentFaults(file);
+  const definitions = readFlagFile(file).flags;
   console.log(`faults in ${file} (the stack applies a change within a second):\n`);
   for (const s of SCENARIOS) {
     const value = values.get(s.flag);
-    const shown = isOff(value) ? 'off' : `${String(value)}${s.unit === 'ms' ? ' ms' : ''}`;
-    console.log(`  ${s.flag.padEnd(width)}  ${shown.padEnd(8)} ${s.simulates}`);
+    const definition = definitions[s.flag];
+    const scoped = definition && scopedInstances(definition);
+    const onValue = scoped ? definition.variants.on : value;
+    const shown = isOff(onValue) ? 'off' : `${String(onValue)}${s.unit === 'ms' ? ' ms' : ''}`;
+    console.log(`  ${s.flag.padEnd(width)}  ${shown.padEnd(8)} ${scoped ? `(on ${scoped.join(', ')} only) ` : ''}${s.simulates}`);
     console.log(`  ${' '.repeat(width)}  ${' '.repeat(8)} fix: ${s.fix}`);
   }
   if (round) console.log(`\nthe mystery round (seed ${round.seed}) is over (${round.over!.how}); npm run fault -- off ends it`);
@@ -116,8 +123,16 @@ function list(file: string, round: MysteryRound | undefined): void {
 await runCli(USAGE, async () => {
   const { values: options, positionals } = parseArgs({
     allowPositionals: true,
-    options: { file: { type: 'string', default: REPO_FLAG_FILE }, seed: { type: 'string' } },
+    options: { file: { type: 'string', default: REPO_FLAG_FILE }, seed: { type: 'string' }, instance: { type: 'string', multiple: true } },
   });
+  // --instance balance-2 (repeated, or comma-separated): only those processes (service.instance.id) get the fault.
+  const instances = (options.instance ?? [])
+    .flatMap((i) => i.split(','))
+    .map((i) => i.trim())
+    .filter(Boolean);
+  if (instances.length && (positionals.length !== 2 || positionals[0] === 'mystery')) {
+    throw new UsageError('--instance goes with one flag and its value, e.g. balance-db-latency 40 --instance balance-2');
+  }
   const file = options.file;
   const [first, second, ...rest] = positionals;
   if (first === 'mystery') {
@@ -142,7 +157,7 @@ await runCli(USAGE, async () => {
     applyPreset(file, first);
   } else if (first !== undefined && second !== undefined) {
     try {
-      writeFaults(file, { [first]: parseFaultValue(first, second) });
+      writeFaults(file, { [first]: parseFaultValue(first, second) }, { instances });
     } catch (err) {
       throw new UsageError((err as Error).message);
     }

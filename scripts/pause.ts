@@ -7,6 +7,7 @@
  *   npm run pause -- auth                                   # 100 ms of every 300, for 30 s
  *   npm run pause -- balance --every 500 --for 200 --seconds 60
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SERVICES, UsageError, listeningPid, pauseCycle, positiveNumber, runCli, stackPorts, type ServiceName } from '@paytrace/devstack';
 
@@ -31,6 +32,12 @@ await runCli(USAGE, async () => {
   const port = stackPorts()[service as ServiceName];
   const pid = listeningPid(port);
   if (pid === undefined) throw new UsageError(`nothing of yours listens on 127.0.0.1:${port} (${service}): start the stack first (npm run stack)`);
+  // With `--replicas`, the port is the stack's load balancer (the stack's own process): pausing it would freeze the whole stack.
+  if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('@paytrace/services/telemetry')) {
+    throw new UsageError(
+      `127.0.0.1:${port} is not a paytrace service's process (with --replicas it is the stack's load balancer in front of ${service}'s replicas): not paused`,
+    );
+  }
 
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());

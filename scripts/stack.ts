@@ -12,6 +12,7 @@
  *   npm run stack -- --clear-traces           # empty the on-disk trace store first
  *   npm run stack -- --collectors 2           # a Collector tier: a router, 2 tail-sampling Collectors
  *                                             # (npm run tier -- add|remove|kill changes it; docs/collector-tier.md)
+ *   npm run stack -- --replicas balance=2     # balance as 2 processes (balance-1, balance-2) behind a load balancer on its port
  *
  * Jaeger keeps traces in memory by default (memstore, JAEGER_MAX_TRACES); JAEGER_TRACE_STORAGE=badger
  * is the same as --trace-store badger. While Jaeger is busy, a line a minute says what it costs.
@@ -22,6 +23,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  parseReplicas,
   prefixer,
   positiveInteger,
   positiveNumber,
@@ -39,7 +41,8 @@ import {
 import { REPO_FLAG_FILE } from '@paytrace/faults';
 import { stackBanner } from '@paytrace/devstack/banner';
 
-const USAGE = 'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces] [--collectors N]';
+const USAGE =
+  'usage: npm run stack -- [--reset] [--stripe-latency-ms MS] [--trace-store memstore|badger] [--clear-traces] [--collectors N] [--replicas SERVICE=N[,…]]';
 
 /** How often the trace store's cost is said, while Jaeger is busy (at least 1% of a core). */
 const TRACE_STORE_STATUS_EVERY_S = 60;
@@ -52,8 +55,10 @@ await runCli(USAGE, async () => {
       'trace-store': { type: 'string' },
       'clear-traces': { type: 'boolean', default: false },
       collectors: { type: 'string' },
+      replicas: { type: 'string', multiple: true },
     },
   });
+  const replicas = parseReplicas(args.replicas ?? []);
   let traceStorage: ReturnType<typeof traceStoreFrom>;
   try {
     traceStorage = traceStoreFrom(args['trace-store'] ? { JAEGER_TRACE_STORAGE: args['trace-store'] } : process.env);
@@ -109,7 +114,7 @@ await runCli(USAGE, async () => {
       // The Collector's queue (and Jaeger's traces, on Badger) are kept between runs, like Postgres's data.
       // --collectors N: the Collector tier (tail sampling always on in its samplers).
       telemetry: { dataDir: telemetryDir, jaegerEnv: { JAEGER_TRACE_STORAGE: traceStorage }, ...(collectors ? { collectors } : {}) },
-      services: {},
+      services: { replicas },
       ui: {
         // A go-built Jaeger has no UI; set this when you run one that has (the trace page links to it).
         ...(process.env.PAYTRACE_UI_JAEGER_UI_URL ? { jaegerUiUrl: process.env.PAYTRACE_UI_JAEGER_UI_URL } : {}),

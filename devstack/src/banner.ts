@@ -1,5 +1,5 @@
 /** What `npm run stack` prints once it is up (stackBanner): the URLs, the trace store, the faults on, what to try. */
-import { currentFaults, isOff, openMysteryRound } from '@paytrace/faults';
+import { currentFaults, isOff, openMysteryRound, readFlagFile, scopedInstances } from '@paytrace/faults';
 import type { Stack } from './stack.js';
 import { formatBytes, traceStoreBound, traceStoreUsage } from './trace-store.js';
 
@@ -29,8 +29,19 @@ function faultsLine(stack: Stack): string {
   if (!stack.faults) return '';
   const round = openMysteryRound(stack.faults.flagFile);
   if (round) return `a mystery round is on (seed ${round.seed}), which fault not said`;
-  const on = [...currentFaults(stack.faults.flagFile)].filter(([, value]) => !isOff(value));
-  return on.length === 0 ? 'none on' : `ON: ${on.map(([flag, value]) => `${flag}=${String(value)}`).join(', ')}`;
+  const on = [...currentFaults(stack.faults.flagFile)].filter(([, value]) => !isOff(value)).map(([flag, value]) => `${flag}=${String(value)}`);
+  // A fault scoped to some replicas (`--instance`) is off by default and on for them.
+  for (const [flag, definition] of Object.entries(readFlagFile(stack.faults.flagFile).flags)) {
+    const instances = scopedInstances(definition);
+    if (instances) on.push(`${flag}=${String(definition.variants.on)} on ${instances.join(', ')}`);
+  }
+  return on.length === 0 ? 'none on' : `ON: ${on.join(', ')}`;
+}
+
+/** After a replicated service's URL: its balancer's replicas (`--replicas`). */
+function replicasNote(stack: Stack, service: 'gateway' | 'auth' | 'balance' | 'payments'): string {
+  const ids = stack.services!.instances[service];
+  return ids ? `  (a load balancer in front of ${ids.join(', ')}: service.instance.id on every span)` : '';
 }
 
 /** What `npm run stack` prints once it is up: where everything is, and what to try. */
@@ -43,10 +54,10 @@ paytrace is up (${startSeconds.toFixed(1)} s). Ctrl-C stops everything.
 
   ▶ open ${options.uiUrl}   recent payments and the last minute's verdict; each trace as the lesson's Gantt
 
-  gateway     ${gateway}            (the public API; its OpenAPI document: ${gateway}/openapi.json)
-  auth        ${urls.auth}
-  balance     ${urls.balance}
-  payments    ${urls.payments}
+  gateway     ${gateway}            (the public API; its OpenAPI document: ${gateway}/openapi.json)${replicasNote(stack, 'gateway')}
+  auth        ${urls.auth}${replicasNote(stack, 'auth')}
+  balance     ${urls.balance}${replicasNote(stack, 'balance')}
+  payments    ${urls.payments}${replicasNote(stack, 'payments')}
   stripe-mock http://127.0.0.1:${stack.ports.stripeMock}
   postgres    ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
   collector   ${pipeline.otlpEndpoint}  (OTLP/HTTP; its own metrics: ${pipeline.collectorMetricsUrl})

@@ -2,7 +2,8 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
-import { currentFaults } from '@paytrace/faults';
+import { faultsFor } from '@paytrace/faults';
+import { replicaInstanceIds } from './services.js';
 
 /** The part of the world outside paytrace that the fault flags can break. */
 export interface FaultProxies {
@@ -10,6 +11,12 @@ export interface FaultProxies {
   stripeApiBase: string;
   /** Where each service reaches Postgres: a latency proxy per service. */
   databaseUrls: { auth: string; balance: string; payments: string };
+  /**
+   * DATABASE_URL for each replica of a replicated service with a database: a latency proxy of its
+   * own, whose fault flag is evaluated with the replica's instance id (`--instance balance-2`).
+   * Made on first ask, by instance id (`balance-2`).
+   */
+  replicaDatabaseEnv(replicas: Partial<Record<string, number>>): Promise<Record<string, NodeJS.ProcessEnv>>;
   close(): Promise<void>;
 }
 
@@ -34,26 +41,36 @@ export async function startFaultProxies(options: FaultProxiesOptions): Promise<F
   const stripe = await startStripeProxy({ stripeMockPort: options.stripeMockPort, baseLatencyMs: options.baseStripeLatencyMs ?? 0 });
   const postgres = new URL(options.databaseUrl);
   const databaseProxies = new Map<keyof typeof DATABASE_FLAGS, LatencyProxy>();
+  /** A replica's own database proxy, by instance id, with its service. */
+  const replicaProxies = new Map<string, { service: keyof typeof DATABASE_FLAGS; proxy: LatencyProxy; url: string }>();
   const databaseUrls = {} as FaultProxies['databaseUrls'];
-  for (const service of Object.keys(DATABASE_FLAGS) as Array<keyof typeof DATABASE_FLAGS>) {
+  const startDatabaseProxy = async () => {
     const proxy = await startLatencyProxy({ targetPort: Number(postgres.port || 5432), targetHost: postgres.hostname });
-    databaseProxies.set(service, proxy);
     const url = new URL(options.databaseUrl);
     url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
-    databaseUrls[service] = url.toString();
+    return { proxy, url: url.toString() };
+  };
+  for (const service of Object.keys(DATABASE_FLAGS) as Array<keyof typeof DATABASE_FLAGS>) {
+    const { proxy, url } = await startDatabaseProxy();
+    databaseProxies.set(service, proxy);
+    databaseUrls[service] = url;
   }
 
+  // The file as flagd evaluates it: a fault scoped to instances (a targeting rule) is off for the
+  // shared proxies and on for the replicas it names.
   const apply = () => {
-    let faults;
     try {
-      faults = currentFaults(options.flagFile);
+      const faults = faultsFor(options.flagFile);
+      stripe.set({ latencyMs: Number(faults.get('stripe-latency') ?? 0), errorRate: Number(faults.get('stripe-error-rate') ?? 0) });
+      for (const [service, flag] of Object.entries(DATABASE_FLAGS)) {
+        databaseProxies.get(service as keyof typeof DATABASE_FLAGS)!.setLatency(Number(faults.get(flag) ?? 0));
+      }
+      for (const [instance, { service, proxy }] of replicaProxies) {
+        proxy.setLatency(Number(faultsFor(options.flagFile, instance).get(DATABASE_FLAGS[service]) ?? 0));
+      }
     } catch {
-      return; // half-written by an editor: the next poll reads it whole
-    }
-    stripe.set({ latencyMs: Number(faults.get('stripe-latency') ?? 0), errorRate: Number(faults.get('stripe-error-rate') ?? 0) });
-    for (const [service, flag] of Object.entries(DATABASE_FLAGS)) {
-      databaseProxies.get(service as keyof typeof DATABASE_FLAGS)!.setLatency(Number(faults.get(flag) ?? 0));
+      // half-written by an editor: the next poll reads it whole
     }
   };
   apply();
@@ -62,9 +79,21 @@ export async function startFaultProxies(options: FaultProxiesOptions): Promise<F
   return {
     stripeApiBase: `http://127.0.0.1:${stripe.port}`,
     databaseUrls,
+    async replicaDatabaseEnv(replicas) {
+      const env: Record<string, NodeJS.ProcessEnv> = {};
+      for (const service of Object.keys(DATABASE_FLAGS) as Array<keyof typeof DATABASE_FLAGS>) {
+        for (const instance of replicaInstanceIds(service, replicas[service])) {
+          if (!replicaProxies.has(instance)) replicaProxies.set(instance, { service, ...(await startDatabaseProxy()) });
+          env[instance] = { DATABASE_URL: replicaProxies.get(instance)!.url };
+        }
+      }
+      apply();
+      return env;
+    },
     async close() {
       unwatchFile(options.flagFile, apply);
-      await Promise.all([stripe.close(), ...[...databaseProxies.values()].map((p) => p.close())]);
+      const replicas = [...replicaProxies.values()].map((r) => r.proxy);
+      await Promise.all([stripe.close(), ...[...databaseProxies.values(), ...replicas].map((p) => p.close())]);
     },
   };
 }

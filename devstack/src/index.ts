@@ -9,7 +9,19 @@
  *   await stack.stop();
  */
 export { startStack, type Stack, type StackOptions, type StackServicesOptions, type StackUiOptions, type LineSink } from './stack.js';
-export { startServices, serverEntry, serviceEnv, SERVICES, type ServiceName, type ServicesOptions, type RunningServices } from './services.js';
+export { startBalancer, type Balancer } from './balancer.js';
+export {
+  startServices,
+  serverEntry,
+  serviceEnv,
+  replicaInstanceIds,
+  parseReplicas,
+  MAX_REPLICAS,
+  SERVICES,
+  type ServiceName,
+  type ServicesOptions,
+  type RunningServices,
+} from './services.js';
 export {
   ROOT,
   PORT_VARIABLES,

@@ -180,10 +180,12 @@ async function start(options: StackOptions, owner: Lifetime): Promise<Stack> {
     ui: undefined,
     startServices: (serviceOptions = {}) =>
       owner.run(async () => {
-        const { ports: servicePorts, env, envFor, ...rest } = serviceOptions;
+        const { ports: servicePorts, env, envFor, envForInstance, ...rest } = serviceOptions;
         const running = await startServices({
-          onLine: (service, line) => onLine(service, line),
+          onLine: (service, line, instance) => onLine(instance ?? service, line),
           ...rest,
+          // A replica of a service with a database has a database proxy of its own, so a fault can slow one replica's.
+          envForInstance: { ...(faults ? await faults.replicaDatabaseEnv(serviceOptions.replicas ?? {}) : {}), ...envForInstance },
           envFor: Object.fromEntries(SERVICES.map((s) => [s, { ...faultEnv[s], ...envFor?.[s] }])),
           ports: servicePorts ?? (Object.fromEntries(SERVICES.map((s) => [s, ports[s]])) as Record<ServiceName, number>),
           databaseUrl,
@@ -198,7 +200,7 @@ async function start(options: StackOptions, owner: Lifetime): Promise<Stack> {
     processes: () => [
       stripeMock,
       ...(pipeline ? [pipeline.prometheus, pipeline.jaeger, pipeline.collector] : []),
-      ...serviceSets.flatMap((set) => [...set.processes.values()]),
+      ...serviceSets.flatMap((set) => [...set.replicas.values()].flat()),
       ...(stack.ui ? [stack.ui.process] : []),
     ],
     stop: () => owner.stop(),

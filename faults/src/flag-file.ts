@@ -2,6 +2,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PRESETS, SCENARIOS, scenario, type FaultValue } from './catalog.js';
+import { instanceScopedService, instanceTargeting } from './instance-scope.js';
 
 /** The flag file in the repo: what `npm run stack` serves its services, and compose's flagd too. */
 export const REPO_FLAG_FILE = fileURLToPath(new URL('../../flags/paytrace.flagd.json', import.meta.url));
@@ -11,6 +12,8 @@ interface FlagDefinition {
   state: 'ENABLED' | 'DISABLED';
   variants: Record<string, FaultValue>;
   defaultVariant: string;
+  /** A flagd targeting rule (JSONLogic); paytrace writes one only to scope a fault to some instances (instance-scope.ts). */
+  targeting?: unknown;
 }
 
 interface FlagFile {
@@ -57,21 +60,42 @@ export function parseFaultValue(flag: string, text: string): FaultValue {
 
 /**
  * Sets flags (the others unchanged; with `othersOff`, every other flag off) and writes the file
- * atomically: a rename, so a service never reads half a file.
+ * atomically: a rename, so a service never reads half a file. With `instances` (service.instance.id
+ * values, e.g. `balance-2`), a flag switched on is on for those instances only: a flagd targeting
+ * rule, its default variant staying `off` (so whatever ignores targeting sees it off).
  */
-export function writeFaults(file: string, values: Readonly<Record<string, FaultValue>>, options: { othersOff?: boolean } = {}): void {
+export function writeFaults(
+  file: string,
+  values: Readonly<Record<string, FaultValue>>,
+  options: { othersOff?: boolean; instances?: readonly string[] } = {},
+): void {
   const flags = readFlagFile(file);
+  const scoped = options.instances?.length ? options.instances : undefined;
+  if (scoped) {
+    for (const key of Object.keys(values)) {
+      const service = instanceScopedService(key);
+      if (!service) throw new Error(`${key} cannot be scoped to an instance: one proxy in front of stripe-mock serves every replica`);
+      // A replica's id as the dev stack names it (`auth-2`) is checked; any other id (a UUID) is taken as it is.
+      const foreign = scoped.filter((id) => /^(auth|balance|payments|gateway)-\d+$/.test(id) && !id.startsWith(`${service}-`));
+      if (foreign.length) throw new Error(`${key} is ${service}'s: ${foreign.join(', ')} is not one of its instances (e.g. ${service}-2)`);
+    }
+  }
   for (const [key, flag] of Object.entries(flags.flags)) {
     const value = values[key];
     if (value === undefined) {
-      if (options.othersOff) flag.defaultVariant = 'off';
+      if (options.othersOff) {
+        flag.defaultVariant = 'off';
+        delete flag.targeting;
+      }
       continue;
     }
+    delete flag.targeting;
     if (isOff(value)) {
       flag.defaultVariant = 'off';
     } else {
       if (typeof value === 'number') flag.variants.on = value;
-      flag.defaultVariant = 'on';
+      flag.defaultVariant = scoped ? 'off' : 'on';
+      if (scoped) flag.targeting = instanceTargeting(scoped);
     }
   }
   for (const key of Object.keys(values)) {
@@ -94,6 +118,7 @@ export function clearFaults(file: string): void {
     const example = scenario(key)?.onValue;
     if (example !== undefined) flag.variants.on = example;
     flag.defaultVariant = 'off';
+    delete flag.targeting;
   }
   writeFlagFile(file, flags);
 }

@@ -11,6 +11,7 @@
  */
 export { SCENARIOS, PRESETS, LOAD_API_KEYS, scenario, type FaultScenario, type FaultValue } from './catalog.js';
 export { REPO_FLAG_FILE, readFlagFile, currentFaults, writeFaults, clearFaults, applyPreset, parseFaultValue, isOff } from './flag-file.js';
+export { INSTANCE_CONTEXT_KEY, instanceTargeting, scopedInstances, instanceScopedService, faultsFor } from './instance-scope.js';
 export { MYSTERY_STRENGTHS, pickMystery, strengthsOf, isMysterySeed, mulberry32, type MysteryPick } from './mystery.js';
 export {
   MYSTERY_SERVICES,

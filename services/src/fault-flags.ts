@@ -5,6 +5,13 @@ import { FlagdProvider } from '@openfeature/flagd-provider';
 import { SpanEventHook } from '@openfeature/open-telemetry-hooks';
 import { OpenFeature, type Client } from '@openfeature/server-sdk';
 import type { ServiceApp } from './service-app.js';
+import { serviceInstanceId } from './instance-id.js';
+
+/**
+ * The evaluation context's property that names this process (its service.instance.id): a flagd
+ * targeting rule on it scopes a fault to one replica (`npm run fault -- … --instance balance-2`).
+ */
+export const INSTANCE_CONTEXT_KEY = 'instance';
 
 /**
  * The fault switches of the bottleneck detective (flags/paytrace.flagd.json), as one service reads
@@ -31,6 +38,8 @@ export async function openFaultFlags(app: ServiceApp, service: string, env: Node
     const stopFastPolling = flagFile ? pollFlagFileQuickly(flagFile) : () => undefined;
     // One hook per client, not global: a process may open several apps' flags (tests).
     client.addHooks(new SpanEventHook());
+    const instance = serviceInstanceId(env);
+    if (instance) client.setContext({ [INSTANCE_CONTEXT_KEY]: instance });
     await OpenFeature.setProviderAndWait(service, new FlagdProvider({ resolverType: 'in-process' }));
     app.addHook('onClose', async () => {
       await OpenFeature.clearProviders();

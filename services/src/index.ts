@@ -13,3 +13,4 @@ export * from './upstream-answer.js';
 export { Type, type Static } from '@sinclair/typebox';
 export * from './deadline.js';
 export * from './load-shedding.js';
+export * from './instance-id.js';

@@ -4,7 +4,9 @@
  *   node --import @paytrace/services/telemetry dist/server.js
  *
  * It is the only module that knows the SDK. Apps use `@opentelemetry/api` alone. Everything is
- * configured through the standard variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+ * configured through the standard variables: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES (its
+ * service.instance.id defaults to a UUID v5 of name, host and PORT, instance-id.ts; `npm run stack
+ * -- --replicas` sets `balance-2` etc.),
  * OTEL_TRACES_SAMPLER(_ARG) (default parentbased_always_on), OTEL_EXPORTER_OTLP_ENDPOINT,
  * OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL (http/protobuf, the default, or http/json),
  * OTEL_PROPAGATORS (default tracecontext,baggage), OTEL_BSP_* (queue 8192 by default),
@@ -26,6 +28,7 @@ import { register } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 import { addShutdownHook } from './shutdown.js';
+import { defaultServiceInstanceId } from './instance-id.js';
 
 const enabled = !/^(true|1)$/i.test(process.env.OTEL_SDK_DISABLED ?? '');
 
@@ -50,6 +53,9 @@ if (enabled) {
   // in the busiest service, some 10 MB).
   if (!process.env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) process.env.OTEL_EXPORTER_OTLP_TIMEOUT ??= '25000';
   process.env.OTEL_BSP_MAX_QUEUE_SIZE ??= '8192';
+  // Every span and metric says which process served it (service.instance.id; Prometheus's
+  // `instance` label): a stable UUID unless OTEL_RESOURCE_ATTRIBUTES names one (instance-id.ts).
+  defaultServiceInstanceId();
 
   const { startSdk } = await import('./telemetry-sdk.js');
   const sdk = startSdk({ serviceVersion: packageVersion() });

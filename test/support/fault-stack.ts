@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { REPO_FLAG_FILE, clearFaults, type FaultScenario } from '@paytrace/faults';
-import { startFaultProxies, type FaultProxies } from '@paytrace/devstack';
+import { startFaultProxies, type FaultProxies, type ServicesOptions } from '@paytrace/devstack';
 import { JaegerClient, analyzeTrace, collectTraces, verdict, type Verdict } from '@paytrace/trace-analysis';
 import { driveLoad, type LoadRequest } from '@paytrace/lab/load';
 import { databaseUrl, jaegerUrl, stripePort } from './env.js';
@@ -34,7 +34,12 @@ export const SCENARIO_LOAD = { concurrency: 4, durationMs: 5_000 };
  * without touching the repository's file. `name` names the temporary folder; `env` is added to the
  * services' environment (e.g. another Collector's OTEL_EXPORTER_OTLP_ENDPOINT).
  */
-export async function startFaultStack(options: { name: string; env?: Record<string, string> }): Promise<FaultStack> {
+export async function startFaultStack(options: {
+  name: string;
+  env?: Record<string, string>;
+  /** Services run as replicas (`balance-1`, `balance-2`… behind a balancer), each with its own database proxy. */
+  replicas?: ServicesOptions['replicas'];
+}): Promise<FaultStack> {
   const workDir = mkdtempSync(join(tmpdir(), `paytrace-${options.name}-`));
   const flagFile = join(workDir, 'paytrace.flagd.json');
   copyFileSync(REPO_FLAG_FILE, flagFile);
@@ -51,6 +56,7 @@ export async function startFaultStack(options: { name: string; env?: Record<stri
         balance: { DATABASE_URL: proxies.databaseUrls.balance },
         payments: { DATABASE_URL: proxies.databaseUrls.payments },
       },
+      ...(options.replicas ? { replicas: options.replicas, envForInstance: await proxies.replicaDatabaseEnv(options.replicas) } : {}),
     });
     const started = proxies;
     const jaeger = new JaegerClient(jaegerUrl);

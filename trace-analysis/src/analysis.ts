@@ -20,6 +20,7 @@ import {
   type TraceIndex,
 } from './spans.js';
 import { queriesOf, type QuerySpanWait } from './db-waits.js';
+import { servedRequests, type ServedRequest } from './instance-verdict.js';
 
 /** A stretch of the critical path during which `span` itself (not a child) was the work. */
 export interface PathSegment {
@@ -82,6 +83,8 @@ export interface TraceAnalysis {
   sequentialReads: SequentialReads | undefined;
   /** Every query span, with what it says about its waits in the database (db-waits.ts). */
   queries: QuerySpanWait[];
+  /** The requests each instance served (SERVER spans naming their service.instance.id), to compare replicas (instance-verdict.ts). */
+  served?: ServedRequest[];
 }
 
 /** A child's interval clipped to the window its parent is examined over. */
@@ -292,5 +295,6 @@ export function analyzeTrace(spans: TraceSpan[]): TraceAnalysis {
     hops: hopsOf(index),
     sequentialReads: sequentialReadsOf(path, index),
     queries: queriesOf(index),
+    served: servedRequests(spans),
   };
 }

@@ -89,6 +89,16 @@ export {
 export { calleeWaits, calleeWaitStats, type CalleeWait } from './callee-waits.js';
 export { queryWaitOf, lockWaitSummary, type LockHolder, type LockWaitSummary, type QuerySpanWait, type QueryWait } from './db-waits.js';
 export { withRuntimeFindings, EVENT_LOOP_ADVICE, type RuntimeFinding } from './runtime-verdict.js';
+export {
+  servedRequests,
+  oddInstance,
+  describeInstance,
+  withOddInstance,
+  type ServedRequest,
+  type InstanceStats,
+  type InstanceFinding,
+  type InstanceOptions,
+} from './instance-verdict.js';
 export { rowLabel, waterfallRows, type RowOptions, type WaterfallRow } from './rows.js';
 export { renderWaterfall, type WaterfallOptions } from './waterfall.js';
 export { mermaidFence, sanitizeLabel, toMermaidGantt, type MermaidOptions } from './mermaid.js';

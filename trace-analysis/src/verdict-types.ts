@@ -3,6 +3,7 @@ import type { Operation } from './spans.js';
 import type { RuntimeFinding } from './runtime-verdict.js';
 import type { CalleeWait } from './callee-waits.js';
 import type { LockWaitSummary } from './db-waits.js';
+import type { InstanceFinding, InstanceOptions } from './instance-verdict.js';
 
 export interface ShareStats {
   /** Share of each trace's critical path (0..1), a trace without it counting 0. */
@@ -30,6 +31,8 @@ export interface Culprit {
   kind: 'latency' | 'errors' | 'sequential' | 'database' | 'runtime' | 'stalled';
   /** A query culprit whose spans mostly waited on a lock: on what, and who held it (from the spans' wait samples). */
   lockWait?: LockWaitSummary;
+  /** The one instance of the service (service.instance.id, e.g. `balance-2`) that stands out from its siblings. */
+  instance?: string;
 }
 
 export interface Verdict {
@@ -45,6 +48,8 @@ export interface Verdict {
   sentence: string;
   /** The runtime findings the verdict was given (VerdictOptions.runtime), when there were any. */
   runtime?: RuntimeFinding[];
+  /** One instance of a service that stands out from its siblings (replicas), with every instance's figures. */
+  instance?: InstanceFinding;
 }
 
 export interface VerdictOptions {
@@ -64,4 +69,6 @@ export interface VerdictOptions {
   runtime?: readonly RuntimeFinding[];
   /** The share of a query culprit's time spent waiting on a lock from which the verdict is about the lock (default 0.5). */
   minLockWaitShare?: number;
+  /** When one instance of a replicated service is named (instance-verdict.ts). */
+  instances?: InstanceOptions;
 }

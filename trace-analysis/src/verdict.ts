@@ -8,6 +8,7 @@ import { operationKey, type Operation, type OperationCategory } from './spans.js
 import type { Culprit, OperationStats, ShareStats, Verdict, VerdictOptions } from './verdict-types.js';
 import { formatMs } from './format.js';
 import { withRuntimeFindings } from './runtime-verdict.js';
+import { withOddInstance } from './instance-verdict.js';
 import { calleeWaitStats } from './callee-waits.js';
 import { lockWaitSummary } from './db-waits.js';
 import { intermittentLockWait, lockAdvice } from './lock-verdict.js';
@@ -90,7 +91,13 @@ function mostFrequent<T>(items: T[], key: (x: T) => string): { item: T; n: numbe
 }
 
 export function verdict(traces: TraceAnalysis[], options: VerdictOptions = {}): Verdict {
-  return withRuntimeFindings(spanVerdict(traces, options), options.runtime ?? []);
+  const withRuntime = withRuntimeFindings(spanVerdict(traces, options), options.runtime ?? []);
+  // Replicas last: which instance of the service, once the verdict has said which service and why.
+  return withOddInstance(
+    withRuntime,
+    traces.flatMap((t) => t.served ?? []),
+    options.instances,
+  );
 }
 
 /** The verdict from the spans alone. */
