@@ -5,7 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { currentFaults, isOff, mysteryRound, PRESETS, REPO_FLAG_FILE, SCENARIOS, pickMystery } from '@paytrace/faults';
+import { currentFaults, isOff, mysteryRound, PRESETS, REPO_FLAG_FILE, SCENARIOS, pickMystery, writeFaults } from '@paytrace/faults';
 import { buildApp } from '../src/app.js';
 import { closedPortUrl } from './support/closed-port.js';
 
@@ -114,6 +114,15 @@ describe('pages that need no Jaeger, and Jaeger down', () => {
     res = await post({ action: 'all-off' });
     assert.equal(res.statusCode, 303);
     assert.ok([...currentFaults(flagFile).values()].every((v) => v === false || v === 0));
+
+    // A fault scoped to one replica (`npm run fault -- balance-db-latency 40 --instance balance-2`)
+    // is off by default and on by its targeting rule: the page says on, and for which instance.
+    writeFaults(flagFile, { 'balance-db-latency': 40 }, { instances: ['balance-2'] });
+    const scoped = (await app.inject('/faults')).body;
+    assert.match(scoped, /data-flag="balance-db-latency" data-value="40"/);
+    assert.match(scoped, /data-instances="balance-2">\s*40 \(balance-2 only\)/);
+    assert.match(scoped, /id="faults-on">balance-db-latency=40 \(balance-2 only\)</);
+    writeFaults(flagFile, { 'balance-db-latency': 0 });
   });
 
   test('/faults under a mystery round: nothing of the answer in the page, switches refused, answers graded, then the reveal', async () => {

@@ -10,11 +10,13 @@ import {
   openMysteryRound,
   parseFaultValue,
   PRESETS,
+  readFlagFile,
   SCENARIOS,
+  scopedInstances,
   writeFaults,
 } from '@paytrace/faults';
 import { badRequest, mysteryRoundOpen, noFlagFile } from '../errors.js';
-import { renderFaultsPage } from '../views/faults-page.js';
+import { renderFaultsPage, type FaultRow } from '../views/faults-page.js';
 
 interface FaultForm {
   action?: 'set' | 'off' | 'all-off' | 'preset';
@@ -28,10 +30,16 @@ export function faultRoutes(app: FastifyInstance, opts: { flagFile: string | und
 
   app.get('/faults', async (_request, reply) => {
     const values = flagFile ? currentFaults(flagFile) : new Map();
+    const flags = flagFile ? readFlagFile(flagFile).flags : {};
     const round = flagFile ? mysteryRound(flagFile) : undefined;
     // While a round is open the page is rendered without the values at all, not with them hidden.
     const hidden = round !== undefined && !round.over;
-    const rows = SCENARIOS.map((scenario) => {
+    const rows = SCENARIOS.map((scenario): FaultRow => {
+      const flag = flags[scenario.flag];
+      // A fault scoped to some instances (`npm run fault -- … --instance balance-2`) is off by
+      // default and on by its targeting rule: the page shows the value those instances get.
+      const instances = !hidden && flag?.state === 'ENABLED' ? scopedInstances(flag) : undefined;
+      if (instances && flag) return { scenario, value: flag.variants.on!, on: true, instances };
       const value = hidden ? false : (values.get(scenario.flag) ?? (scenario.type === 'boolean' ? false : 0));
       return { scenario, value, on: !isOff(value) };
     });

@@ -12,6 +12,8 @@ export interface FaultRow {
   scenario: FaultScenario;
   value: FaultValue;
   on: boolean;
+  /** The instances a scoped fault is on for (`npm run fault -- … --instance balance-2`); undefined: every instance. */
+  instances?: string[];
 }
 
 export interface FaultsPageProps {
@@ -24,6 +26,8 @@ export interface FaultsPageProps {
 }
 
 const shown = (v: FaultValue) => (typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v));
+/** What a row is now, with the instances a scoped fault is on for: `40 (balance-2 only)`. */
+const now = (row: FaultRow) => (row.instances ? `${shown(row.value)} (${row.instances.join(', ')} only)` : shown(row.value));
 
 function Switch({ row }: { row: FaultRow }) {
   const { scenario: s } = row;
@@ -119,7 +123,7 @@ function FaultsPage({ flagFile, rows, presets, mystery }: FaultsPageProps) {
             in-process) and the stack's proxies poll; a change applies within a second. Then make payments and watch the verdict on{' '}
             <a href="/">Payments</a>. Faults played by the stack's proxies (Stripe, the networks to Postgres) apply on the native stack only, not
             under compose. Now on:{' '}
-            <strong id="faults-on">{on.length === 0 ? 'none' : on.map((r) => `${r.scenario.flag}=${shown(r.value)}`).join(', ')}</strong>
+            <strong id="faults-on">{on.length === 0 ? 'none' : on.map((r) => `${r.scenario.flag}=${now(r)}`).join(', ')}</strong>
           </p>
           <MysteryPanel {...mystery} />
           <h2>Switches</h2>
@@ -152,7 +156,9 @@ function FaultsPage({ flagFile, rows, presets, mystery }: FaultsPageProps) {
                   <td>
                     <code>{row.scenario.flag}</code>
                   </td>
-                  <td class="value">{shown(row.value)}</td>
+                  <td class="value" {...(row.instances ? { 'data-instances': row.instances.join(',') } : {})}>
+                    {now(row)}
+                  </td>
                   <td>{row.scenario.readBy}</td>
                   <td>
                     {row.scenario.simulates}
