@@ -70,13 +70,16 @@ describe('the detective names a lock held by an outside session', () => {
     const traces = await payments();
     const queries = balanceQueries(traces);
     assert.ok(queries.length >= 4 * 60, `${queries.length} balance query spans`);
+    // Only a query still running in Postgres after 1 ms is sampled: on a quiet machine that may be
+    // none of them (3 of 990 in one run, 0 of 990 in a CI run), more on a busy one. This case is the
+    // control of the next: the same watcher, the same load, which there must name nightly-batch on
+    // at least 10 spans. So it asserts over every query span what must hold however many were
+    // sampled: none names a lock held by anything but balance itself, nor does the verdict.
     const sampled = queries.filter((s) => s.tags['paytrace.db.wait.samples'] !== undefined);
-    // Few of balance's queries run past 1 ms on a quiet machine (3 of 990 here), more on a busy one.
-    assert.ok(sampled.length >= 1, `no balance query ran past 1 ms and was sampled (${queries.length} queries)`);
     // Two payments of one account at once queue for its balance row among themselves: a real lock
     // wait, held by another of balance's own sessions (likelier on a busy machine). Every lock a
     // span names must be such a one: nothing outside paytrace holds these rows now.
-    const onLock = sampled.filter((s) => s.tags['paytrace.db.wait.lock_ms'] !== undefined || s.tags['paytrace.db.wait.blocker.pid'] !== undefined);
+    const onLock = queries.filter((s) => s.tags['paytrace.db.wait.lock_ms'] !== undefined || s.tags['paytrace.db.wait.blocker.pid'] !== undefined);
     for (const s of onLock) {
       assert.match(String(s.tags['paytrace.db.wait.event']), /^Lock:/, JSON.stringify(s.tags));
       assert.equal(s.tags['paytrace.db.wait.blocker.application_name'], 'paytrace-balance', JSON.stringify(s.tags));
