@@ -1,8 +1,8 @@
 /** Fidelity under tail sampling: which traces the policy keeps, and whether each is whole, absent, or split between Collectors. */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { JaegerClient, TraceSpan } from '@paytrace/trace-analysis';
 import type { PaymentAttempt } from './verify.js';
-import { checkPaymentTrace, worstProblem, type Problem } from './check.js';
+import type { Problem } from './check.js';
+import { forEachLimited, settledPaymentTrace } from './settled-trace.js';
 
 /** The resource attribute each sampling Collector of the tier stamps (telemetry/collector-tier/sampler.yaml). */
 export const COLLECTOR_NAME_ATTRIBUTE = 'paytrace.collector.name';
@@ -102,28 +102,21 @@ export async function verifyTailSampled(jaeger: JaegerClient, attempts: PaymentA
   const dropped = payments.filter((a) => !tailBaselineKeeps(a.traceId!, options.baselinePercent));
   report.checked = payments.length;
   await forEachLimited(kept, 8, async (a) => {
-    const expectation = { paymentId: a.paymentId!, ...(options.toleranceUs === undefined ? {} : { toleranceUs: options.toleranceUs }) };
-    for (;;) {
-      const spans = (await jaeger.getTrace(a.traceId!)) ?? [];
-      const problems = spans.length === 0 ? [] : checkPaymentTrace(spans, expectation);
-      const worst = worstProblem(problems);
-      // Spans on their way look like a missing hop or an orphan (or none yet): those may heal.
-      const healable = spans.length === 0 || worst === 'incomplete' || worst === 'malformed';
-      if (healable && Date.now() < deadline) {
-        await sleep(500);
-        continue;
-      }
-      count(spans);
-      if (spans.length === 0 || worst) report.unwhole.push(a.traceId!);
-      if (spans.length === 0) {
-        report.lost++;
-        example(a.traceId!, 'lost', []);
-      } else if (worst) {
-        report.broken++;
-        example(a.traceId!, 'broken', problems);
-      } else report.kept++;
-      return;
-    }
+    const { spans, problems, worst } = await settledPaymentTrace(
+      jaeger,
+      { traceId: a.traceId!, paymentId: a.paymentId! },
+      { deadline, ...(options.toleranceUs === undefined ? {} : { toleranceUs: options.toleranceUs }) },
+    );
+    count(spans);
+    if (spans.length === 0) {
+      report.lost++;
+      report.unwhole.push(a.traceId!);
+      example(a.traceId!, 'lost', []);
+    } else if (worst) {
+      report.broken++;
+      report.unwhole.push(a.traceId!);
+      example(a.traceId!, 'broken', problems);
+    } else report.kept++;
   });
   await forEachLimited(dropped, 8, async (a) => {
     const spans = (await jaeger.getTrace(a.traceId!)) ?? [];
@@ -147,12 +140,4 @@ export function formatTailReport(r: TailReport): string {
     `payments ${r.checked}: kept whole ${r.kept}, dropped ${r.dropped}, broken ${r.broken}, lost ${r.lost}, ` +
     `kept against policy ${r.keptAgainstPolicy}; split across samplers ${r.split}; spans by sampler: ${collectors}`
   );
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,8 +1,8 @@
 /** The fidelity checker's run: drive payments, then verify that every one's trace in Jaeger is true, and report. */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describeTrace, type JaegerClient, type TraceSpan } from '@paytrace/trace-analysis';
 import { driveLoad, type LoadRequest } from '../load/drive-payments.js';
-import { checkPaymentTrace, worstProblem, type Problem, type ProblemKind } from './check.js';
+import { worstProblem, type Problem, type ProblemKind } from './check.js';
+import { forEachLimited, settledPaymentTrace } from './settled-trace.js';
 
 /** One payment as the client saw it (see ../load/drive-payments.ts). */
 export type PaymentAttempt = LoadRequest;
@@ -79,23 +79,16 @@ export async function verifyPayments(jaeger: JaegerClient, attempts: PaymentAtte
   const deadline = Date.now() + (options.settleTimeoutMs ?? 30_000);
 
   await forEachLimited(sampled, 8, async (a) => {
-    const expectation = { paymentId: a.paymentId!, ...(options.toleranceUs === undefined ? {} : { toleranceUs: options.toleranceUs }) };
-    for (;;) {
-      const spans = (await jaeger.getTrace(a.traceId!)) ?? [];
-      const problems = spans.length === 0 ? [{ kind: 'incomplete' as const, detail: 'not in Jaeger' }] : checkPaymentTrace(spans, expectation);
-      const worst = worstProblem(problems);
-      // Spans still on their way look like a missing hop or an orphan; those may heal.
-      if ((worst === 'incomplete' || worst === 'malformed') && Date.now() < deadline) {
-        await sleep(500);
-        continue;
-      }
-      report.checked++;
-      if (!worst) report.good++;
-      else {
-        report.bad[worst]++;
-        report.examples[worst] ??= { traceId: a.traceId!, paymentId: a.paymentId!, problems, spans };
-      }
-      return;
+    const { spans, problems, worst } = await settledPaymentTrace(
+      jaeger,
+      { traceId: a.traceId!, paymentId: a.paymentId! },
+      { deadline, ...(options.toleranceUs === undefined ? {} : { toleranceUs: options.toleranceUs }) },
+    );
+    report.checked++;
+    if (!worst) report.good++;
+    else {
+      report.bad[worst]++;
+      report.examples[worst] ??= { traceId: a.traceId!, paymentId: a.paymentId!, problems, spans };
     }
   });
 
@@ -138,12 +131,4 @@ export function formatReport(report: FidelityReport): string {
     lines.push(`the first ${worstProblem(worst.problems)} trace, ${worst.traceId} (payment ${worst.paymentId}):`, describeTrace(worst.spans));
   }
   return lines.join('\n');
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
