@@ -17,6 +17,10 @@ export interface BenchStack {
   generator: LoadGenerator;
   /** A scratch folder for the load's files (.data/<name>-tmp). */
   tmp: string;
+  /** The stack's Postgres, for a benchmark that queries it without the services. */
+  databaseUrl: string;
+  /** The stack's Collector (OTLP/HTTP), for a benchmark's own instrumented process. */
+  otlpEndpoint: string;
   /** Fresh service processes on fresh data, against the stack's Postgres, stripe-mock and Collector. */
   startServices(options: BenchServicesOptions): Promise<RunningServices>;
   stop(): Promise<void>;
@@ -35,6 +39,8 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
   return {
     generator,
     tmp,
+    databaseUrl: stack.databaseUrl,
+    otlpEndpoint: stack.pipeline!.otlpEndpoint,
     async startServices({ env, nodeArgs, onLine }) {
       await resetData(stack.databaseUrl);
       return stack.startServices({

@@ -15,3 +15,13 @@ export {
   type StoreRound,
 } from './trace-store.js';
 export { runPageBench, pageBenchReport, type PageBenchOptions, type PageTiming, type PageBenchResult } from './ui-pages.js';
+export {
+  runOperationCosts,
+  operationCostReport,
+  operationMedians,
+  DEFAULT_OPERATION_CONFIGS,
+  OPERATIONS_PER_PAYMENT,
+  type OperationCostOptions,
+  type OperationCostConfig,
+  type OperationCostRuns,
+} from './operation-costs.js';
