@@ -20,6 +20,7 @@ import { AsyncResource } from 'node:async_hooks';
 import pg from 'pg';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { Client, Pool, type Dispatcher } from 'undici';
+import { shortcutOn } from './unsampled-shortcuts.js';
 
 /**
  * WORKAROUND for undici's Pool (docs/upstream/undici-pool-queue-context.md): a request queued
@@ -27,7 +28,9 @@ import { Client, Pool, type Dispatcher } from 'undici';
  * and `undici:request:create` (where the OTel instrumentation starts the CLIENT span and injects
  * `traceparent`) fires in whichever context emitted it. So each dispatch remembers its caller's
  * context, and the clients this pool creates dispatch inside it. Cost: one AsyncResource per
- * request, whether or not it waits.
+ * request that waits, created as `dispatch` returns with the request still queued (still in the
+ * caller's context); a request a connection took at once needs none (PAYTRACE_UNSAMPLED_SHORTCUTS
+ * without `pool-scope`: one per request, as before, for the A/B).
  *
  * The same bookkeeping makes the wait itself visible. The CLIENT span starts only when a
  * connection takes the request, so time spent in the pool's queue was a silent gap in the
@@ -42,17 +45,20 @@ export interface ContextPreservingPoolOptions extends Omit<Pool.Options, 'factor
 }
 
 interface QueuedRequest {
-  scope: AsyncResource;
+  /** The caller's context, kept once the request has to wait. */
+  scope?: AsyncResource;
   wait?: Span;
 }
 
 const tracer = trace.getTracer('@paytrace/services');
+const QUEUED_REQUEST = 'paytrace.QueuedHttpRequest';
 
 export class ContextPreservingPool extends Pool {
   /** Keyed by the request's options object, which undici passes unchanged through its queue. */
   private readonly callerScopes: WeakMap<object, QueuedRequest>;
   private readonly poolName: string;
   private readonly connections: number | undefined;
+  private readonly eagerScopes = !shortcutOn('pool-scope');
 
   constructor(url: string | URL, options: ContextPreservingPoolOptions = {}) {
     const callerScopes = new WeakMap<object, QueuedRequest>();
@@ -64,11 +70,12 @@ export class ContextPreservingPool extends Pool {
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const queued: QueuedRequest = { scope: new AsyncResource('paytrace.QueuedHttpRequest') };
+    const queued: QueuedRequest = this.eagerScopes ? { scope: new AsyncResource(QUEUED_REQUEST) } : {};
     this.callerScopes.set(options, queued);
     const result = super.dispatch(options, handler);
     // Still here: no connection took it synchronously, so it waits in the pool's queue.
     if (this.callerScopes.has(options)) {
+      queued.scope ??= new AsyncResource(QUEUED_REQUEST);
       const wait = tracer.startSpan(`wait for ${this.poolName} connection`, {
         kind: SpanKind.INTERNAL,
         attributes: {
@@ -106,6 +113,7 @@ class ScopedClient extends Client {
     if (!queued) return super.dispatch(options, handler);
     this.callerScopes.delete(options);
     if (queued.wait?.isRecording()) queued.wait.end();
+    if (!queued.scope) return super.dispatch(options, handler); // taken at once, in its caller's context
     return queued.scope.runInAsyncScope(() => super.dispatch(options, handler));
   }
 }

@@ -14,6 +14,10 @@ import { AnchoredClock, PreciseStartTimeProcessor } from './span-clock.js';
 import { samplerFromEnv } from './sampling.js';
 import { PAYMENT_ID_ATTRIBUTE, PAYMENT_ID_HEADER } from './tracing.js';
 import { recordQuerySpan } from './query-span-slot.js';
+import { shortcutOn } from './unsampled-shortcuts.js';
+import { EmitBindingContextManager } from './context-manager.js';
+import { addSqlCommenterOnlyWhenSampled } from './sqlcommenter-when-sampled.js';
+import { recordRoutesForMetrics, skipUnrecorded } from './fastify-unsampled.js';
 
 /** Requests that are probes, not traffic: no spans (and so no orphan DB spans below them). */
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
@@ -104,7 +108,14 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
   const edgePropagator = edge ? edgePropagatorFromEnv() : undefined;
 
   const sampler = samplerFromEnv();
+  const sqlCommenter = process.env.PAYTRACE_PG_SQLCOMMENTER !== 'false';
+  if (sqlCommenter && shortcutOn('sqlcommenter')) addSqlCommenterOnlyWhenSampled();
+  // Only with paytrace's parent-based sampler: a child of an unrecorded span is then never recorded.
+  const skipFastifyUnrecorded = sampler !== undefined && shortcutOn('fastify');
+  if (skipFastifyUnrecorded) recordRoutesForMetrics();
   const sdk = new NodeSDK({
+    // PAYTRACE_UNSAMPLED_SHORTCUTS (unsampled-shortcuts.ts): cheaper emitter binding and context switches.
+    ...(shortcutOn('context') ? { contextManager: new EmitBindingContextManager() } : {}),
     // OTEL_TRACES_SAMPLER as the SDK reads it, except that a new trace linked to a recorded one is recorded (sampling.ts).
     ...(sampler ? { sampler } : {}),
     // Defaults; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (envDetector) override them.
@@ -140,9 +151,10 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
           // Hands each query's span to the pool's wait watcher (db-waits.ts), which knows the backend pid.
           requestHook: recordQuerySpan,
           // A /*traceparent='…'*/ comment at the end of each query's text as Postgres sees it, so a
-          // query waiting on a lock can name the trace of the request holding it (db-waits.ts). The
-          // span's db.query.text is recorded before the comment is added. PAYTRACE_PG_SQLCOMMENTER=false: off.
-          addSqlCommenterCommentToQueries: process.env.PAYTRACE_PG_SQLCOMMENTER !== 'false',
+          // query waiting on a lock can name the trace of the request holding it (db-waits.ts); only
+          // on sampled queries (sqlcommenter-when-sampled.ts). The span's db.query.text is recorded
+          // before the comment is added. PAYTRACE_PG_SQLCOMMENTER=false: off.
+          addSqlCommenterCommentToQueries: sqlCommenter,
         },
         // Only if enabled (OTEL_NODE_ENABLED_INSTRUMENTATIONS=…,pino): log correlation is pino's own
         // mixin in createServiceApp; this would add the same fields. Lines stay on stdout (no OTLP logs).
@@ -150,7 +162,8 @@ export function startSdk(options: { serviceVersion: string }): { shutdown(): Pro
       }),
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
-        ignorePaths: (opts) => PROBE_PATHS.has(opts.url),
+        // Probes, and (fastify-unsampled.ts) requests whose trace is not recorded.
+        ignorePaths: (opts) => PROBE_PATHS.has(opts.url) || (skipFastifyUnrecorded && skipUnrecorded()),
         // A span per lifecycle hook (onRequest, preValidation, onSend, …) is most of @fastify/otel's
         // spans and tells little: off unless PAYTRACE_FASTIFY_HOOK_SPANS=true. The route handler's
         // span stays: it separates the handler's own time from Fastify's parsing, validation and

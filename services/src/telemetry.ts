@@ -23,6 +23,7 @@
  *   PAYTRACE_PG_CONNECT_SPANS=true              also a span per pool checkout (off: cheaper)
  *   PAYTRACE_FASTIFY_HOOK_SPANS=true            also a span per Fastify hook (off: cheaper)
  *   PAYTRACE_PG_SQLCOMMENTER=false              no traceparent comment in query texts (db-waits.ts)
+ *   PAYTRACE_UNSAMPLED_SHORTCUTS=all            which shortcuts for work nobody records are on (unsampled-shortcuts.ts)
  */
 import { register } from 'node:module';
 import { readFileSync } from 'node:fs';
