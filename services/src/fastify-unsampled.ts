@@ -17,9 +17,15 @@ import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
-/** For @fastify/otel's `ignorePaths`: true when the request's span (the active one) is not recording. */
+/**
+ * For @fastify/otel's `ignorePaths`: true when the request's span (the active one) is not
+ * recording. The plugin also asks `ignorePaths` once per route as the route is registered (to
+ * decide whether to wrap its handler), outside any request: no span is active then, and the answer
+ * must be false, or no request of that route would ever get its handler span.
+ */
 export function skipUnrecorded(): boolean {
-  return !trace.getActiveSpan()?.isRecording();
+  const span = trace.getActiveSpan();
+  return span !== undefined && !span.isRecording();
 }
 
 function routeForMetrics(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {

@@ -9,6 +9,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import Fastify from 'fastify';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { unsampledShortcuts, UNSAMPLED_SHORTCUTS } from '../src/unsampled-shortcuts.js';
 import { EmitBindingContextManager } from '../src/context-manager.js';
 import { addSqlCommenterOnlyWhenSampled } from '../src/sqlcommenter-when-sampled.js';
@@ -119,34 +120,49 @@ test('RecordingSpanEventHook: the evaluation event on a recording span, nothing 
   }
 });
 
-test('fastify shortcut: skipUnrecorded follows the active span; every request still names its route for the duration metric', async () => {
+test('fastify shortcut: a recorded request keeps its request and handler spans, an unrecorded one makes none; both name their route for the duration metric', async () => {
   const manager = new EmitBindingContextManager().enable();
   context.setGlobalContextManager(manager);
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  // As in telemetry-sdk.ts: the routes' hook first, then the plugin, both on Fastify's initialization channel.
+  recordRoutesForMetrics();
+  const instrumentation = new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: skipUnrecorded });
+  instrumentation.setTracerProvider(provider);
+  instrumentation.enable();
   const unsampled = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 });
   try {
-    recordRoutesForMetrics();
+    assert.equal(skipUnrecorded(), false, 'outside a request (a route being registered) nothing is skipped');
     // Each request handled in a context like the one the http instrumentation gives it: its span and RPC metadata.
+    let requestSpan: Span = unsampled;
     let rpcMetadata: RPCMetadata | undefined;
     const app = Fastify({
       serverFactory: (handler) =>
         createServer((req, res) => {
-          rpcMetadata = { type: RPCType.HTTP, span: unsampled };
-          context.with(setRPCMetadata(trace.setSpan(ROOT_CONTEXT, unsampled), rpcMetadata), () => handler(req, res));
+          rpcMetadata = { type: RPCType.HTTP, span: requestSpan };
+          context.with(setRPCMetadata(trace.setSpan(ROOT_CONTEXT, requestSpan), rpcMetadata), () => handler(req, res));
         }),
     });
-    app.get('/accounts/:id', async () => ({ ok: true }));
+    app.get('/accounts/:id', async function readAccount() {
+      return { ok: true };
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
-    const tracer = new BasicTracerProvider().getTracer('test');
-    const recorded = tracer.startSpan('recorded');
-    assert.equal(context.with(trace.setSpan(ROOT_CONTEXT, recorded), skipUnrecorded), false);
-    assert.equal(context.with(trace.setSpan(ROOT_CONTEXT, unsampled), skipUnrecorded), true);
-    assert.equal(skipUnrecorded(), true); // no span at all: nothing to record either
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/accounts/42`;
 
-    const response = await fetch(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/accounts/42`);
-    assert.equal(response.status, 200);
+    requestSpan = provider.getTracer('test').startSpan('SERVER');
+    assert.equal((await fetch(url)).status, 200);
+    requestSpan.end();
     assert.equal(rpcMetadata?.route, '/accounts/:id');
+    assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name).sort(), ['SERVER', 'handler - readAccount', 'request']);
+
+    exporter.reset();
+    requestSpan = unsampled;
+    assert.equal((await fetch(url)).status, 200);
+    assert.equal(rpcMetadata?.route, '/accounts/:id');
+    assert.deepEqual(exporter.getFinishedSpans(), []);
     await app.close();
   } finally {
+    instrumentation.disable();
     context.disable();
   }
 });
