@@ -63,6 +63,13 @@ describe('configurations', () => {
     assert.equal(lean.serviceEnv.OTEL_TRACES_SAMPLER_ARG, '0');
   });
 
+  test("a variant's OTELCOL_* variables go to the Collector, the rest to the services", () => {
+    const [, variant] = selectConfigs({ only: ['sdk-off'], variants: ['nogzip@ratio-1:OTELCOL_JAEGER_COMPRESSION=none,LOG_LEVEL=info'] });
+    assert.equal(variant!.collectorEnv.OTELCOL_JAEGER_COMPRESSION, 'none');
+    assert.equal(variant!.serviceEnv.OTELCOL_JAEGER_COMPRESSION, undefined);
+    assert.equal(variant!.serviceEnv.LOG_LEVEL, 'info');
+  });
+
   test('the Collector tier runs only when --only names it', () => {
     assert.ok(!selectConfigs({ only: undefined, variants: [] }).some((c) => c.collectors !== undefined));
     const chosen = selectConfigs({ only: ['tail', 'tail-tier-2'], variants: [] });

@@ -66,7 +66,17 @@ export function selectConfigs(selection: { only?: string[] | undefined; variants
           .join(', ')}`,
       );
     }
-    chosen.push({ ...base, baseId: base.id, id: `${base.id}+${name}`, label: `${base.label} + ${name}`, serviceEnv: { ...base.serviceEnv, ...env } });
+    // OTELCOL_* variables are the Collector's (its configuration's ${env:…}); the rest the services'.
+    const collector = Object.fromEntries(Object.entries(env).filter(([key]) => key.startsWith('OTELCOL_')));
+    const services = Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('OTELCOL_')));
+    chosen.push({
+      ...base,
+      baseId: base.id,
+      id: `${base.id}+${name}`,
+      label: `${base.label} + ${name}`,
+      serviceEnv: { ...base.serviceEnv, ...services },
+      collectorEnv: { ...base.collectorEnv, ...collector },
+    });
   }
   return chosen;
 }
