@@ -153,7 +153,13 @@ test('fastify shortcut: a recorded request keeps its request and handler spans, 
     assert.equal((await fetch(url)).status, 200);
     requestSpan.end();
     assert.equal(rpcMetadata?.route, '/accounts/:id');
-    assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name).sort(), ['SERVER', 'handler - readAccount', 'request']);
+    assert.deepEqual(
+      exporter
+        .getFinishedSpans()
+        .map((s) => s.name)
+        .sort(),
+      ['SERVER', 'handler - readAccount', 'request'],
+    );
 
     exporter.reset();
     requestSpan = unsampled;

@@ -141,7 +141,14 @@ function processCpuUs(pid: number): number {
 async function pgQuery(): Promise<Operation> {
   const logger = { warn: () => undefined } as unknown as Parameters<typeof createPool>[0]['logger'];
   // The database-wait watcher on, at the services' default threshold, as in every service.
-  const pool = createPool({ url: process.env.BENCH_DATABASE_URL!, poolSize: 1, statementTimeoutMs: 5_000, logger, applicationName: 'bench', waits: { sampleAfterMs: 5 } });
+  const pool = createPool({
+    url: process.env.BENCH_DATABASE_URL!,
+    poolSize: 1,
+    statementTimeoutMs: 5_000,
+    logger,
+    applicationName: 'bench',
+    waits: { sampleAfterMs: 5 },
+  });
   // One connection: every query runs on this backend, whose CPU is Postgres's share of the query.
   const backend = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   return {
