@@ -15,11 +15,16 @@ import { TraceFlags, type Span } from '@opentelemetry/api';
 
 type AddComment = (span: Span, query: string) => string;
 
-export function addSqlCommenterOnlyWhenSampled(): void {
-  // The copy the instrumentation loads: resolved from it, as auto-instrumentations-node loads it.
+/** The @opentelemetry/sql-common the pg instrumentation calls: resolved from it, as auto-instrumentations-node loads it. */
+export function pgInstrumentationSqlCommon(): { addSqlCommenterComment: AddComment & { onlyWhenSampled?: true } } {
   const fromAuto = createRequire(createRequire(import.meta.url).resolve('@opentelemetry/auto-instrumentations-node'));
-  const fromPg = createRequire(fromAuto.resolve('@opentelemetry/instrumentation-pg'));
-  const sqlCommon = fromPg('@opentelemetry/sql-common') as { addSqlCommenterComment: AddComment & { onlyWhenSampled?: true } };
+  return createRequire(fromAuto.resolve('@opentelemetry/instrumentation-pg'))('@opentelemetry/sql-common') as ReturnType<
+    typeof pgInstrumentationSqlCommon
+  >;
+}
+
+export function addSqlCommenterOnlyWhenSampled(): void {
+  const sqlCommon = pgInstrumentationSqlCommon();
   const original = sqlCommon.addSqlCommenterComment;
   if (original.onlyWhenSampled) return;
   const onlyWhenSampled: AddComment & { onlyWhenSampled?: true } = (span, query) =>

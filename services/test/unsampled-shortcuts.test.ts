@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, createContextKey, ROOT_CONTEXT, trace, TraceFlags, type Span } from '@opentelemetry/api';
@@ -12,13 +11,15 @@ import Fastify from 'fastify';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { unsampledShortcuts, UNSAMPLED_SHORTCUTS } from '../src/unsampled-shortcuts.js';
 import { EmitBindingContextManager } from '../src/context-manager.js';
-import { addSqlCommenterOnlyWhenSampled } from '../src/sqlcommenter-when-sampled.js';
+import { addSqlCommenterOnlyWhenSampled, pgInstrumentationSqlCommon } from '../src/sqlcommenter-when-sampled.js';
 import { RecordingSpanEventHook } from '../src/fault-flags.js';
 import { recordRoutesForMetrics, skipUnrecorded } from '../src/fastify-unsampled.js';
 
 const KEY = createContextKey('request');
 const REQUEST_A = ROOT_CONTEXT.setValue(KEY, 'A');
 const REQUEST_B = ROOT_CONTEXT.setValue(KEY, 'B');
+/** A span the sampler dropped: valid context, not recorded. */
+const UNSAMPLED = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 });
 
 test('PAYTRACE_UNSAMPLED_SHORTCUTS: all by default, none, a list; an unknown name is an error', () => {
   assert.deepEqual([...unsampledShortcuts({})], [...UNSAMPLED_SHORTCUTS]);
@@ -73,10 +74,7 @@ test('EmitBindingContextManager: with() of the active context calls through, and
 test('sqlcommenter: a sampled span gets its traceparent comment; an unsampled one leaves the query as it was', () => {
   addSqlCommenterOnlyWhenSampled();
   addSqlCommenterOnlyWhenSampled(); // idempotent
-  const fromAuto = createRequire(createRequire(import.meta.url).resolve('@opentelemetry/auto-instrumentations-node'));
-  const sqlCommon = createRequire(fromAuto.resolve('@opentelemetry/instrumentation-pg'))('@opentelemetry/sql-common') as {
-    addSqlCommenterComment(span: Span, query: string): string;
-  };
+  const sqlCommon = pgInstrumentationSqlCommon();
   const spanWith = (traceFlags: number) =>
     trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags });
   assert.equal(
@@ -108,8 +106,8 @@ test('RecordingSpanEventHook: the evaluation event on a recording span, nothing 
     const recorded = tracer.startSpan('recorded');
     await context.with(trace.setSpan(context.active(), recorded), () => client.getBooleanValue('some-fault', false));
     recorded.end();
-    const unsampled = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 });
-    await context.with(trace.setSpan(context.active(), unsampled), () => client.getBooleanValue('some-fault', false));
+
+    await context.with(trace.setSpan(context.active(), UNSAMPLED), () => client.getBooleanValue('some-fault', false));
     assert.equal(built, 1);
     const [span] = exporter.getFinishedSpans();
     assert.equal(span?.events[0]?.name, 'feature_flag.evaluation');
@@ -130,11 +128,11 @@ test('fastify shortcut: a recorded request keeps its request and handler spans, 
   const instrumentation = new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: skipUnrecorded });
   instrumentation.setTracerProvider(provider);
   instrumentation.enable();
-  const unsampled = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 });
+
   try {
     assert.equal(skipUnrecorded(), false, 'outside a request (a route being registered) nothing is skipped');
     // Each request handled in a context like the one the http instrumentation gives it: its span and RPC metadata.
-    let requestSpan: Span = unsampled;
+    let requestSpan: Span = UNSAMPLED;
     let rpcMetadata: RPCMetadata | undefined;
     const app = Fastify({
       serverFactory: (handler) =>
@@ -162,7 +160,7 @@ test('fastify shortcut: a recorded request keeps its request and handler spans, 
     );
 
     exporter.reset();
-    requestSpan = unsampled;
+    requestSpan = UNSAMPLED;
     assert.equal((await fetch(url)).status, 200);
     assert.equal(rpcMetadata?.route, '/accounts/:id');
     assert.deepEqual(exporter.getFinishedSpans(), []);

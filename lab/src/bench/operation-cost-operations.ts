@@ -22,6 +22,14 @@ export interface Operation {
 
 const tracer = trace.getTracer('@paytrace/lab/operation-costs');
 
+/** The length of the first whole HTTP/1.1 message in `buffer` (head and Content-Length body), or undefined while it is incomplete. */
+function wholeMessageLength(buffer: Buffer): number | undefined {
+  const headerEnd = buffer.indexOf('\r\n\r\n');
+  if (headerEnd < 0) return undefined;
+  const total = headerEnd + 4 + Number(/content-length: *(\d+)/i.exec(buffer.subarray(0, headerEnd).toString('latin1'))?.[1] ?? 0);
+  return buffer.length < total ? undefined : total;
+}
+
 /** A minimal HTTP/1.1 exchange over one keep-alive socket: writes a request, resolves when the whole answer is in. */
 class RawExchange {
   private buffer: Buffer = Buffer.alloc(0);
@@ -35,14 +43,11 @@ class RawExchange {
   }
 
   private deliver(): void {
-    const headerEnd = this.buffer.indexOf('\r\n\r\n');
-    if (headerEnd < 0 || !this.waiting) return;
-    const length = Number(/content-length: *(\d+)/i.exec(this.buffer.subarray(0, headerEnd).toString('latin1'))?.[1] ?? 0);
-    const total = headerEnd + 4 + length;
-    if (this.buffer.length < total) return;
+    const waiting = this.waiting;
+    const total = waiting && wholeMessageLength(this.buffer);
+    if (!waiting || !total) return;
     const response = this.buffer.subarray(0, total);
     this.buffer = this.buffer.subarray(total);
-    const waiting = this.waiting;
     this.waiting = undefined;
     waiting(response);
   }
@@ -99,12 +104,8 @@ async function rawJsonResponder(): Promise<{ url: string; close(): Promise<void>
     let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      for (;;) {
-        const headerEnd = pending.indexOf('\r\n\r\n');
-        if (headerEnd < 0) return;
-        const length = Number(/content-length: *(\d+)/i.exec(pending.subarray(0, headerEnd).toString('latin1'))?.[1] ?? 0);
-        if (pending.length < headerEnd + 4 + length) return;
-        pending = pending.subarray(headerEnd + 4 + length);
+      for (let total = wholeMessageLength(pending); total; total = wholeMessageLength(pending)) {
+        pending = pending.subarray(total);
         socket.write(answer);
       }
     });

@@ -19,18 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { OPERATIONS, type Operation, type OperationName } from './operation-cost-operations.js';
-
-/** What one operation costs, the median of the measured batches. */
-export interface OperationFigures {
-  /** CPU (user + system, every thread of this process) per operation, µs. */
-  cpuUs: number;
-  /** Wall time per operation, µs (one at a time: includes the peer's answer). */
-  wallUs: number;
-  /** Bytes allocated on the JavaScript heap per operation. */
-  allocatedBytes: number;
-  /** Postgres's CPU per operation, µs (its backend process), for operations that query it. */
-  postgresCpuUs?: number;
-}
+import { medianFigures, type OperationFigures } from './operation-figures.js';
 
 export type WorkerResult = Record<string, OperationFigures>;
 
@@ -111,19 +100,7 @@ async function measure(
     writeFileSync(`${profileTo}.heapprofile`, JSON.stringify(heap));
     inspector.disconnect();
   }
-  const median = (key: keyof OperationFigures) => {
-    const values = samples.map((s) => s[key]).filter((v): v is number => v !== undefined);
-    if (values.length === 0) return undefined;
-    values.sort((a, b) => a - b);
-    return values[Math.floor(values.length / 2)]!;
-  };
-  const postgres = median('postgresCpuUs');
-  return {
-    cpuUs: median('cpuUs')!,
-    wallUs: median('wallUs')!,
-    allocatedBytes: median('allocatedBytes')!,
-    ...(postgres !== undefined ? { postgresCpuUs: postgres } : {}),
-  };
+  return medianFigures(samples);
 }
 
 async function main(): Promise<void> {

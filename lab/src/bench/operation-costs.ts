@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { resetData, ROOT } from '@paytrace/devstack';
 import { startBenchStack } from './bench-stack.js';
-import type { OperationFigures, WorkerResult } from './operation-cost-worker.js';
+import type { WorkerResult } from './operation-cost-worker.js';
+import { medianFigures, type OperationFigures } from './operation-figures.js';
 import type { OperationName } from './operation-cost-operations.js';
 
 export interface OperationCostConfig {
@@ -100,27 +101,12 @@ export async function runOperationCosts(
   return runs;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Each configuration's median figures per operation. */
 export function operationMedians(runs: OperationCostRuns): Map<string, Map<string, OperationFigures>> {
   const medians = new Map<string, Map<string, OperationFigures>>();
   for (const [config, rounds] of runs) {
     const perOp = new Map<string, OperationFigures>();
-    for (const op of Object.keys(rounds[0] ?? {})) {
-      const figures = rounds.map((r) => r[op]!).filter(Boolean);
-      const postgres = figures.map((f) => f.postgresCpuUs).filter((v): v is number => v !== undefined);
-      perOp.set(op, {
-        cpuUs: median(figures.map((f) => f.cpuUs)),
-        wallUs: median(figures.map((f) => f.wallUs)),
-        allocatedBytes: median(figures.map((f) => f.allocatedBytes)),
-        ...(postgres.length ? { postgresCpuUs: median(postgres) } : {}),
-      });
-    }
+    for (const op of Object.keys(rounds[0] ?? {})) perOp.set(op, medianFigures(rounds.map((r) => r[op]!).filter(Boolean)));
     medians.set(config, perOp);
   }
   return medians;
